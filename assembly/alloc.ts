@@ -1,0 +1,164 @@
+// The allocator: segregated free lists over a bump region, all state in linear memory.
+//
+// Every map, bucket segment, overflow bucket, directory and iterator slot comes
+// from here. Its state is a header at the start of the heap (ALLOC_BASE), not in
+// wasm globals and not in the AssemblyScript runtime, so that a second module
+// instance on the same memory (a worker, later) sees the same heap.
+//
+//   ALLOC_BASE
+//   | magic | top | hiterFree | hiterChunks | free-list heads [CLASS_COUNT] ... | heap ...
+//
+// Allocation is sized: the caller passes the size to `free` as well, so blocks
+// carry no header. Sizes fall into classes, each with a singly linked free list
+// threaded through the first word of its free blocks:
+//
+//   - up to SMALL_MAX bytes: one class per 16 bytes (an 80-byte overflow bucket
+//     is reused as exactly 80 bytes);
+//   - up to LARGE_MAX: one class per 4 KiB page; these blocks are page aligned,
+//     so a segment never shares a page with anything else and the pages of a
+//     freed segment are reused whole by the next one;
+//   - above LARGE_MAX: one first-fit list of exact sizes.
+//
+// Fresh memory (above `top`) is zero because wasm memory starts zeroed and is
+// never written above `top`; recycled blocks are zeroed on request. Nothing is
+// ever returned to the operating system: wasm memory cannot shrink.
+
+/** Written at ALLOC_BASE once the allocator is initialised. */
+const MAGIC: u32 = 0x74_6f_70_68; // "toph"
+/** Granularity of small classes: 16 keeps buckets and pairs aligned. */
+const SMALL_STEP: usize = 16;
+/** Largest small class: one page. */
+const SMALL_MAX: usize = 4096;
+/** Page size of the large classes. */
+const PAGE: usize = 4096;
+/** Largest large class: 8 MiB, far above the biggest segment (72 KiB) and directory (512 KiB). */
+const LARGE_MAX: usize = 8 << 20;
+const SMALL_CLASSES: usize = SMALL_MAX / SMALL_STEP; // 256
+const LARGE_CLASSES: usize = LARGE_MAX / PAGE; // 2048
+/** Small classes, large classes, and the one list for huge blocks. */
+const CLASS_COUNT: usize = SMALL_CLASSES + LARGE_CLASSES + 1;
+/** Cache-line size: arrays whose size is a multiple of it are aligned to it. */
+export const CACHE_LINE: usize = 64;
+/** Wasm page size, for memory.grow. */
+const WASM_PAGE: usize = 65536;
+
+// Allocator header fields, from ALLOC_BASE.
+const A_MAGIC: usize = 0;
+const A_TOP: usize = 4;
+/** Free list of iterator slots (see iter.ts). */
+export const A_HITER_FREE: usize = 8;
+/** Iterator slots ever created (the pool's size). */
+export const A_HITER_TOTAL: usize = 12;
+const A_CLASSES: usize = 64;
+const A_SIZE: usize = A_CLASSES + CLASS_COUNT * 4;
+
+/** Where the allocator's header lives: the start of the heap, cache-line aligned. */
+// @ts-ignore: decorator
+@inline export function allocBase(): usize {
+  return (__heap_base + CACHE_LINE - 1) & ~(CACHE_LINE - 1);
+}
+
+function ensureInit(): void {
+  let base = allocBase();
+  if (load<u32>(base + A_MAGIC) == MAGIC) return;
+  let top = (base + A_SIZE + PAGE - 1) & ~(PAGE - 1);
+  let need = top + PAGE;
+  let have = <usize>memory.size() * WASM_PAGE;
+  if (need > have) memory.grow(<i32>((need - have + WASM_PAGE - 1) / WASM_PAGE));
+  store<u32>(base + A_TOP, <u32>top);
+  store<u32>(base + A_MAGIC, MAGIC);
+}
+
+/** Size actually reserved for a request of `size` bytes. */
+export function roundSize(size: usize): usize {
+  if (size <= SMALL_MAX) return (size + SMALL_STEP - 1) & ~(SMALL_STEP - 1);
+  return (size + PAGE - 1) & ~(PAGE - 1);
+}
+
+// @ts-ignore: decorator
+@inline function classOf(rounded: usize): usize {
+  if (rounded <= SMALL_MAX) return rounded / SMALL_STEP - 1;
+  if (rounded <= LARGE_MAX) return SMALL_CLASSES + rounded / PAGE - 1;
+  return CLASS_COUNT - 1;
+}
+
+// @ts-ignore: decorator
+@inline function alignOf(rounded: usize): usize {
+  if (rounded > SMALL_MAX) return PAGE;
+  return rounded % CACHE_LINE == 0 ? CACHE_LINE : SMALL_STEP;
+}
+
+/** Take `rounded` bytes from the bump region, growing memory if needed; 0 if memory cannot grow. */
+function bump(rounded: usize): usize {
+  let base = allocBase();
+  let align = alignOf(rounded);
+  let top = <usize>load<u32>(base + A_TOP);
+  let ptr = (top + align - 1) & ~(align - 1);
+  let end = ptr + rounded;
+  if (end > <usize>0xFFFF_FFFF || end < ptr) return 0;
+  let have = <usize>memory.size() * WASM_PAGE;
+  if (end > have) {
+    let pages = (end - have + WASM_PAGE - 1) / WASM_PAGE;
+    if (memory.grow(<i32>pages) < 0) return 0;
+  }
+  store<u32>(base + A_TOP, <u32>end);
+  return ptr;
+}
+
+/** Allocate `size` bytes (zeroed when `zero`); 0 when memory runs out. */
+export function alloc(size: usize, zero: bool): usize {
+  ensureInit();
+  let rounded = roundSize(size);
+  let cls = classOf(rounded);
+  let head = allocBase() + A_CLASSES + (cls << 2);
+  let ptr: usize = 0;
+  if (cls < CLASS_COUNT - 1) {
+    ptr = <usize>load<u32>(head);
+    if (ptr != 0) store<u32>(head, load<u32>(ptr));
+  } else {
+    ptr = takeHuge(head, rounded);
+  }
+  if (ptr == 0) return bump(rounded); // fresh memory is already zero
+  if (zero) memory.fill(ptr, 0, rounded);
+  else store<u32>(ptr, 0);
+  return ptr;
+}
+
+/** First fit in the huge list; a huge free block stores [next, size]. */
+function takeHuge(head: usize, rounded: usize): usize {
+  let prev = head;
+  let cur = <usize>load<u32>(head);
+  while (cur != 0) {
+    if (<usize>load<u32>(cur, 4) == rounded) {
+      store<u32>(prev, load<u32>(cur));
+      return cur;
+    }
+    prev = cur;
+    cur = <usize>load<u32>(cur);
+  }
+  return 0;
+}
+
+/** Return a block of `size` bytes (the size it was allocated with). */
+export function free(ptr: usize, size: usize): void {
+  if (ptr == 0) return;
+  let rounded = roundSize(size);
+  let cls = classOf(rounded);
+  let head = allocBase() + A_CLASSES + (cls << 2);
+  store<u32>(ptr, load<u32>(head));
+  if (cls == CLASS_COUNT - 1) store<u32>(ptr, <u32>rounded, 4);
+  store<u32>(head, <u32>ptr);
+}
+
+/** Allocator header field access for iter.ts's pool. */
+// @ts-ignore: decorator
+@inline export function allocField(field: usize): usize {
+  ensureInit();
+  return allocBase() + field;
+}
+
+/** Bytes handed out from the bump region so far (for tests and stats). */
+export function heapTop(): usize {
+  ensureInit();
+  return <usize>load<u32>(allocBase() + A_TOP);
+}

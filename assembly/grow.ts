@@ -1,0 +1,271 @@
+// Growth: doubling in place, same-size re-packing, incremental evacuation.
+//
+// Growth starts only in an insert, when no growth is in progress, as in Go:
+//   - past 6.5 entries per bucket the array doubles (B + 1);
+//   - with as many overflow buckets as buckets (2^min(B, 15)) and no live
+//     iterator, a same-size grow re-packs the chains to free overflow buckets.
+// hashGrow copies no entry. Each later insert or delete first evacuates the old
+// bucket it is about to touch and one more (nevacuate), so no operation ever
+// rehashes the whole map.
+//
+// Doubling happens in place. The doubled array's lower half is the old array
+// itself: the directory gets twice the entries, the old segments stay where they
+// are, and only upper-half segments are new, allocated when the first of their
+// buckets receives entries. (While the whole array fits in one segment, the
+// segment is instead re-allocated at twice the size and the old half copied
+// with memory.copy: at most 256 buckets, bounded work.) Evacuating old bucket i
+// splits its chain by hash bit oldB: X entries (bit 0) stay in bucket i, Y
+// entries (bit 1) move to bucket i + 2^oldB. So growing from empty never holds
+// two copies of the array, and resident memory stays close to the live bytes.
+//
+// How an evacuation treats the X side depends on iterators (iter.ts):
+//   - no live iterator: the chain is compacted in place (X entries packed to the
+//     front, emptied overflow buckets freed);
+//   - a live iterator: nothing moves within the chain. Each Y entry's old slot
+//     becomes an EVACUATED_Y tombstone that keeps its key, so an iterator that
+//     started before the growth can look the key up again, as Go's iterators do
+//     with evacuatedX/Y slots of the old array. Tombstones are skipped by
+//     lookups and reused by inserts once no iterator is live.
+//
+// Lookups while doubling: a key whose new bucket is in the upper half reads the
+// old bucket (its lower-half twin) until that one is evacuated. Whether bucket i
+// is evacuated is its `gen` byte equal to the map's growth generation, so
+// starting a growth needs no pass over the buckets.
+//
+// Out of memory: a doubling that cannot get its directory or segment does not
+// start; an evacuation that cannot get its segment or overflow buckets leaves
+// the bucket unevacuated (lookups keep reading it) and waits for a later write.
+
+import {
+  BUCKET_SLOTS, B_GEN, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, GROW_DOUBLE, GROW_SAME, NO_SPLIT, SEG_SHIFT, SEG_BUCKETS,
+  H_COUNT, H_B, H_GROWING, H_DIR, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT, H_ITERS, H_GEN, H_TOMBSTONES,
+  hget, hset, pairAt, valOffset, bucketSize, bucketAt, tophashAt, setTophash, overflowOf, setOverflow,
+  dirLength, segmentBytes,
+} from "./layout";
+import { hashKey, mapAlloc, mapFree, newOverflow, freeOverflow, MAX_B } from "./map";
+
+/** Go's load factor 6.5 entries per bucket, as the fraction LOAD_NUM / LOAD_DEN. */
+const LOAD_NUM: u64 = 13;
+const LOAD_DEN_SHIFT: u64 = 1; // LOAD_DEN = 2
+/** Cap on the overflow threshold's exponent, as in Go: 2^15 overflow buckets is "too many" for any large map. */
+const OVERFLOW_B_CAP: u32 = 15;
+/** How far advanceMark looks past nevacuate for already evacuated buckets, as in Go: bounds the work of one write. */
+const MARK_LOOKAHEAD: u32 = 1024;
+
+/** Whether `count` entries overload 2^B buckets. */
+export function overLoadFactor(count: u32, B: u32): bool {
+  return count > BUCKET_SLOTS && (<u64>count << LOAD_DEN_SHIFT) > (LOAD_NUM << <u64>B);
+}
+
+/** Whether there are about as many overflow buckets as buckets. */
+export function tooManyOverflowBuckets(noverflow: u32, B: u32): bool {
+  return noverflow >= (<u32>1 << min(B, OVERFLOW_B_CAP));
+}
+
+/** Start a growth. Returns false, with nothing changed, when memory for it runs out. */
+export function hashGrow<K, V>(h: usize): bool {
+  let B = hget(h, H_B);
+  let oldN: u32 = <u32>1 << B;
+  if (!overLoadFactor(hget(h, H_COUNT) + 1, B)) {
+    startGrowth(h, GROW_SAME, oldN, NO_SPLIT);
+    return true;
+  }
+  if (B >= MAX_B) return false;
+  let bsize = bucketSize<K, V>();
+  let dir = <usize>hget(h, H_DIR);
+  if (B < SEG_SHIFT) {
+    let oldBytes = segmentBytes(B, bsize);
+    let seg = mapAlloc(h, segmentBytes(B + 1, bsize), true);
+    if (seg == 0) return false;
+    let old = <usize>load<u32>(dir);
+    memory.copy(seg, old, oldBytes);
+    mapFree(h, old, oldBytes);
+    store<u32>(dir, <u32>seg);
+  } else {
+    let oldLen = <usize>dirLength(B) << 2;
+    let nd = mapAlloc(h, oldLen << 1, true);
+    if (nd == 0) return false;
+    memory.copy(nd, dir, oldLen);
+    mapFree(h, dir, oldLen);
+    hset(h, H_DIR, <u32>nd);
+  }
+  hset(h, H_B, B + 1);
+  startGrowth(h, GROW_DOUBLE, oldN, oldN);
+  return true;
+}
+
+function startGrowth(h: usize, kind: u32, oldN: u32, split: u32): void {
+  let gen = load<u8>(h + H_GEN);
+  store<u8>(h + H_GEN, gen == 255 ? 1 : gen + 1);
+  hset(h, H_OLDBUCKETS, oldN);
+  hset(h, H_NEVACUATE, 0);
+  hset(h, H_SPLIT, split);
+  hset(h, H_GROWING, kind);
+}
+
+function finishGrowth(h: usize): void {
+  hset(h, H_GROWING, 0);
+  hset(h, H_OLDBUCKETS, 0);
+  hset(h, H_NEVACUATE, 0);
+  hset(h, H_SPLIT, NO_SPLIT);
+}
+
+/** Evacuate the old bucket that a write of this hash touches, and one more. */
+export function growWork<K, V>(h: usize, hash32: u32): void {
+  evacuate<K, V>(h, hash32 & (hget(h, H_OLDBUCKETS) - 1));
+  if (hget(h, H_GROWING) != 0) evacuate<K, V>(h, hget(h, H_NEVACUATE));
+}
+
+/** Evacuate old bucket `old` if not done yet; false when memory for it runs out. */
+function evacuate<K, V>(h: usize, old: u32): bool {
+  let bsize = bucketSize<K, V>();
+  let b = bucketAt(h, old, bsize);
+  let gen = load<u8>(h + H_GEN);
+  if (load<u8>(b + B_GEN) == gen) return true;
+  if (hget(h, H_GROWING) == GROW_DOUBLE) {
+    if (!splitChain<K, V>(h, b, old, bsize)) return false;
+  } else if (hget(h, H_ITERS) == 0) {
+    rebuildChain<K, V>(h, b, 0, 0);
+  }
+  store<u8>(b + B_GEN, gen);
+  if (old == hget(h, H_NEVACUATE)) advanceMark(h, bsize, gen);
+  return true;
+}
+
+function advanceMark(h: usize, bsize: usize, gen: u8): void {
+  let oldN = hget(h, H_OLDBUCKETS);
+  let n = hget(h, H_NEVACUATE) + 1;
+  let stop = n + MARK_LOOKAHEAD;
+  while (n < oldN && n != stop && load<u8>(bucketAt(h, n, bsize) + B_GEN) == gen) n++;
+  hset(h, H_NEVACUATE, n);
+  if (n >= oldN) finishGrowth(h);
+}
+
+/** Split old bucket `old` (chain b) between itself and old + 2^oldB. */
+function splitChain<K, V>(h: usize, b: usize, old: u32, bsize: usize): bool {
+  let ybit = hget(h, H_OLDBUCKETS);
+  let y = old + ybit;
+  let slot = <usize>hget(h, H_DIR) + (<usize>(y >> SEG_SHIFT) << 2);
+  if (load<u32>(slot) == 0) {
+    let seg = mapAlloc(h, <usize>SEG_BUCKETS * bsize, true);
+    if (seg == 0) return false;
+    store<u32>(slot, <u32>seg);
+  }
+  let yb = bucketAt(h, y, bsize);
+  // Reserve the Y chain's overflow buckets first, so that the move cannot fail half way.
+  let nY: u32 = 0;
+  let src = b;
+  do {
+    for (let s: u32 = 0; s < BUCKET_SLOTS; s++) {
+      if (tophashAt(src, s) >= MIN_TOPHASH && (<u32>hashKey<K>(h, load<K>(pairAt<K, V>(src, s))) & ybit) != 0) nY++;
+    }
+    src = overflowOf(src);
+  } while (src != 0);
+  let tail = yb;
+  for (let need = nY > BUCKET_SLOTS ? (nY - 1) / BUCKET_SLOTS : 0; need > 0; need--) {
+    let o = newOverflow(h, bsize);
+    if (o == 0) {
+      freeChain(h, overflowOf(yb), bsize);
+      setOverflow(yb, 0);
+      return false;
+    }
+    setOverflow(tail, o);
+    tail = o;
+  }
+  if (hget(h, H_ITERS) == 0) rebuildChain<K, V>(h, b, yb, ybit);
+  else tombstoneSplit<K, V>(h, b, yb, ybit);
+  return true;
+}
+
+/** Copy the pair of (src, s) to (dst, d) with its tophash. */
+// @ts-ignore: decorator
+@inline function movePair<K, V>(dst: usize, d: u32, src: usize, s: u32, top: u8): void {
+  let p = pairAt<K, V>(src, s);
+  let q = pairAt<K, V>(dst, d);
+  store<K>(q, load<K>(p));
+  store<V>(q + valOffset<K, V>(), load<V>(p + valOffset<K, V>()));
+  setTophash(dst, d, top);
+}
+
+/**
+ * Re-pack chain b in place, sending entries with hash bit `ybit` (if non-zero)
+ * to the empty chain yb. Tombstones are dropped, emptied overflow buckets freed.
+ * Only when no iterator is live: entries move within the chain.
+ */
+function rebuildChain<K, V>(h: usize, b: usize, yb: usize, ybit: u32): void {
+  let bsize = bucketSize<K, V>();
+  let dst = b;
+  let prevDst: usize = 0;
+  let d: u32 = 0;
+  let y: u32 = 0;
+  let dropped: u32 = 0;
+  let src = b;
+  do {
+    for (let s: u32 = 0; s < BUCKET_SLOTS; s++) {
+      let top = tophashAt(src, s);
+      if (top < MIN_TOPHASH) {
+        if (top == EVACUATED_Y) dropped++;
+        continue;
+      }
+      if (ybit != 0 && (<u32>hashKey<K>(h, load<K>(pairAt<K, V>(src, s))) & ybit) != 0) {
+        movePair<K, V>(yb, y, src, s, top);
+        if (++y == BUCKET_SLOTS) {
+          yb = overflowOf(yb);
+          y = 0;
+        }
+      } else {
+        if (dst != src || d != s) movePair<K, V>(dst, d, src, s, top);
+        if (++d == BUCKET_SLOTS) {
+          prevDst = dst;
+          dst = overflowOf(dst);
+          d = 0;
+        }
+      }
+    }
+    src = overflowOf(src);
+  } while (src != 0);
+  if (dropped != 0) hset(h, H_TOMBSTONES, hget(h, H_TOMBSTONES) - dropped);
+  if (dst == 0) return; // every slot of the chain is in use
+  if (d == 0 && dst != b) {
+    setOverflow(prevDst, 0);
+    freeChain(h, dst, bsize);
+    return;
+  }
+  for (let s = d; s < BUCKET_SLOTS; s++) setTophash(dst, s, EMPTY_REST);
+  freeChain(h, overflowOf(dst), bsize);
+  setOverflow(dst, 0);
+}
+
+/** Copy Y entries of chain b to yb, leaving EVACUATED_Y tombstones with their keys: nothing moves within b. */
+function tombstoneSplit<K, V>(h: usize, b: usize, yb: usize, ybit: u32): void {
+  let y: u32 = 0;
+  let made: u32 = 0;
+  let src = b;
+  do {
+    for (let s: u32 = 0; s < BUCKET_SLOTS; s++) {
+      let top = tophashAt(src, s);
+      if (top < MIN_TOPHASH) continue;
+      if ((<u32>hashKey<K>(h, load<K>(pairAt<K, V>(src, s))) & ybit) == 0) continue;
+      movePair<K, V>(yb, y, src, s, top);
+      setTophash(src, s, EVACUATED_Y);
+      made++;
+      if (++y == BUCKET_SLOTS) {
+        yb = overflowOf(yb);
+        y = 0;
+      }
+    }
+    src = overflowOf(src);
+  } while (src != 0);
+  hset(h, H_TOMBSTONES, hget(h, H_TOMBSTONES) + made);
+}
+
+/** Free a chain of overflow buckets. */
+function freeChain(h: usize, b: usize, bsize: usize): void {
+  while (b != 0) {
+    let next = overflowOf(b);
+    freeOverflow(h, b, bsize);
+    b = next;
+  }
+}
+
+export { H_ITERS, EVACUATED_Y };

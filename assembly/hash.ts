@@ -1,0 +1,81 @@
+// Seeded hashing, tophash, the SWAR slot match, and each map's random generator.
+//
+// A key's 64-bit hash picks its bucket with its low B bits and its tophash with
+// its top byte, as in Go. Keys are 4 or 8 bytes, hashed as a u64 by a seeded
+// variant of the murmur3 fmix64 finalizer: the seed is mixed in before and
+// between the multiply rounds, so that keys crafted to collide in the low bits
+// under one seed spread out under another, and every input bit reaches every
+// output bit.
+//
+// A bucket's eight tophash bytes are read as one u64 and matched against a
+// tophash with SWAR (SIMD within a register) byte tricks, the way Swiss tables
+// match a control group: no per-slot loop until a candidate is found.
+
+import { MIN_TOPHASH } from "./layout";
+
+/** murmur3 fmix64 multipliers: full avalanche in two rounds. */
+const M1: u64 = 0xff51afd7ed558ccd;
+const M2: u64 = 0xc4ceb9fe1a85ec53;
+/** Golden-ratio increment of splitmix64 (the random generator). */
+const GOLDEN: u64 = 0x9e3779b97f4a7c15;
+/** 0x01 in every byte: broadcasts a byte across a u64. */
+const LSB: u64 = 0x0101010101010101;
+/** 0x80 in every byte: the per-byte result bits of the SWAR tests. */
+const MSB: u64 = 0x8080808080808080;
+
+// @ts-ignore: decorator
+@inline export function hash64(key: u64, seed: u64): u64 {
+  let h = key ^ seed;
+  h ^= h >> 33;
+  h *= M1;
+  h ^= (h >> 33) ^ (seed >> 7);
+  h *= M2;
+  h ^= h >> 33;
+  return h;
+}
+
+/** The tophash of a hash: its top byte, moved past the reserved values. */
+// @ts-ignore: decorator
+@inline export function tophash(hash: u64): u8 {
+  let top = <u8>(hash >> 56);
+  return top < MIN_TOPHASH ? top + MIN_TOPHASH : top;
+}
+
+/**
+ * Bytes of `word` equal to `top`: bit 7 of each such byte is set. May also flag a
+ * byte just above a true match (borrow), never misses one; callers compare keys.
+ */
+// @ts-ignore: decorator
+@inline export function matchByte(word: u64, top: u8): u64 {
+  let x = word ^ (LSB * <u64>top);
+  return (x - LSB) & ~x & MSB;
+}
+
+/** Non-zero when some byte of `word` is 0 (EMPTY_REST): exact. */
+// @ts-ignore: decorator
+@inline export function hasZeroByte(word: u64): bool {
+  return ((word - LSB) & ~word & MSB) != 0;
+}
+
+/** Slot number of the lowest flagged byte of a match mask. */
+// @ts-ignore: decorator
+@inline export function firstSlot(mask: u64): u32 {
+  return <u32>(ctz(mask) >> 3);
+}
+
+/** splitmix64 step on a state stored at `ptr`: the map's generator lives in its header. */
+export function nextRandom(ptr: usize): u64 {
+  let s = load<u64>(ptr) + GOLDEN;
+  store<u64>(ptr, s);
+  let z = s;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+  return z ^ (z >> 31);
+}
+
+/** Expand a user's 32-bit seed into a 64-bit one. */
+export function expandSeed(seed: u32): u64 {
+  let s: u64 = <u64>seed * GOLDEN + M1;
+  s = (s ^ (s >> 30)) * 0xbf58476d1ce4e5b9;
+  return s ^ (s >> 31);
+}

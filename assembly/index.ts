@@ -1,0 +1,177 @@
+// The wasm module's interface: the one documented boundary between the raw
+// table (assembly/) and the typed API (bindings/). See docs/design.md.
+//
+// Kinds travel as storage types: 4-byte keys (int32, uint32) as i32, float64
+// keys as f64 (normalised here: -0 becomes +0, every NaN one canonical NaN, so
+// that bit equality is SameValueZero), 8-byte integer keys as i64. Values:
+// 'i32' (int32 and uint32 share the bits), 'f64', 'i64', and 'any' (an index
+// into a JS-side table). Export names are op_<key>_<value>.
+//
+//   get   returns f64 for i32/u32 values (NaN = missing), f64 for f64 values and
+//         i64 for i64 values (missing: `found` is 0), i32 for any (-1 = missing)
+//   set   returns 1 inserted, 0 updated, -1 out of memory (map unchanged);
+//         for any: the value's index (the candidate when inserted), -1 = OOM
+//   del   returns 1 removed, 0 absent; delany returns the old index or -1
+//   has   returns 1 or 0
+//
+// Header fields the JS side reads directly through a memory view are exported
+// as constants (HDR_*): count and the modification counter.
+
+import { findPair, insertPair, removePair, newMap, clearMap, freeMap, lastInserted, lastValue, bForCapacity } from "./map";
+import { iterStart, iterRelease, iterNext, iterPoolSize, I_KEYS as IT_KEYS, I_VALS as IT_VALS, BATCH_MAX as IT_BATCH } from "./iter";
+import { heapTop } from "./alloc";
+import { expandSeed } from "./hash";
+import {
+  valOffset, H_COUNT, H_MOD, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS,
+  H_TOMBSTONES, GROW_SAME, hget,
+} from "./layout";
+
+/** Whether the last get of an f64 or i64 value found its key. Per call, per instance. */
+export let found: i32 = 0;
+
+export const HDR_COUNT: u32 = <u32>H_COUNT;
+export const HDR_MOD: u32 = <u32>H_MOD;
+export const ITER_KEYS: u32 = <u32>IT_KEYS;
+export const ITER_VALS: u32 = <u32>IT_VALS;
+export const ITER_BATCH: u32 = IT_BATCH;
+
+/** Canonical NaN: all NaN keys are this one key. */
+const CANONICAL_NAN: u64 = 0x7FF8000000000000;
+
+// @ts-ignore: decorator
+@inline function f64key(k: f64): u64 {
+  if (k != k) return CANONICAL_NAN;
+  return reinterpret<u64>(k + 0.0); // -0 + 0 is +0
+}
+
+// ---- maps ------------------------------------------------------------------
+
+export function map_new(keySize: u32, valSize: u32, capacity: u32, seedLo: u32, seedHi: u32, fixedSeed: bool, maxBytes: u32): usize {
+  let seed: u64 = fixedSeed ? expandSeed(seedLo) : (<u64>seedHi << 32) | <u64>seedLo;
+  let rng: u64 = fixedSeed ? expandSeed(seedLo ^ 0x5bd1e995) : seed ^ 0x2545F4914F6CDD1D;
+  return newMap(keySize, valSize, capacity, seed, rng, fixedSeed, maxBytes);
+}
+export function map_clear(h: usize): bool { return clearMap(h); }
+export function map_free(h: usize): void { freeMap(h); }
+export function map_b_for_capacity(capacity: u32): u32 { return bForCapacity(capacity); }
+
+/** Stats fields, in the order of bindings' HashMapStats reader. */
+export function map_stat(h: usize, field: u32): f64 {
+  switch (field) {
+    case 0: return <f64>hget(h, H_COUNT);
+    case 1: return <f64>hget(h, H_B);
+    case 2: return <f64>hget(h, H_NOVERFLOW);
+    case 3: return <f64>hget(h, H_GROWING);
+    case 4: return <f64>(hget(h, H_GROWING) == GROW_SAME ? 1 : 0);
+    case 5: return <f64>hget(h, H_OLDBUCKETS);
+    case 6: return <f64>hget(h, H_NEVACUATE);
+    case 7: return <f64>hget(h, H_BYTES);
+    case 8: return <f64>hget(h, H_ITERS);
+    case 9: return <f64>hget(h, H_TOMBSTONES);
+  }
+  return -1;
+}
+export function heap_top(): usize { return heapTop(); }
+export function iter_pool_size(): u32 { return iterPoolSize(); }
+
+// ---- typed operations ------------------------------------------------------
+// K: u32 or u64 key bits; V: u32 or u64 value bits.
+
+// @ts-ignore: decorator
+@inline function getBits<K, V>(h: usize, k: K): u64 {
+  let p = findPair<K, V>(h, k);
+  if (p == 0) { found = 0; return 0; }
+  found = 1;
+  return <u64>load<V>(p + valOffset<K, V>());
+}
+// @ts-ignore: decorator
+@inline function setBits<K, V>(h: usize, k: K, v: V): i32 {
+  let p = insertPair<K, V>(h, k);
+  if (p == 0) return -1;
+  store<V>(p + valOffset<K, V>(), v);
+  return lastInserted ? 1 : 0;
+}
+// @ts-ignore: decorator
+@inline function setAny<K>(h: usize, k: K, cand: i32): i32 {
+  let p = insertPair<K, u32>(h, k);
+  if (p == 0) return -1;
+  let q = p + valOffset<K, u32>();
+  if (lastInserted) store<u32>(q, <u32>cand);
+  return <i32>load<u32>(q);
+}
+// @ts-ignore: decorator
+@inline function getI32<K>(h: usize, k: K): f64 {
+  let p = findPair<K, u32>(h, k);
+  return p == 0 ? NaN : <f64>load<i32>(p + valOffset<K, u32>());
+}
+// @ts-ignore: decorator
+@inline function getU32<K>(h: usize, k: K): f64 {
+  let p = findPair<K, u32>(h, k);
+  return p == 0 ? NaN : <f64>load<u32>(p + valOffset<K, u32>());
+}
+// @ts-ignore: decorator
+@inline function getAny<K>(h: usize, k: K): i32 {
+  let p = findPair<K, u32>(h, k);
+  return p == 0 ? -1 : load<i32>(p + valOffset<K, u32>());
+}
+// @ts-ignore: decorator
+@inline function delAny<K>(h: usize, k: K): i32 {
+  return removePair<K, u32>(h, k) ? <i32>lastValue : -1;
+}
+
+// int32 / uint32 keys
+export function get_i32_i32(h: usize, k: i32): f64 { return getI32<u32>(h, <u32>k); }
+export function get_i32_u32(h: usize, k: i32): f64 { return getU32<u32>(h, <u32>k); }
+export function get_i32_f64(h: usize, k: i32): f64 { return reinterpret<f64>(getBits<u32, u64>(h, <u32>k)); }
+export function get_i32_i64(h: usize, k: i32): i64 { return <i64>getBits<u32, u64>(h, <u32>k); }
+export function get_i32_any(h: usize, k: i32): i32 { return getAny<u32>(h, <u32>k); }
+export function set_i32_i32(h: usize, k: i32, v: i32): i32 { return setBits<u32, u32>(h, <u32>k, <u32>v); }
+export function set_i32_f64(h: usize, k: i32, v: f64): i32 { return setBits<u32, u64>(h, <u32>k, reinterpret<u64>(v)); }
+export function set_i32_i64(h: usize, k: i32, v: i64): i32 { return setBits<u32, u64>(h, <u32>k, <u64>v); }
+export function set_i32_any(h: usize, k: i32, cand: i32): i32 { return setAny<u32>(h, <u32>k, cand); }
+export function has_i32_v4(h: usize, k: i32): bool { return findPair<u32, u32>(h, <u32>k) != 0; }
+export function has_i32_v8(h: usize, k: i32): bool { return findPair<u32, u64>(h, <u32>k) != 0; }
+export function del_i32_v4(h: usize, k: i32): bool { return removePair<u32, u32>(h, <u32>k); }
+export function del_i32_v8(h: usize, k: i32): bool { return removePair<u32, u64>(h, <u32>k); }
+export function delany_i32(h: usize, k: i32): i32 { return delAny<u32>(h, <u32>k); }
+
+// float64 keys
+export function get_f64_i32(h: usize, k: f64): f64 { return getI32<u64>(h, f64key(k)); }
+export function get_f64_u32(h: usize, k: f64): f64 { return getU32<u64>(h, f64key(k)); }
+export function get_f64_f64(h: usize, k: f64): f64 { return reinterpret<f64>(getBits<u64, u64>(h, f64key(k))); }
+export function get_f64_i64(h: usize, k: f64): i64 { return <i64>getBits<u64, u64>(h, f64key(k)); }
+export function get_f64_any(h: usize, k: f64): i32 { return getAny<u64>(h, f64key(k)); }
+export function set_f64_i32(h: usize, k: f64, v: i32): i32 { return setBits<u64, u32>(h, f64key(k), <u32>v); }
+export function set_f64_f64(h: usize, k: f64, v: f64): i32 { return setBits<u64, u64>(h, f64key(k), reinterpret<u64>(v)); }
+export function set_f64_i64(h: usize, k: f64, v: i64): i32 { return setBits<u64, u64>(h, f64key(k), <u64>v); }
+export function set_f64_any(h: usize, k: f64, cand: i32): i32 { return setAny<u64>(h, f64key(k), cand); }
+export function has_f64_v4(h: usize, k: f64): bool { return findPair<u64, u32>(h, f64key(k)) != 0; }
+export function has_f64_v8(h: usize, k: f64): bool { return findPair<u64, u64>(h, f64key(k)) != 0; }
+export function del_f64_v4(h: usize, k: f64): bool { return removePair<u64, u32>(h, f64key(k)); }
+export function del_f64_v8(h: usize, k: f64): bool { return removePair<u64, u64>(h, f64key(k)); }
+export function delany_f64(h: usize, k: f64): i32 { return delAny<u64>(h, f64key(k)); }
+
+// bigint64 / biguint64 keys
+export function get_i64_i32(h: usize, k: i64): f64 { return getI32<u64>(h, <u64>k); }
+export function get_i64_u32(h: usize, k: i64): f64 { return getU32<u64>(h, <u64>k); }
+export function get_i64_f64(h: usize, k: i64): f64 { return reinterpret<f64>(getBits<u64, u64>(h, <u64>k)); }
+export function get_i64_i64(h: usize, k: i64): i64 { return <i64>getBits<u64, u64>(h, <u64>k); }
+export function get_i64_any(h: usize, k: i64): i32 { return getAny<u64>(h, <u64>k); }
+export function set_i64_i32(h: usize, k: i64, v: i32): i32 { return setBits<u64, u32>(h, <u64>k, <u32>v); }
+export function set_i64_f64(h: usize, k: i64, v: f64): i32 { return setBits<u64, u64>(h, <u64>k, reinterpret<u64>(v)); }
+export function set_i64_i64(h: usize, k: i64, v: i64): i32 { return setBits<u64, u64>(h, <u64>k, <u64>v); }
+export function set_i64_any(h: usize, k: i64, cand: i32): i32 { return setAny<u64>(h, <u64>k, cand); }
+export function has_i64_v4(h: usize, k: i64): bool { return findPair<u64, u32>(h, <u64>k) != 0; }
+export function has_i64_v8(h: usize, k: i64): bool { return findPair<u64, u64>(h, <u64>k) != 0; }
+export function del_i64_v4(h: usize, k: i64): bool { return removePair<u64, u32>(h, <u64>k); }
+export function del_i64_v8(h: usize, k: i64): bool { return removePair<u64, u64>(h, <u64>k); }
+export function delany_i64(h: usize, k: i64): i32 { return delAny<u64>(h, <u64>k); }
+
+// ---- iteration -------------------------------------------------------------
+
+export function iter_start(h: usize): usize { return iterStart(h); }
+export function iter_release(it: usize, mapAlive: bool): void { iterRelease(it, mapAlive); }
+export function iter_next_k4_v4(it: usize, max: u32): u32 { return iterNext<u32, u32>(it, max); }
+export function iter_next_k4_v8(it: usize, max: u32): u32 { return iterNext<u32, u64>(it, max); }
+export function iter_next_k8_v4(it: usize, max: u32): u32 { return iterNext<u64, u32>(it, max); }
+export function iter_next_k8_v8(it: usize, max: u32): u32 { return iterNext<u64, u64>(it, max); }

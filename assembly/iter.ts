@@ -1,0 +1,203 @@
+// Iteration: hiter slots in a pool, and Go's stepping logic adapted to growth in place.
+//
+// An iterator is a fixed-size slot in linear memory (HITER_SIZE bytes): its
+// cursor and a batch buffer the JS side reads entries from, so one call hands
+// out up to BATCH_MAX entries. Slots come from a pool: a free list whose head is
+// in the allocator's header; when every slot is busy the pool grows by
+// POOL_GROW slots, and released slots are reused, as Go's sync.Pool reuses
+// objects. Slots never return to the allocator.
+//
+// Each iteration starts at a random bucket and a random slot offset (from the
+// map's own generator, so a map with a fixed seed iterates reproducibly), walks
+// 2^it.B logical buckets from there round to the start, and visits the slots of
+// each bucket of a chain as (i + offset) & 7. For each logical bucket j:
+//
+//   - started at the current size while the array is doubling, and j's old
+//     bucket (j & (oldN - 1)) is not evacuated yet: walk that old chain and keep
+//     only keys whose hash picks j (Go's checkBucket);
+//   - otherwise walk chain j itself. When the map has grown since the iterator
+//     started (it.B < B), chain j (j < 2^it.B) is the very memory of the
+//     iterator's old bucket j, because the array doubles in place.
+//
+// A slot holding a real entry is produced as it is. A slot holding an
+// EVACUATED_Y tombstone (an entry moved to the upper half while some iterator
+// was live, see grow.ts) is produced only if its key's hash picks the logical
+// bucket under it.B; it is then looked up again, and produced with its current
+// value if still present, as Go does with evacuated slots. Tombstones of keys
+// that belong to another logical bucket are skipped: that bucket produces them.
+//
+// Why this keeps Go's guarantees: while any iterator is live, no entry moves
+// within a chain (compaction waits, see grow.ts) and no tombstone is reused;
+// overflow buckets are never freed, so the cursor's overflow pointer stays
+// valid; clear changes the epoch and live iterators end at their next step.
+
+import { alloc, allocField, A_HITER_FREE, A_HITER_TOTAL } from "./alloc";
+import {
+  BUCKET_SLOTS, EVACUATED_Y, MIN_TOPHASH, GROW_DOUBLE,
+  H_B, H_GROWING, H_OLDBUCKETS, H_ITERS, H_EPOCH, H_RNG,
+  hget, hset, pairAt, valOffset, bucketSize, bucketAt, tophashAt, overflowOf,
+} from "./layout";
+import { findPair, hashKey, isEvacuated } from "./map";
+import { nextRandom } from "./hash";
+
+/** Entries one step call can hand out: enough to amortise the call, small enough that a `break` wastes little. */
+export const BATCH_MAX: u32 = 64;
+/** Slots added to the pool when every slot is busy. */
+const POOL_GROW: u32 = 4;
+
+// hiter fields.
+const I_MAP: usize = 0;
+const I_EPOCH: usize = 4;
+const I_B: usize = 8;
+const I_START: usize = 12;
+const I_OFFSET: usize = 16;
+/** Next logical bucket to start. */
+const I_BUCKET: usize = 20;
+const I_WRAPPED: usize = 24;
+/** Index of the chain being walked, or NO_CHAIN between chains. */
+const I_CHAIN: usize = 28;
+/** Overflow bucket being walked; 0 while in the chain's first bucket (re-read through the directory: it may move while small). */
+const I_OVF: usize = 32;
+/** Next slot (0..8) of the bucket being walked. */
+const I_SLOT: usize = 36;
+/** Logical bucket the current chain is walked for. */
+const I_LOGICAL: usize = 40;
+/** Non-zero: keep only keys whose hash picks I_LOGICAL (Go's checkBucket). */
+const I_CHECK: usize = 44;
+/** Set once the iteration has ended. */
+const I_DONE: usize = 48;
+/** Pool free-list link. */
+const I_NEXT: usize = 52;
+/** Batch buffers: BATCH_MAX keys, then BATCH_MAX values, 8 bytes each at most. */
+export const I_KEYS: usize = 64;
+export const I_VALS: usize = I_KEYS + <usize>BATCH_MAX * 8;
+export const HITER_SIZE: usize = I_VALS + <usize>BATCH_MAX * 8;
+
+const NO_CHAIN: u32 = 0xFFFFFFFF;
+
+/** Take a slot from the pool (growing it if needed) and start iterating map h; 0 when memory runs out. */
+export function iterStart(h: usize): usize {
+  let head = allocField(A_HITER_FREE);
+  let it = <usize>load<u32>(head);
+  if (it == 0) {
+    let chunk = alloc(HITER_SIZE * POOL_GROW, false);
+    if (chunk == 0) return 0;
+    for (let i: u32 = 1; i < POOL_GROW; i++) {
+      let s = chunk + <usize>i * HITER_SIZE;
+      store<u32>(s + I_NEXT, load<u32>(head));
+      store<u32>(head, <u32>s);
+    }
+    let total = allocField(A_HITER_TOTAL);
+    store<u32>(total, load<u32>(total) + POOL_GROW);
+    it = chunk;
+  } else {
+    store<u32>(head, load<u32>(it + I_NEXT));
+  }
+  let B = hget(h, H_B);
+  let r = nextRandom(h + H_RNG);
+  store<u32>(it + I_MAP, <u32>h);
+  store<u32>(it + I_EPOCH, hget(h, H_EPOCH));
+  store<u32>(it + I_B, B);
+  let start = <u32>r & ((<u32>1 << B) - 1);
+  store<u32>(it + I_START, start);
+  store<u32>(it + I_BUCKET, start);
+  store<u32>(it + I_OFFSET, <u32>(r >> 32) & (BUCKET_SLOTS - 1));
+  store<u32>(it + I_WRAPPED, 0);
+  store<u32>(it + I_CHAIN, NO_CHAIN);
+  store<u32>(it + I_OVF, 0);
+  store<u32>(it + I_SLOT, 0);
+  store<u32>(it + I_DONE, 0);
+  hset(h, H_ITERS, hget(h, H_ITERS) + 1);
+  return it;
+}
+
+/** Return a slot to the pool; `mapAlive` is false when its map was already freed. */
+export function iterRelease(it: usize, mapAlive: bool): void {
+  if (mapAlive) {
+    let h = <usize>load<u32>(it + I_MAP);
+    hset(h, H_ITERS, hget(h, H_ITERS) - 1);
+  }
+  let head = allocField(A_HITER_FREE);
+  store<u32>(it + I_NEXT, load<u32>(head));
+  store<u32>(head, <u32>it);
+}
+
+/** Iterator slots in the pool, busy or free. */
+export function iterPoolSize(): u32 {
+  return load<u32>(allocField(A_HITER_TOTAL));
+}
+
+/**
+ * Write up to `max` (<= BATCH_MAX) entries into the slot's batch buffers and
+ * return how many. Fewer than `max` means the iteration has ended.
+ */
+export function iterNext<K, V>(it: usize, max: u32): u32 {
+  let h = <usize>load<u32>(it + I_MAP);
+  if (load<u32>(it + I_DONE) != 0 || load<u32>(it + I_EPOCH) != hget(h, H_EPOCH)) {
+    store<u32>(it + I_DONE, 1);
+    return 0;
+  }
+  let bsize = bucketSize<K, V>();
+  let itB = load<u32>(it + I_B);
+  let itMask = (<u32>1 << itB) - 1;
+  let offset = load<u32>(it + I_OFFSET);
+  let n: u32 = 0;
+  while (n < max) {
+    let chain = load<u32>(it + I_CHAIN);
+    if (chain == NO_CHAIN) {
+      let bucket = load<u32>(it + I_BUCKET);
+      if (bucket == load<u32>(it + I_START) && load<u32>(it + I_WRAPPED) != 0) {
+        store<u32>(it + I_DONE, 1);
+        return n;
+      }
+      chain = bucket;
+      let check: u32 = 0;
+      if (hget(h, H_GROWING) == GROW_DOUBLE && itB == hget(h, H_B)) {
+        let old = bucket & (hget(h, H_OLDBUCKETS) - 1);
+        if (!isEvacuated(h, old, bsize)) {
+          chain = old;
+          check = 1;
+        }
+      }
+      store<u32>(it + I_LOGICAL, bucket);
+      store<u32>(it + I_CHECK, check);
+      store<u32>(it + I_CHAIN, chain);
+      store<u32>(it + I_OVF, 0);
+      store<u32>(it + I_SLOT, 0);
+      bucket = (bucket + 1) & itMask;
+      if (bucket == 0) store<u32>(it + I_WRAPPED, 1);
+      store<u32>(it + I_BUCKET, bucket);
+    }
+    let ovf = <usize>load<u32>(it + I_OVF);
+    let b = ovf != 0 ? ovf : bucketAt(h, chain, bsize);
+    let logical = load<u32>(it + I_LOGICAL);
+    let check = load<u32>(it + I_CHECK) != 0;
+    let i = load<u32>(it + I_SLOT);
+    for (; i < BUCKET_SLOTS && n < max; i++) {
+      let s = (i + offset) & (BUCKET_SLOTS - 1);
+      let top = tophashAt(b, s);
+      if (top < MIN_TOPHASH && top != EVACUATED_Y) continue;
+      let p = pairAt<K, V>(b, s);
+      let key = load<K>(p);
+      if (top == EVACUATED_Y) {
+        if ((<u32>hashKey<K>(h, key) & itMask) != logical) continue;
+        p = findPair<K, V>(h, key);
+        if (p == 0) continue;
+      } else if (check && (<u32>hashKey<K>(h, key) & itMask) != logical) {
+        continue;
+      }
+      store<K>(it + I_KEYS + <usize>n * sizeof<K>(), key);
+      store<V>(it + I_VALS + <usize>n * sizeof<V>(), load<V>(p + valOffset<K, V>()));
+      n++;
+    }
+    if (i < BUCKET_SLOTS) {
+      store<u32>(it + I_SLOT, i);
+    } else {
+      let next = overflowOf(b);
+      store<u32>(it + I_OVF, <u32>next);
+      store<u32>(it + I_SLOT, 0);
+      if (next == 0) store<u32>(it + I_CHAIN, NO_CHAIN);
+    }
+  }
+  return n;
+}

@@ -1,0 +1,184 @@
+// Memory layout of one map: the hmap header, the bucket directory, and buckets.
+//
+// A map is a header (hmap) in linear memory. Its entries live in buckets of
+// BUCKET_SLOTS (8) slots. Bucket i of the current array is found through a
+// directory: dir[i >> SEG_SHIFT] points to a segment of at most SEG_BUCKETS
+// consecutive buckets, and the bucket sits at (i & SEG_MASK) * bucketSize in it.
+//
+//   hmap --> dir: [seg0 | seg1 | seg2 | ...]          (u32 pointers)
+//                   |
+//                   v
+//                 [bucket 0][bucket 1] ... [bucket 511]   (64-byte aligned)
+//
+// One bucket (bucketSize = 16 + 8 * pairSize bytes):
+//
+//   0        8          12    13      16
+//   | tophash[8] | overflow | gen | pad | pair 0 | pair 1 | ... | pair 7 |
+//
+// A pair is the key followed by the value. Pairs are 8 bytes when key and
+// value are both 4 bytes (key at 0, value at 4), else 16 bytes (key at 0,
+// value at 8). Pairs are aligned to their own size inside a bucket whose start
+// is 16-byte aligned, so a pair never crosses a 64-byte cache line: finding a
+// present key reads the tophash line and the pair's line, two lines at most.
+//
+// Growth doubles the array in place: the lower half of the doubled array is
+// the old array itself (the same segments), only the upper half is new memory.
+// `gen` records the growth in which a bucket was last evacuated (see grow.ts).
+//
+// Nothing here is kept in wasm globals: everything a second module instance on
+// the same memory would need is in the header.
+
+// ---- bucket geometry -------------------------------------------------------
+
+/** Slots per bucket: Go's bucketCnt, one tophash byte each, so one u64 load reads all eight. */
+export const BUCKET_SLOTS: u32 = 8;
+/** Byte offset of the tophash array in a bucket. */
+export const B_TOPHASH: usize = 0;
+/** Byte offset of the overflow-bucket pointer (0 = end of chain). */
+export const B_OVERFLOW: usize = 8;
+/** Byte offset of the growth generation in which this bucket was evacuated. */
+export const B_GEN: usize = 12;
+/** Byte offset of the first pair: the 16-byte bucket header keeps pairs aligned. */
+export const B_PAIRS: usize = 16;
+
+/** log2 of the buckets in one full segment: 512 buckets is 40 KiB or 72 KiB, small enough to zero in a few microseconds, large enough that the directory of a 2^25-entry map is 64 KiB. */
+export const SEG_SHIFT: u32 = 9;
+export const SEG_BUCKETS: u32 = 1 << SEG_SHIFT;
+export const SEG_MASK: u32 = SEG_BUCKETS - 1;
+
+/** Pair size for key type K and value type V. */
+// @ts-ignore: decorator
+@inline export function pairSize<K, V>(): usize {
+  return sizeof<K>() == 4 && sizeof<V>() == 4 ? 8 : 16;
+}
+/** Offset of the value inside a pair. */
+// @ts-ignore: decorator
+@inline export function valOffset<K, V>(): usize {
+  return sizeof<K>() == 4 && sizeof<V>() == 4 ? 4 : 8;
+}
+/** Size of one bucket for key type K and value type V: 80 or 144 bytes. */
+// @ts-ignore: decorator
+@inline export function bucketSize<K, V>(): usize {
+  return B_PAIRS + <usize>BUCKET_SLOTS * pairSize<K, V>();
+}
+/** Runtime form of bucketSize, for code that is not specialised per kind. */
+// @ts-ignore: decorator
+@inline export function bucketSizeOf(keySize: u32, valSize: u32): usize {
+  return B_PAIRS + <usize>BUCKET_SLOTS * (keySize == 4 && valSize == 4 ? 8 : 16);
+}
+// @ts-ignore: decorator
+@inline export function pairAt<K, V>(b: usize, slot: u32): usize {
+  return b + B_PAIRS + <usize>slot * pairSize<K, V>();
+}
+// @ts-ignore: decorator
+@inline export function tophashAt(b: usize, slot: u32): u8 {
+  return load<u8>(b + B_TOPHASH + <usize>slot);
+}
+// @ts-ignore: decorator
+@inline export function setTophash(b: usize, slot: u32, top: u8): void {
+  store<u8>(b + B_TOPHASH + <usize>slot, top);
+}
+// @ts-ignore: decorator
+@inline export function overflowOf(b: usize): usize {
+  return <usize>load<u32>(b + B_OVERFLOW);
+}
+// @ts-ignore: decorator
+@inline export function setOverflow(b: usize, ovf: usize): void {
+  store<u32>(b + B_OVERFLOW, <u32>ovf);
+}
+
+// ---- tophash values (Go's reserved values) ---------------------------------
+
+/** This slot and every later slot of the chain are empty: lookups stop here. */
+export const EMPTY_REST: u8 = 0;
+/** This slot is empty. */
+export const EMPTY_ONE: u8 = 1;
+/** Reserved, as in Go: an entry moved to the lower half. Growth in place never moves X entries, so it is not written. */
+export const EVACUATED_X: u8 = 2;
+/** The entry was moved to the upper half by growth; its key is left in place so iterators that started before the growth can look it up again. A tombstone: lookups skip it. */
+export const EVACUATED_Y: u8 = 3;
+/** Reserved, as in Go: an empty slot of an evacuated bucket. Growth in place leaves empty slots as they are. */
+export const EVACUATED_EMPTY: u8 = 4;
+/** Smallest tophash of a real entry: top bytes below it are moved up by MIN_TOPHASH. */
+export const MIN_TOPHASH: u8 = 5;
+
+// ---- hmap header -----------------------------------------------------------
+
+/** Live entries. */
+export const H_COUNT: usize = 0;
+/** log2 of the bucket count. */
+export const H_B: usize = 4;
+/** Overflow buckets allocated by this map. */
+export const H_NOVERFLOW: usize = 8;
+/** 0: not growing; GROW_DOUBLE or GROW_SAME while an evacuation is in progress. */
+export const H_GROWING: usize = 12;
+/** Per-map hash seed (u64). */
+export const H_SEED: usize = 16;
+/** State of the map's random generator (u64): iterator starts and reseeding. */
+export const H_RNG: usize = 24;
+/** Pointer to the bucket directory. */
+export const H_DIR: usize = 32;
+/** Buckets being evacuated from (2^oldB); 0 when not growing. */
+export const H_OLDBUCKETS: usize = 36;
+/** Old buckets below this index are evacuated. */
+export const H_NEVACUATE: usize = 40;
+/** First bucket index whose lookups may have to be redirected to an unevacuated old bucket: the old bucket count while doubling, 0xFFFFFFFF otherwise. */
+export const H_SPLIT: usize = 44;
+/** Iterators of this map not yet released. */
+export const H_ITERS: usize = 48;
+/** Bytes of linear memory this map holds. */
+export const H_BYTES: usize = 52;
+/** Cap on H_BYTES; 0 = none. */
+export const H_MAXBYTES: usize = 56;
+/** Incremented by every change of content: batched iteration checks it to revalidate fetched entries. */
+export const H_MOD: usize = 60;
+/** Incremented by clear: live iterators of an earlier epoch end. */
+export const H_EPOCH: usize = 64;
+/** Key size in bytes (u8). */
+export const H_KEYSIZE: usize = 68;
+/** Value size in bytes (u8). */
+export const H_VALSIZE: usize = 69;
+/** Current growth generation (u8, 1..255, never 0 so that zeroed buckets never look evacuated). */
+export const H_GEN: usize = 70;
+/** HF_* flags (u8). */
+export const H_FLAGS: usize = 71;
+/** EVACUATED_Y tombstones present in the map. */
+export const H_TOMBSTONES: usize = 72;
+/** B the map was created with (from `capacity`); clear returns to it. */
+export const H_MINB: usize = 76;
+/** Header size: one cache line. */
+export const HEADER_SIZE: usize = 80;
+
+/** The seed was given by the user: never reseed. */
+export const HF_FIXED_SEED: u8 = 1;
+
+export const GROW_DOUBLE: u32 = 1;
+export const GROW_SAME: u32 = 2;
+/** H_SPLIT value when no lookup needs redirecting. */
+export const NO_SPLIT: u32 = 0xFFFFFFFF;
+
+// @ts-ignore: decorator
+@inline export function hget(h: usize, field: usize): u32 {
+  return load<u32>(h + field);
+}
+// @ts-ignore: decorator
+@inline export function hset(h: usize, field: usize, v: u32): void {
+  store<u32>(h + field, v);
+}
+
+/** Directory entries for B: one segment until the array outgrows it. */
+// @ts-ignore: decorator
+@inline export function dirLength(B: u32): u32 {
+  return B > SEG_SHIFT ? 1 << (B - SEG_SHIFT) : 1;
+}
+/** Bytes of the segment that holds bucket index i of an array of 2^B buckets. */
+// @ts-ignore: decorator
+@inline export function segmentBytes(B: u32, bsize: usize): usize {
+  return (B >= SEG_SHIFT ? <usize>SEG_BUCKETS : (<usize>1 << B)) * bsize;
+}
+/** Address of bucket i, or 0 if its segment is not allocated yet. */
+// @ts-ignore: decorator
+@inline export function bucketAt(h: usize, i: u32, bsize: usize): usize {
+  let seg = <usize>load<u32>(<usize>hget(h, H_DIR) + ((<usize>(i >> SEG_SHIFT)) << 2));
+  return seg == 0 ? 0 : seg + <usize>(i & SEG_MASK) * bsize;
+}

@@ -1,0 +1,379 @@
+// Map operations: create, find, insert, remove, clear, free.
+//
+// Every operation is generic over the storage types of the key and the value
+// (K, V: u32 or u64, the bit patterns), so that the compiler folds the bucket
+// geometry into constants; index.ts exports one instantiation per kind pair.
+//
+// A lookup hashes the key once: the low bits pick the bucket (redirected to the
+// unevacuated old bucket while the array is doubling, see grow.ts), the top byte
+// is matched against the bucket's eight tophash bytes at once (hash.ts), and
+// only flagged slots compare keys. A bucket holding an EMPTY_REST byte ends the
+// chain. Inserts reuse the first empty slot of the chain, or append an overflow
+// bucket; deletes mark EMPTY_ONE and fold a trailing run into EMPTY_REST, as Go
+// does.
+
+import { alloc, free, roundSize } from "./alloc";
+import { hash64, tophash, matchByte, hasZeroByte, firstSlot, nextRandom, expandSeed } from "./hash";
+import {
+  BUCKET_SLOTS, B_GEN, EMPTY_ONE, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, HF_FIXED_SEED, NO_SPLIT,
+  H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_SEED, H_RNG, H_DIR, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT,
+  H_ITERS, H_BYTES, H_MAXBYTES, H_MOD, H_EPOCH, H_KEYSIZE, H_VALSIZE, H_GEN, H_FLAGS, H_TOMBSTONES,
+  H_MINB, HEADER_SIZE,
+  hget, hset, pairAt, pairSize, valOffset, bucketSize, bucketSizeOf, bucketAt, tophashAt, setTophash,
+  overflowOf, setOverflow, dirLength, segmentBytes, SEG_SHIFT, SEG_BUCKETS,
+} from "./layout";
+import { growWork, hashGrow, overLoadFactor, tooManyOverflowBuckets } from "./grow";
+
+/** Largest B: 2^28 buckets would need more than the 4 GiB a wasm32 memory can address. */
+export const MAX_B: u32 = 27;
+
+/** Set by insertPair: whether the key was new. Per call, not map state. */
+export let lastInserted: bool = false;
+/** Set by removePair: the removed value's bits. Per call, not map state. */
+export let lastValue: u64 = 0;
+
+// ---- memory owned by a map -------------------------------------------------
+
+/** Allocate for map h, within its maxBytes; 0 when memory or the cap runs out. */
+export function mapAlloc(h: usize, size: usize, zero: bool): usize {
+  let rounded = roundSize(size);
+  let max = hget(h, H_MAXBYTES);
+  let bytes = hget(h, H_BYTES);
+  if (max != 0 && <u64>bytes + <u64>rounded > <u64>max) return 0;
+  let p = alloc(size, zero);
+  if (p != 0) hset(h, H_BYTES, bytes + <u32>rounded);
+  return p;
+}
+
+export function mapFree(h: usize, p: usize, size: usize): void {
+  free(p, size);
+  hset(h, H_BYTES, hget(h, H_BYTES) - <u32>roundSize(size));
+}
+
+/** A zeroed overflow bucket, counted in noverflow; 0 when memory runs out. */
+export function newOverflow(h: usize, bsize: usize): usize {
+  let b = mapAlloc(h, bsize, true);
+  if (b != 0) hset(h, H_NOVERFLOW, hget(h, H_NOVERFLOW) + 1);
+  return b;
+}
+
+export function freeOverflow(h: usize, b: usize, bsize: usize): void {
+  mapFree(h, b, bsize);
+  hset(h, H_NOVERFLOW, hget(h, H_NOVERFLOW) - 1);
+}
+
+// ---- hashing and bucket choice ---------------------------------------------
+
+// @ts-ignore: decorator
+@inline export function hashKey<K>(h: usize, key: K): u64 {
+  return hash64(<u64>key, load<u64>(h + H_SEED));
+}
+
+/** Whether old bucket `old` has been evacuated in the current growth. */
+// @ts-ignore: decorator
+@inline export function isEvacuated(h: usize, old: u32, bsize: usize): bool {
+  return load<u8>(bucketAt(h, old, bsize) + B_GEN) == load<u8>(h + H_GEN);
+}
+
+/** Index of the chain that holds keys of this hash now: the new bucket, or its old bucket while that is not evacuated. */
+// @ts-ignore: decorator
+@inline export function homeIndex(h: usize, hash32: u32, bsize: usize): u32 {
+  let i = hash32 & ((<u32>1 << hget(h, H_B)) - 1);
+  if (i >= hget(h, H_SPLIT)) {
+    let old = i - hget(h, H_OLDBUCKETS);
+    if (!isEvacuated(h, old, bsize)) i = old;
+  }
+  return i;
+}
+
+/** Pair address of `key` in the chain starting at b, or 0. */
+// @ts-ignore: decorator
+@inline function findInChain<K, V>(b: usize, key: K, top: u8): usize {
+  do {
+    let word = load<u64>(b);
+    let m = matchByte(word, top);
+    while (m != 0) {
+      let s = firstSlot(m);
+      let p = pairAt<K, V>(b, s);
+      if (load<K>(p) == key && tophashAt(b, s) == top) return p;
+      m &= m - 1;
+    }
+    if (hasZeroByte(word)) return 0;
+    b = overflowOf(b);
+  } while (b != 0);
+  return 0;
+}
+
+/** Pair address of `key`, or 0. Never allocates, never moves anything. */
+export function findPair<K, V>(h: usize, key: K): usize {
+  let bsize = bucketSize<K, V>();
+  let hash = hashKey<K>(h, key);
+  let b = bucketAt(h, homeIndex(h, <u32>hash, bsize), bsize);
+  return findInChain<K, V>(b, key, tophash(hash));
+}
+
+// ---- insert ----------------------------------------------------------------
+
+/** Slots of a tophash word that an insert may take. */
+// @ts-ignore: decorator
+@inline function freeSlots(word: u64, tombstonesToo: bool): u64 {
+  let m = matchByte(word, EMPTY_REST) | matchByte(word, EMPTY_ONE);
+  if (tombstonesToo) m |= matchByte(word, EVACUATED_Y);
+  return m;
+}
+
+/**
+ * Find or add `key`; returns its pair address (the caller writes the value) and
+ * sets lastInserted. Returns 0, with the map unchanged, when memory runs out.
+ */
+export function insertPair<K, V>(h: usize, key: K): usize {
+  let bsize = bucketSize<K, V>();
+  let hash = hashKey<K>(h, key);
+  let top = tophash(hash);
+  let hash32 = <u32>hash;
+  let grown = false;
+  while (true) {
+    if (hget(h, H_GROWING) != 0) growWork<K, V>(h, hash32);
+    let reuseTombstones = hget(h, H_ITERS) == 0;
+    let b = bucketAt(h, homeIndex(h, hash32, bsize), bsize);
+    let freeB: usize = 0;
+    let freeS: u32 = 0;
+    let last: usize = 0;
+    while (b != 0) {
+      let word = load<u64>(b);
+      let m = matchByte(word, top);
+      while (m != 0) {
+        let s = firstSlot(m);
+        let p = pairAt<K, V>(b, s);
+        if (load<K>(p) == key && tophashAt(b, s) == top) {
+          lastInserted = false;
+          hset(h, H_MOD, hget(h, H_MOD) + 1);
+          return p;
+        }
+        m &= m - 1;
+      }
+      if (freeB == 0) {
+        let f = freeSlots(word, reuseTombstones);
+        if (f != 0) {
+          freeB = b;
+          freeS = firstSlot(f);
+        }
+      }
+      if (hasZeroByte(word)) break;
+      last = b;
+      b = overflowOf(b);
+    }
+    // Not present. Grow first if the table is too full (once per insert), as Go does.
+    if (!grown && hget(h, H_GROWING) == 0) {
+      let count = hget(h, H_COUNT) + 1;
+      let B = hget(h, H_B);
+      if (overLoadFactor(count, B) || (tooManyOverflowBuckets(hget(h, H_NOVERFLOW), B) && hget(h, H_ITERS) == 0)) {
+        grown = true;
+        if (hashGrow<K, V>(h)) continue;
+      }
+    }
+    if (freeB == 0) {
+      freeB = newOverflow(h, bsize);
+      if (freeB == 0) return 0;
+      setOverflow(last, freeB);
+      freeS = 0;
+    }
+    if (tophashAt(freeB, freeS) == EVACUATED_Y) hset(h, H_TOMBSTONES, hget(h, H_TOMBSTONES) - 1);
+    let p = pairAt<K, V>(freeB, freeS);
+    store<K>(p, key);
+    setTophash(freeB, freeS, top);
+    hset(h, H_COUNT, hget(h, H_COUNT) + 1);
+    hset(h, H_MOD, hget(h, H_MOD) + 1);
+    lastInserted = true;
+    return p;
+  }
+  return 0; // unreachable
+}
+
+// ---- remove ----------------------------------------------------------------
+
+/** Remove `key`; true if it was present (its value's bits are left in lastValue). */
+export function removePair<K, V>(h: usize, key: K): bool {
+  let bsize = bucketSize<K, V>();
+  let hash = hashKey<K>(h, key);
+  let top = tophash(hash);
+  if (hget(h, H_GROWING) != 0) growWork<K, V>(h, <u32>hash);
+  let first = bucketAt(h, homeIndex(h, <u32>hash, bsize), bsize);
+  let b = first;
+  let slot: u32 = BUCKET_SLOTS;
+  do {
+    let word = load<u64>(b);
+    let m = matchByte(word, top);
+    while (m != 0) {
+      let s = firstSlot(m);
+      if (load<K>(pairAt<K, V>(b, s)) == key && tophashAt(b, s) == top) {
+        slot = s;
+        break;
+      }
+      m &= m - 1;
+    }
+    if (slot != BUCKET_SLOTS || hasZeroByte(word)) break;
+    b = overflowOf(b);
+  } while (b != 0);
+  if (slot == BUCKET_SLOTS) return false;
+  lastValue = <u64>load<V>(pairAt<K, V>(b, slot) + valOffset<K, V>());
+  setTophash(b, slot, EMPTY_ONE);
+  foldEmptyRest(first, b, slot);
+  let count = hget(h, H_COUNT) - 1;
+  hset(h, H_COUNT, count);
+  hset(h, H_MOD, hget(h, H_MOD) + 1);
+  if (count == 0) maybeReseed(h);
+  return true;
+}
+
+/** If slot s of b now ends the chain's entries, turn the trailing run of EMPTY_ONE into EMPTY_REST. */
+function foldEmptyRest(first: usize, b: usize, s: u32): void {
+  if (s == BUCKET_SLOTS - 1) {
+    let next = overflowOf(b);
+    if (next != 0 && tophashAt(next, 0) != EMPTY_REST) return;
+  } else if (tophashAt(b, s + 1) != EMPTY_REST) {
+    return;
+  }
+  while (true) {
+    setTophash(b, s, EMPTY_REST);
+    if (s == 0) {
+      if (b == first) break;
+      let c = b;
+      b = first;
+      while (overflowOf(b) != c) b = overflowOf(b);
+      s = BUCKET_SLOTS - 1;
+    } else {
+      s--;
+    }
+    if (tophashAt(b, s) != EMPTY_ONE) break;
+  }
+}
+
+/**
+ * Pick a new hash seed once the map is empty, as Go does against hash flooding;
+ * not for a user-given seed, and not while tombstones or iterators still depend
+ * on the old seed's bucket assignment.
+ */
+function maybeReseed(h: usize): void {
+  if ((load<u8>(h + H_FLAGS) & HF_FIXED_SEED) != 0) return;
+  if (hget(h, H_ITERS) != 0 || hget(h, H_TOMBSTONES) != 0) return;
+  store<u64>(h + H_SEED, nextRandom(h + H_RNG));
+}
+
+// ---- create, clear, free ---------------------------------------------------
+
+/** Smallest B whose buckets hold `capacity` entries at the load factor. */
+export function bForCapacity(capacity: u32): u32 {
+  let B: u32 = 0;
+  while (B < MAX_B && overLoadFactor(capacity, B)) B++;
+  return B;
+}
+
+/** Allocate the directory and every segment of an empty array of 2^B buckets; false when memory runs out (nothing left allocated). */
+function allocArray(h: usize, B: u32): bool {
+  let bsize = bucketSizeOf(load<u8>(h + H_KEYSIZE), load<u8>(h + H_VALSIZE));
+  let n = dirLength(B);
+  let dir = mapAlloc(h, <usize>n << 2, true);
+  if (dir == 0) return false;
+  hset(h, H_DIR, <u32>dir);
+  let segBytes = segmentBytes(B, bsize);
+  for (let i: u32 = 0; i < n; i++) {
+    let seg = mapAlloc(h, segBytes, true);
+    if (seg == 0) {
+      freeArray(h);
+      return false;
+    }
+    store<u32>(dir + (<usize>i << 2), <u32>seg);
+  }
+  hset(h, H_B, B);
+  return true;
+}
+
+/** Free every segment, overflow bucket and the directory of h's array. */
+function freeArray(h: usize): void {
+  let bsize = bucketSizeOf(load<u8>(h + H_KEYSIZE), load<u8>(h + H_VALSIZE));
+  let dir = <usize>hget(h, H_DIR);
+  if (dir == 0) return;
+  let B = hget(h, H_B);
+  let n = dirLength(B);
+  let perSeg: u32 = B >= SEG_SHIFT ? SEG_BUCKETS : <u32>1 << B;
+  let segBytes = segmentBytes(B, bsize);
+  for (let i: u32 = 0; i < n; i++) {
+    let seg = <usize>load<u32>(dir + (<usize>i << 2));
+    if (seg == 0) continue;
+    for (let j: u32 = 0; j < perSeg; j++) {
+      let ovf = overflowOf(seg + <usize>j * bsize);
+      while (ovf != 0) {
+        let next = overflowOf(ovf);
+        freeOverflow(h, ovf, bsize);
+        ovf = next;
+      }
+    }
+    mapFree(h, seg, segBytes);
+  }
+  mapFree(h, dir, <usize>n << 2);
+  hset(h, H_DIR, 0);
+}
+
+/** Reset growth and content fields to an empty, non-growing map. */
+function resetState(h: usize): void {
+  hset(h, H_COUNT, 0);
+  hset(h, H_NOVERFLOW, 0);
+  hset(h, H_GROWING, 0);
+  hset(h, H_OLDBUCKETS, 0);
+  hset(h, H_NEVACUATE, 0);
+  hset(h, H_SPLIT, NO_SPLIT);
+  hset(h, H_TOMBSTONES, 0);
+  store<u8>(h + H_GEN, 1);
+}
+
+/**
+ * A new map for keys and values of the given byte sizes, with room for
+ * `capacity` entries. Returns 0 when memory or maxBytes does not allow it.
+ */
+export function newMap(keySize: u32, valSize: u32, capacity: u32, seed: u64, rng: u64, fixedSeed: bool, maxBytes: u32): usize {
+  let h = alloc(HEADER_SIZE, true);
+  if (h == 0) return 0;
+  if (maxBytes != 0 && <u32>roundSize(HEADER_SIZE) > maxBytes) {
+    free(h, HEADER_SIZE);
+    return 0;
+  }
+  store<u8>(h + H_KEYSIZE, <u8>keySize);
+  store<u8>(h + H_VALSIZE, <u8>valSize);
+  store<u8>(h + H_FLAGS, fixedSeed ? HF_FIXED_SEED : 0);
+  store<u64>(h + H_SEED, seed);
+  store<u64>(h + H_RNG, rng);
+  hset(h, H_MAXBYTES, maxBytes);
+  hset(h, H_BYTES, <u32>roundSize(HEADER_SIZE));
+  resetState(h);
+  let B = bForCapacity(capacity);
+  hset(h, H_MINB, B);
+  if (!allocArray(h, B)) {
+    free(h, HEADER_SIZE);
+    return 0;
+  }
+  return h;
+}
+
+/**
+ * Remove every entry. The array goes back to the size the map was created
+ * with; live iterators end (the epoch changes); the seed changes unless fixed.
+ * Returns false, with the map empty but unusable, only if memory for the
+ * initial array cannot be had again (it was just freed, so in practice never).
+ */
+export function clearMap(h: usize): bool {
+  freeArray(h);
+  resetState(h);
+  hset(h, H_EPOCH, hget(h, H_EPOCH) + 1);
+  hset(h, H_MOD, hget(h, H_MOD) + 1);
+  if ((load<u8>(h + H_FLAGS) & HF_FIXED_SEED) == 0) store<u64>(h + H_SEED, nextRandom(h + H_RNG));
+  return allocArray(h, hget(h, H_MINB));
+}
+
+/** Free the map and everything it holds. */
+export function freeMap(h: usize): void {
+  freeArray(h);
+  free(h, HEADER_SIZE);
+}
+
+export { pairSize, EVACUATED_Y, MIN_TOPHASH, H_ITERS, H_EPOCH };
