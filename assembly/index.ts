@@ -85,6 +85,11 @@ export function iter_pool_size(): u32 { return iterPoolSize(); }
   return <u64>load<V>(p + valOffset<K, V>());
 }
 // @ts-ignore: decorator
+@inline function getF64<K>(h: usize, k: K): f64 {
+  let bits = getBits<K, u64>(h, k);
+  return found ? reinterpret<f64>(bits) : NaN;
+}
+// @ts-ignore: decorator
 @inline function setBits<K, V>(h: usize, k: K, v: V): i32 {
   let p = insertPair<K, V>(h, k);
   if (p == 0) return -1;
@@ -122,7 +127,7 @@ export function iter_pool_size(): u32 { return iterPoolSize(); }
 // int32 / uint32 keys
 export function get_i32_i32(h: usize, k: i32): f64 { return getI32<u32>(h, <u32>k); }
 export function get_i32_u32(h: usize, k: i32): f64 { return getU32<u32>(h, <u32>k); }
-export function get_i32_f64(h: usize, k: i32): f64 { return reinterpret<f64>(getBits<u32, u64>(h, <u32>k)); }
+export function get_i32_f64(h: usize, k: i32): f64 { return getF64<u32>(h, <u32>k); }
 export function get_i32_i64(h: usize, k: i32): i64 { return <i64>getBits<u32, u64>(h, <u32>k); }
 export function get_i32_any(h: usize, k: i32): i32 { return getAny<u32>(h, <u32>k); }
 export function set_i32_i32(h: usize, k: i32, v: i32): i32 { return setBits<u32, u32>(h, <u32>k, <u32>v); }
@@ -138,7 +143,7 @@ export function delany_i32(h: usize, k: i32): i32 { return delAny<u32>(h, <u32>k
 // float64 keys
 export function get_f64_i32(h: usize, k: f64): f64 { return getI32<u64>(h, f64key(k)); }
 export function get_f64_u32(h: usize, k: f64): f64 { return getU32<u64>(h, f64key(k)); }
-export function get_f64_f64(h: usize, k: f64): f64 { return reinterpret<f64>(getBits<u64, u64>(h, f64key(k))); }
+export function get_f64_f64(h: usize, k: f64): f64 { return getF64<u64>(h, f64key(k)); }
 export function get_f64_i64(h: usize, k: f64): i64 { return <i64>getBits<u64, u64>(h, f64key(k)); }
 export function get_f64_any(h: usize, k: f64): i32 { return getAny<u64>(h, f64key(k)); }
 export function set_f64_i32(h: usize, k: f64, v: i32): i32 { return setBits<u64, u32>(h, f64key(k), <u32>v); }
@@ -154,7 +159,7 @@ export function delany_f64(h: usize, k: f64): i32 { return delAny<u64>(h, f64key
 // bigint64 / biguint64 keys
 export function get_i64_i32(h: usize, k: i64): f64 { return getI32<u64>(h, <u64>k); }
 export function get_i64_u32(h: usize, k: i64): f64 { return getU32<u64>(h, <u64>k); }
-export function get_i64_f64(h: usize, k: i64): f64 { return reinterpret<f64>(getBits<u64, u64>(h, <u64>k)); }
+export function get_i64_f64(h: usize, k: i64): f64 { return getF64<u64>(h, <u64>k); }
 export function get_i64_i64(h: usize, k: i64): i64 { return <i64>getBits<u64, u64>(h, <u64>k); }
 export function get_i64_any(h: usize, k: i64): i32 { return getAny<u64>(h, <u64>k); }
 export function set_i64_i32(h: usize, k: i64, v: i32): i32 { return setBits<u64, u32>(h, <u64>k, <u32>v); }

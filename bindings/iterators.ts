@@ -1,0 +1,183 @@
+// Iterators over a HashMap: keys(), values(), entries() and for...of.
+//
+// Each iterator drives one hiter slot of the wasm core's pool (assembly/iter.ts).
+// It takes the slot at its first next(), fetches entries in batches (BATCH_FIRST,
+// then the core's ITER_BATCH) into the slot's buffers, and hands them out one by
+// one. If the map changed since a batch was fetched (its modification counter
+// moved), each remaining entry of the batch is looked up again: a deleted one is
+// skipped, a changed value is read fresh. The slot goes back to the pool when
+// the iteration ends, on return() (break or throw in for...of), and through a
+// FinalizationRegistry for an iterator abandoned half way. Result objects and
+// entry arrays are fresh each time: reuse is never observable.
+
+import { core, heap, headerField, op, type Heap } from './load.js';
+import { INT32, UINT32, FLOAT64, BIGINT64, ANY, KIND_SIZE } from './kinds.js';
+
+/** What an iterator and the finalizers need of a map, kept apart from the HashMap object. */
+export interface MapCore {
+  h: number;
+  disposed: boolean;
+  readonly kk: number;
+  readonly vk: number;
+  /** The JS-side table of 'any' values, or null for numeric value kinds. */
+  vals: unknown[] | null;
+}
+
+/** What an iterator calls back on its map to revalidate an entry. */
+export interface Revalidate<K, V> {
+  has(key: K): boolean;
+  get(key: K): V | undefined;
+}
+
+export const KEYS = 0;
+export const VALUES = 1;
+export const ENTRIES = 2;
+
+/** The first batch is small, so that a loop that breaks early wastes little. */
+const BATCH_FIRST = 8;
+const BATCH = core.ITER_BATCH.value as number;
+const ITER_KEYS = core.ITER_KEYS.value as number;
+const ITER_VALS = core.ITER_VALS.value as number;
+const HDR_MOD = core.HDR_MOD.value as number;
+
+type Step = (it: number, max: number) => number;
+const steps: Step[] = [op<Step>('iter_next_k4_v4'), op<Step>('iter_next_k4_v8'), op<Step>('iter_next_k8_v4'), op<Step>('iter_next_k8_v8')];
+
+function stepFor(kk: number, vk: number): Step {
+  return steps[(KIND_SIZE[kk] === 8 ? 2 : 0) + (KIND_SIZE[vk] === 8 ? 1 : 0)];
+}
+
+function view(H: Heap, kind: number): ArrayLike<number | bigint> {
+  switch (kind) {
+    case INT32: return H.i32;
+    case UINT32: return H.u32;
+    case FLOAT64: return H.f64;
+    case BIGINT64: return H.i64;
+    case ANY: return H.u32;
+    default: return H.u64;
+  }
+}
+
+const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+
+interface Held { it: number; c: MapCore }
+
+const abandoned = new FinalizationRegistry<Held>((x) => core.iter_release(x.it, x.c.disposed ? 0 : 1));
+
+export function disposedError(): TypeError {
+  return new TypeError('HashMap: this map was disposed');
+}
+
+export class HashMapIterator<K, V, T> implements IterableIterator<T> {
+  readonly #map: Revalidate<K, V>;
+  readonly #c: MapCore;
+  readonly #mode: number;
+  readonly #step: Step;
+  #it = 0;
+  #started = false;
+  #ended = false;
+  #n = 0;
+  #pos = 0;
+  #mod = 0;
+  readonly #token = {};
+
+  constructor(map: Revalidate<K, V>, c: MapCore, mode: number) {
+    this.#map = map;
+    this.#c = c;
+    this.#mode = mode;
+    this.#step = stepFor(c.kk, c.vk);
+  }
+
+  next(): IteratorResult<T, undefined> {
+    const c = this.#c;
+    if (c.disposed) {
+      this.#release();
+      throw disposedError();
+    }
+    for (;;) {
+      if (this.#pos < this.#n) {
+        const r = this.#produce(this.#pos++);
+        if (r !== null) return r;
+        continue;
+      }
+      if (this.#ended) {
+        this.#release();
+        return { value: undefined, done: true };
+      }
+      this.#fetch();
+    }
+  }
+
+  return(value?: unknown): IteratorResult<T, undefined> {
+    this.#release();
+    this.#ended = true;
+    this.#n = this.#pos = 0;
+    return { value: value as undefined, done: true };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  /** Release the iterator's slot now, as return() does: `using it = map.keys()`. */
+  [disposeSymbol](): void {
+    this.return();
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'HashMap Iterator';
+  }
+
+  #fetch(): void {
+    const c = this.#c;
+    let max = BATCH;
+    if (!this.#started) {
+      this.#started = true;
+      const it = core.iter_start(c.h);
+      if (it === 0) throw new RangeError('HashMap: out of memory for an iterator');
+      this.#it = it;
+      abandoned.register(this, { it, c }, this.#token);
+      max = BATCH_FIRST;
+    }
+    const n = this.#step(this.#it, max);
+    this.#mod = headerField(c.h, HDR_MOD);
+    this.#n = n;
+    this.#pos = 0;
+    if (n < max) this.#ended = true;
+  }
+
+  #produce(i: number): IteratorResult<T, undefined> | null {
+    const c = this.#c;
+    const H = heap();
+    const kk = c.kk;
+    const key = view(H, kk)[((this.#it + ITER_KEYS) >>> (KIND_SIZE[kk] === 8 ? 3 : 2)) + i] as K;
+    const mode = this.#mode;
+    let value: V | undefined;
+    if (mode !== KEYS) {
+      const vk = c.vk;
+      const raw = view(H, vk)[((this.#it + ITER_VALS) >>> (KIND_SIZE[vk] === 8 ? 3 : 2)) + i];
+      value = (vk === ANY ? c.vals![raw as number] : raw) as V;
+    }
+    if (headerField(c.h, HDR_MOD) !== this.#mod) {
+      // The map changed after this batch was fetched: never hand out a deleted entry or a stale value.
+      if (!this.#map.has(key)) return null;
+      if (mode !== KEYS) value = this.#map.get(key);
+    }
+    const out = mode === KEYS ? key : mode === VALUES ? value : [key, value];
+    return { value: out as T, done: false };
+  }
+
+  #release(): void {
+    if (this.#it !== 0) {
+      abandoned.unregister(this.#token);
+      core.iter_release(this.#it, this.#c.disposed ? 0 : 1);
+      this.#it = 0;
+    }
+    this.#ended = true;
+    this.#started = true;
+  }
+}
+
+// Inherit from %IteratorPrototype%, as Map's iterators do, so iterator helpers work where the runtime has them.
+const IteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));
+Object.setPrototypeOf(HashMapIterator.prototype, IteratorPrototype);

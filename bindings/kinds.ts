@@ -1,0 +1,76 @@
+// Key and value kinds: what each kind accepts, how it crosses into wasm, and
+// the errors for what does not fit. The numeric codes index the tables below.
+
+export type KeyKind = 'int32' | 'uint32' | 'float64' | 'bigint64' | 'biguint64';
+export type ValueKind = KeyKind | 'any';
+
+/** The JS type of a key kind. */
+export type KeyOf<K extends KeyKind> = K extends 'bigint64' | 'biguint64' ? bigint : number;
+/** The JS type of a value kind (`unknown` for 'any'). */
+export type ValueOf<V extends ValueKind> = V extends 'any' ? unknown : V extends 'bigint64' | 'biguint64' ? bigint : number;
+
+export const INT32 = 0;
+export const UINT32 = 1;
+export const FLOAT64 = 2;
+export const BIGINT64 = 3;
+export const BIGUINT64 = 4;
+export const ANY = 5;
+
+export const KIND_NAMES: readonly ValueKind[] = ['int32', 'uint32', 'float64', 'bigint64', 'biguint64', 'any'];
+
+/** Bytes a kind takes in a bucket slot ('any' is a 4-byte index into a JS table). */
+export const KIND_SIZE: readonly number[] = [4, 4, 8, 8, 8, 4];
+/** Name of the key part of the wasm exports (see assembly/index.ts). */
+export const KEY_ABI: readonly string[] = ['i32', 'i32', 'f64', 'i64', 'i64'];
+/** Name of the value part of the wasm get exports. */
+export const GET_ABI: readonly string[] = ['i32', 'u32', 'f64', 'i64', 'i64', 'any'];
+/** Name of the value part of the wasm set exports: int32 and uint32 share their bits. */
+export const SET_ABI: readonly string[] = ['i32', 'i32', 'f64', 'i64', 'i64', 'any'];
+
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+const U64_MAX = 2n ** 64n - 1n;
+
+export function kindCode(name: unknown, what: 'key' | 'value', fallback: number): number {
+  if (name === undefined) return fallback;
+  const code = KIND_NAMES.indexOf(name as ValueKind);
+  if (code < 0 || (what === 'key' && code === ANY)) {
+    const allowed = (what === 'key' ? KIND_NAMES.slice(0, ANY) : KIND_NAMES).map((k) => `'${k}'`).join(', ');
+    throw new TypeError(`HashMap: ${what} kind must be one of ${allowed}, got ${describe(name)}`);
+  }
+  return code;
+}
+
+/** Whether `x` is a representable member of `kind`: the test get/has/delete use before calling wasm. */
+export function fits(kind: number, x: unknown): boolean {
+  switch (kind) {
+    case INT32: return ((x as number) | 0) === x;
+    case UINT32: return ((x as number) >>> 0) === x;
+    case FLOAT64: return typeof x === 'number';
+    case BIGINT64: return typeof x === 'bigint' && x >= I64_MIN && x <= I64_MAX;
+    case BIGUINT64: return typeof x === 'bigint' && x >= 0n && x <= U64_MAX;
+    default: return true;
+  }
+}
+
+/** The error for a key or value that does not fit its kind: TypeError for the wrong JS type, RangeError for the right type out of range. */
+export function misfit(kind: number, x: unknown, what: 'key' | 'value'): Error {
+  const name = KIND_NAMES[kind];
+  const wantBig = kind === BIGINT64 || kind === BIGUINT64;
+  const isRightType = wantBig ? typeof x === 'bigint' : typeof x === 'number';
+  if (!isRightType) {
+    return new TypeError(`HashMap: ${what} ${describe(x)} is not a ${wantBig ? 'bigint' : 'number'} (${what} kind '${name}')`);
+  }
+  return new RangeError(`HashMap: ${what} ${describe(x)} does not fit ${what} kind '${name}'`);
+}
+
+export function describe(x: unknown): string {
+  if (typeof x === 'string') return JSON.stringify(x.length > 40 ? x.slice(0, 40) + '…' : x);
+  if (typeof x === 'bigint') return `${x}n`;
+  if (typeof x === 'number') return Object.is(x, -0) ? '-0' : String(x);
+  if (typeof x === 'symbol') return x.toString();
+  if (x === null) return 'null';
+  if (typeof x === 'function') return 'a function';
+  if (typeof x === 'object') return Array.isArray(x) ? 'an array' : 'an object';
+  return String(x);
+}

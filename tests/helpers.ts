@@ -1,0 +1,72 @@
+// Shared test helpers: a seeded random generator and key/value makers per kind.
+import type { KeyKind, ValueKind } from '../bindings/index.js';
+
+/** mulberry32: small, fast, seedable; every failing test prints its seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const KEY_KINDS: KeyKind[] = ['int32', 'uint32', 'float64', 'bigint64', 'biguint64'];
+export const VALUE_KINDS: ValueKind[] = ['int32', 'uint32', 'float64', 'bigint64', 'biguint64', 'any'];
+
+/** A key of `kind` drawn from a pool of `range` distinct keys, with the kind's edge values mixed in. */
+export function keyMaker(kind: KeyKind, rand: () => number, range: number): () => number | bigint {
+  const edges: Record<KeyKind, (number | bigint)[]> = {
+    int32: [0, -1, 2147483647, -2147483648],
+    uint32: [0, 1, 4294967295, 2147483648],
+    float64: [0, NaN, Infinity, -Infinity, 1e-300, Number.MAX_VALUE, -2.5],
+    bigint64: [0n, -1n, 2n ** 63n - 1n, -(2n ** 63n)],
+    biguint64: [0n, 1n, 2n ** 64n - 1n, 2n ** 63n],
+  };
+  return () => {
+    if (rand() < 0.01) {
+      const e = edges[kind];
+      return e[Math.floor(rand() * e.length)];
+    }
+    const i = Math.floor(rand() * range);
+    switch (kind) {
+      case 'int32': return (i * 2654435761) | 0;
+      case 'uint32': return (i * 2654435761) >>> 0;
+      case 'float64': return i * 1.25 - range / 3;
+      case 'bigint64': return BigInt.asIntN(64, BigInt(i) * 0x9e3779b97f4a7c15n);
+      case 'biguint64': return BigInt(i) * 0x9e3779b97f4a7c15n % (2n ** 64n);
+    }
+  };
+}
+
+export function valueMaker(kind: ValueKind, rand: () => number): () => unknown {
+  switch (kind) {
+    case 'int32': return () => (rand() * 2 ** 32) | 0;
+    case 'uint32': return () => (rand() * 2 ** 32) >>> 0;
+    case 'float64': return () => (rand() < 0.02 ? NaN : (rand() - 0.5) * 1e6);
+    case 'bigint64': return () => BigInt.asIntN(64, BigInt(Math.floor(rand() * 2 ** 53)) << 11n);
+    case 'biguint64': return () => BigInt.asUintN(64, BigInt(Math.floor(rand() * 2 ** 53)) << 11n);
+    case 'any': return () => {
+      const r = rand();
+      return r < 0.3 ? { n: r } : r < 0.5 ? 'str' + r : r < 0.6 ? undefined : r < 0.7 ? null : r;
+    };
+  }
+}
+
+/** Map's SameValueZero normalisation: -0 is read back as +0. */
+export function normKey<K>(k: K): K {
+  return (Object.is(k, -0) ? 0 : k) as K;
+}
+
+/** Run `fn`, and on failure rethrow with the seed in the message so the run can be replayed. */
+export function withSeed(seed: number, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    const err = e as Error;
+    err.message = `[seed ${seed}] ${err.message}`;
+    throw err;
+  }
+}
