@@ -276,6 +276,7 @@ function allocArray(h: usize, B: u32): bool {
   let dir = mapAlloc(h, <usize>n << 2, true);
   if (dir == 0) return false;
   hset(h, H_DIR, <u32>dir);
+  hset(h, H_B, B); // before the segments: freeArray sizes what it frees by B
   let segBytes = segmentBytes(B, bsize);
   for (let i: u32 = 0; i < n; i++) {
     let seg = mapAlloc(h, segBytes, true);
@@ -285,7 +286,6 @@ function allocArray(h: usize, B: u32): bool {
     }
     store<u32>(dir + (<usize>i << 2), <u32>seg);
   }
-  hset(h, H_B, B);
   return true;
 }
 

@@ -5,7 +5,8 @@
 // then the core's ITER_BATCH) into the slot's buffers, and hands them out one by
 // one. If the map changed since a batch was fetched (its modification counter
 // moved), each remaining entry of the batch is looked up again: a deleted one is
-// skipped, a changed value is read fresh. The slot goes back to the pool when
+// skipped, a changed value is read fresh, and the key is remembered so that a
+// re-added entry the core meets later is not produced a second time. The slot goes back to the pool when
 // the iteration ends, on return() (break or throw in for...of), and through a
 // FinalizationRegistry for an iterator abandoned half way. Result objects and
 // entry arrays are fresh each time: reuse is never observable.
@@ -79,6 +80,8 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   #n = 0;
   #pos = 0;
   #mod = 0;
+  /** Keys handed out from a batch fetched before the map changed (see #produce); null until needed. */
+  #seen: Set<K> | null = null;
   readonly #token = {};
 
   constructor(map: Revalidate<K, V>, c: MapCore, mode: number) {
@@ -158,10 +161,15 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
       const raw = view(H, vk)[((this.#it + ITER_VALS) >>> (KIND_SIZE[vk] === 8 ? 3 : 2)) + i];
       value = (vk === ANY ? c.vals![raw as number] : raw) as V;
     }
+    const seen = this.#seen;
+    if (seen !== null && seen.has(key)) return null;
     if (headerField(c.h, HDR_MOD) !== this.#mod) {
       // The map changed after this batch was fetched: never hand out a deleted entry or a stale value.
       if (!this.#map.has(key)) return null;
       if (mode !== KEYS) value = this.#map.get(key);
+      // The key may have been deleted and added again: then what we hand out now is the new entry,
+      // which the core has not necessarily passed yet. Remember it, so it is not produced twice.
+      (this.#seen ??= new Set()).add(key);
     }
     const out = mode === KEYS ? key : mode === VALUES ? value : [key, value];
     return { value: out as T, done: false };
