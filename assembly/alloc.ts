@@ -41,6 +41,10 @@ const CLASS_COUNT: usize = SMALL_CLASSES + LARGE_CLASSES + 1;
 export const CACHE_LINE: usize = 64;
 /** Wasm page size, for memory.grow. */
 const WASM_PAGE: usize = 65536;
+/** Largest step memory grows by at once: 64 MiB (it doubles below that). */
+const GROW_STEP_MAX_PAGES: i32 = 1024;
+/** Bytes a wasm32 memory can address. */
+export const ADDRESS_SPACE: u64 = 1 << 32;
 
 // Allocator header fields, from ALLOC_BASE.
 const A_MAGIC: usize = 0;
@@ -98,8 +102,11 @@ function bump(rounded: usize): usize {
   if (end > <usize>0xFFFF_FFFF || end < ptr) return 0;
   let have = <usize>memory.size() * WASM_PAGE;
   if (end > have) {
-    let pages = (end - have + WASM_PAGE - 1) / WASM_PAGE;
-    if (memory.grow(<i32>pages) < 0) return 0;
+    let need = <i32>((end - have + WASM_PAGE - 1) / WASM_PAGE);
+    // Grow by at least the current size (capped), not page by page: each
+    // memory.grow costs the JS side a new buffer, and untouched pages cost no RSS.
+    let step = max(need, min(memory.size(), GROW_STEP_MAX_PAGES));
+    if (memory.grow(step) < 0 && memory.grow(need) < 0) return 0;
   }
   store<u32>(base + A_TOP, <u32>end);
   return ptr;
@@ -155,6 +162,12 @@ export function free(ptr: usize, size: usize): void {
 @inline export function allocField(field: usize): usize {
   ensureInit();
   return allocBase() + field;
+}
+
+/** Whether `bytes` more could ever be allocated: false for requests larger than what is left of the address space. */
+export function couldFit(bytes: u64): bool {
+  ensureInit();
+  return bytes <= ADDRESS_SPACE - <u64>load<u32>(allocBase() + A_TOP);
 }
 
 /** Bytes handed out from the bump region so far (for tests and stats). */

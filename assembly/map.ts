@@ -12,7 +12,7 @@
 // bucket; deletes mark EMPTY_ONE and fold a trailing run into EMPTY_REST, as Go
 // does.
 
-import { alloc, free, roundSize } from "./alloc";
+import { alloc, free, roundSize, couldFit } from "./alloc";
 import { hash64, tophash, matchByte, hasZeroByte, firstSlot, nextRandom, expandSeed } from "./hash";
 import {
   BUCKET_SLOTS, B_GEN, EMPTY_ONE, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, HF_FIXED_SEED, NO_SPLIT,
@@ -347,6 +347,12 @@ export function newMap(keySize: u32, valSize: u32, capacity: u32, seed: u64, rng
   hset(h, H_BYTES, <u32>roundSize(HEADER_SIZE));
   resetState(h);
   let B = bForCapacity(capacity);
+  // Refuse at once an array that cannot fit in the address space (or the cap), rather than growing memory first.
+  let arrayBytes = (<u64>1 << B) * <u64>bucketSizeOf(keySize, valSize);
+  if (!couldFit(arrayBytes) || (maxBytes != 0 && arrayBytes > <u64>maxBytes)) {
+    free(h, HEADER_SIZE);
+    return 0;
+  }
   hset(h, H_MINB, B);
   if (!allocArray(h, B)) {
     free(h, HEADER_SIZE);
