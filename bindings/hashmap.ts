@@ -67,7 +67,7 @@ const mapRegistry = new FinalizationRegistry<MapCore>((c) => {
 });
 
 function outOfMemory(what: string): RangeError {
-  return new RangeError(`HashMap: out of memory (${what}); the map is unchanged`);
+  return new RangeError(`HashMap: out of memory (${what})`);
 }
 
 function integerOption(o: Record<string, unknown>, name: string, max: number): number | undefined {
@@ -186,13 +186,13 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     const vals = this.#c.vals;
     if (vals === null) {
       if (!fits(this.#vk, value)) throw misfit(this.#vk, value, 'value');
-      if (this.#set(h, key, value) < 0) throw outOfMemory('set');
+      if (this.#set(h, key, value) < 0) throw outOfMemory('set; the map is unchanged');
       return this;
     }
     const free = this.#free;
     const cand = free.length > 0 ? free[free.length - 1] : vals.length;
     const r = this.#set(h, key, cand);
-    if (r < 0) throw outOfMemory('set');
+    if (r < 0) throw outOfMemory('set; the map is unchanged');
     if (r === cand && free.length > 0) free.pop();
     vals[r] = value;
     return this;
