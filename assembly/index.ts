@@ -19,7 +19,8 @@
 
 import { findPair, insertPair, removePair, newMap, clearMap, freeMap, lastInserted, lastValue, bForCapacity } from "./map";
 import { iterStart, iterRelease, iterNext, iterPoolSize, I_KEYS as IT_KEYS, I_VALS as IT_VALS, BATCH_MAX as IT_BATCH } from "./iter";
-import { heapTop } from "./alloc";
+import { heapTop, alloc } from "./alloc";
+import { f64key, batchGet, batchHas, batchDelete, batchSet, batchUndo } from "./batch";
 import { expandSeed } from "./hash";
 import {
   valOffset, H_COUNT, H_MOD, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS,
@@ -35,14 +36,6 @@ export const ITER_KEYS: u32 = <u32>IT_KEYS;
 export const ITER_VALS: u32 = <u32>IT_VALS;
 export const ITER_BATCH: u32 = IT_BATCH;
 
-/** Canonical NaN: all NaN keys are this one key. */
-const CANONICAL_NAN: u64 = 0x7FF8000000000000;
-
-// @ts-ignore: decorator
-@inline function f64key(k: f64): u64 {
-  if (k != k) return CANONICAL_NAN;
-  return reinterpret<u64>(k + 0.0); // -0 + 0 is +0
-}
 
 // ---- maps ------------------------------------------------------------------
 
@@ -180,3 +173,40 @@ export function iter_next_k4_v4(it: usize, max: u32): u32 { return iterNext<u32,
 export function iter_next_k4_v8(it: usize, max: u32): u32 { return iterNext<u32, u64>(it, max); }
 export function iter_next_k8_v4(it: usize, max: u32): u32 { return iterNext<u64, u32>(it, max); }
 export function iter_next_k8_v8(it: usize, max: u32): u32 { return iterNext<u64, u64>(it, max); }
+
+// ---- batch operations over arrays in linear memory (see batch.ts) -----------
+// Names: batch<op>_<key>_<v4|v8>; keys, values and outputs are addresses.
+
+export function batchget_i32_v4(h: usize, k: usize, out: usize, n: u32, missing: i64): void { batchGet<u32, u32, u32>(h, k, out, n, <u64>missing); }
+export function batchget_i32_v8(h: usize, k: usize, out: usize, n: u32, missing: i64): void { batchGet<u32, u32, u64>(h, k, out, n, <u64>missing); }
+export function batchget_f64_v4(h: usize, k: usize, out: usize, n: u32, missing: i64): void { batchGet<f64, u64, u32>(h, k, out, n, <u64>missing); }
+export function batchget_f64_v8(h: usize, k: usize, out: usize, n: u32, missing: i64): void { batchGet<f64, u64, u64>(h, k, out, n, <u64>missing); }
+export function batchget_i64_v4(h: usize, k: usize, out: usize, n: u32, missing: i64): void { batchGet<u64, u64, u32>(h, k, out, n, <u64>missing); }
+export function batchget_i64_v8(h: usize, k: usize, out: usize, n: u32, missing: i64): void { batchGet<u64, u64, u64>(h, k, out, n, <u64>missing); }
+export function batchhas_i32_v4(h: usize, k: usize, out: usize, n: u32): void { batchHas<u32, u32, u32>(h, k, out, n); }
+export function batchhas_i32_v8(h: usize, k: usize, out: usize, n: u32): void { batchHas<u32, u32, u64>(h, k, out, n); }
+export function batchhas_f64_v4(h: usize, k: usize, out: usize, n: u32): void { batchHas<f64, u64, u32>(h, k, out, n); }
+export function batchhas_f64_v8(h: usize, k: usize, out: usize, n: u32): void { batchHas<f64, u64, u64>(h, k, out, n); }
+export function batchhas_i64_v4(h: usize, k: usize, out: usize, n: u32): void { batchHas<u64, u64, u32>(h, k, out, n); }
+export function batchhas_i64_v8(h: usize, k: usize, out: usize, n: u32): void { batchHas<u64, u64, u64>(h, k, out, n); }
+export function batchdel_i32_v4(h: usize, k: usize, n: u32): u32 { return batchDelete<u32, u32, u32>(h, k, n); }
+export function batchdel_i32_v8(h: usize, k: usize, n: u32): u32 { return batchDelete<u32, u32, u64>(h, k, n); }
+export function batchdel_f64_v4(h: usize, k: usize, n: u32): u32 { return batchDelete<f64, u64, u32>(h, k, n); }
+export function batchdel_f64_v8(h: usize, k: usize, n: u32): u32 { return batchDelete<f64, u64, u64>(h, k, n); }
+export function batchdel_i64_v4(h: usize, k: usize, n: u32): u32 { return batchDelete<u64, u64, u32>(h, k, n); }
+export function batchdel_i64_v8(h: usize, k: usize, n: u32): u32 { return batchDelete<u64, u64, u64>(h, k, n); }
+export function batchset_i32_v4(h: usize, k: usize, v: usize, n: u32, f: usize, o: usize): i32 { return batchSet<u32, u32, u32>(h, k, v, n, f, o); }
+export function batchset_i32_v8(h: usize, k: usize, v: usize, n: u32, f: usize, o: usize): i32 { return batchSet<u32, u32, u64>(h, k, v, n, f, o); }
+export function batchset_f64_v4(h: usize, k: usize, v: usize, n: u32, f: usize, o: usize): i32 { return batchSet<f64, u64, u32>(h, k, v, n, f, o); }
+export function batchset_f64_v8(h: usize, k: usize, v: usize, n: u32, f: usize, o: usize): i32 { return batchSet<f64, u64, u64>(h, k, v, n, f, o); }
+export function batchset_i64_v4(h: usize, k: usize, v: usize, n: u32, f: usize, o: usize): i32 { return batchSet<u64, u64, u32>(h, k, v, n, f, o); }
+export function batchset_i64_v8(h: usize, k: usize, v: usize, n: u32, f: usize, o: usize): i32 { return batchSet<u64, u64, u64>(h, k, v, n, f, o); }
+export function batchundo_i32_v4(h: usize, k: usize, n: u32, f: usize, o: usize): void { batchUndo<u32, u32, u32>(h, k, n, f, o); }
+export function batchundo_i32_v8(h: usize, k: usize, n: u32, f: usize, o: usize): void { batchUndo<u32, u32, u64>(h, k, n, f, o); }
+export function batchundo_f64_v4(h: usize, k: usize, n: u32, f: usize, o: usize): void { batchUndo<f64, u64, u32>(h, k, n, f, o); }
+export function batchundo_f64_v8(h: usize, k: usize, n: u32, f: usize, o: usize): void { batchUndo<f64, u64, u64>(h, k, n, f, o); }
+export function batchundo_i64_v4(h: usize, k: usize, n: u32, f: usize, o: usize): void { batchUndo<u64, u64, u32>(h, k, n, f, o); }
+export function batchundo_i64_v8(h: usize, k: usize, n: u32, f: usize, o: usize): void { batchUndo<u64, u64, u64>(h, k, n, f, o); }
+
+/** A block of linear memory the JS side keeps for batch copies (per module instance); 0 when memory runs out. */
+export function scratch_alloc(bytes: u32): usize { return alloc(<usize>bytes, false); }

@@ -9,7 +9,7 @@
 //
 // A plain loop with performance.now() rather than a harness: each task already
 // runs ~10^6 operations, so a harness's per-call machinery adds nothing here.
-// The full benchmark suite (more kinds, batch operations, memory, GC) is issue 3.
+// Batch cases time Map with a plain loop over the same typed array.
 import { HashMap } from '../dist/index.js';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
@@ -45,6 +45,10 @@ function mapGet(m, q, reps) { let x = 0; for (let r = 0; r < reps; r++) for (let
 function hmGet(m, q, reps) { let x = 0; for (let r = 0; r < reps; r++) for (let i = 0; i < q.length; i++) x += m.get(q[i]) ?? 1; return x; }
 function mapSet(m, q, reps) { for (let r = 0; r < reps; r++) for (let i = 0; i < q.length; i++) m.set(q[i], i); return 0; }
 function hmSet(m, q, reps) { for (let r = 0; r < reps; r++) for (let i = 0; i < q.length; i++) m.set(q[i], i); return 0; }
+function mapGetAll(m, q, out) { for (let i = 0; i < q.length; i++) out[i] = m.get(q[i]) ?? 0; return out; }
+function hmGetMany(m, q, out) { return m.getMany(q, out); }
+function mapSetAll(m, q, v) { for (let i = 0; i < q.length; i++) m.set(q[i], v[i]); return m; }
+function hmSetMany(m, q, v) { return m.setMany(q, v); }
 function mapBuild(keys) { const m = new Map(); for (let i = 0; i < keys.length; i++) m.set(keys[i], i); return m; }
 function hmBuild(keys) { const m = new HashMap(null, { key: 'int32', value: 'int32' }); for (let i = 0; i < keys.length; i++) m.set(keys[i], i); return m; }
 
@@ -61,7 +65,7 @@ function record(kase, n, ops, mapMs, hmMs) {
   const hmNs = (median(hmMs) * 1e6) / ops;
   const row = { case: kase, n, mapNs: +mapNs.toFixed(2), hashMapNs: +hmNs.toFixed(2), ratio: +(mapNs / hmNs).toFixed(2) };
   results.push(row);
-  console.log(`${kase.padEnd(22)} ${String(n).padStart(8)}  Map ${row.mapNs.toFixed(1).padStart(7)} ns  HashMap ${row.hashMapNs.toFixed(1).padStart(7)} ns  ratio ${row.ratio.toFixed(2)}`);
+  console.log(`${kase.padEnd(24)} ${String(n).padStart(8)}  Map ${row.mapNs.toFixed(1).padStart(7)} ns  HashMap ${row.hashMapNs.toFixed(1).padStart(7)} ns  ratio ${row.ratio.toFixed(2)}`);
 }
 
 console.log(`tophash bench (${full ? 'full' : 'default'}): int32 keys and values, ${ROUNDS} rounds, medians; ratio = Map / HashMap`);
@@ -76,7 +80,10 @@ for (const n of SIZES) {
   const reps = Math.max(1, Math.round(OPS_PER_TASK / qHit.length));
   const map = mapBuild(keys);
   const hm = hmBuild(keys);
-  const t = { getHit: [[], []], getMiss: [[], []], setExisting: [[], []], build: [[], []] };
+  const t = { getHit: [[], []], getMiss: [[], []], setExisting: [[], []], build: [[], []], getMany: [[], []], setMany: [[], []] };
+  const outMap = new Int32Array(qHit.length);
+  const outHm = new Int32Array(qHit.length);
+  const newVals = Int32Array.from(qHit, (k, i) => i);
   for (let r = 0; r < ROUNDS; r++) {
     t.getHit[0].push(time(() => mapGet(map, qHit, reps))[0]);
     t.getHit[1].push(time(() => hmGet(hm, qHit, reps))[0]);
@@ -84,6 +91,10 @@ for (const n of SIZES) {
     t.getMiss[1].push(time(() => hmGet(hm, qMiss, reps))[0]);
     t.setExisting[0].push(time(() => mapSet(map, qHit, reps))[0]);
     t.setExisting[1].push(time(() => hmSet(hm, qHit, reps))[0]);
+    t.getMany[0].push(time(() => { for (let b = 0; b < reps; b++) mapGetAll(map, qHit, outMap); })[0]);
+    t.getMany[1].push(time(() => { for (let b = 0; b < reps; b++) hmGetMany(hm, qHit, outHm); })[0]);
+    t.setMany[0].push(time(() => { for (let b = 0; b < reps; b++) mapSetAll(map, qHit, newVals); })[0]);
+    t.setMany[1].push(time(() => { for (let b = 0; b < reps; b++) hmSetMany(hm, qHit, newVals); })[0]);
     const buildReps = Math.max(1, Math.round(1e6 / n));
     t.build[0].push(time(() => { for (let b = 0; b < buildReps; b++) mapBuild(keys); })[0] / buildReps);
     t.build[1].push(time(() => { for (let b = 0; b < buildReps; b++) hmBuild(keys).dispose(); })[0] / buildReps);
@@ -93,6 +104,9 @@ for (const n of SIZES) {
   record('get (miss)', n, qMiss.length * reps, t.getMiss[0], t.getMiss[1]);
   record('set (existing key)', n, ops, t.setExisting[0], t.setExisting[1]);
   record('build from empty', n, n, t.build[0], t.build[1]);
+  record('getMany (Int32Array)', n, ops, t.getMany[0], t.getMany[1]);
+  record('setMany (existing keys)', n, ops, t.setMany[0], t.setMany[1]);
+  for (let i = 0; i < outMap.length; i++) if (outMap[i] !== outHm[i]) throw new Error(`getMany disagrees with Map at ${i}`);
   hm.dispose();
 }
 

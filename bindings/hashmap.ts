@@ -12,6 +12,7 @@ import {
   kindCode, fits, misfit, describe,
 } from './kinds.js';
 import { HashMapIterator, KEYS, VALUES, ENTRIES, disposedError, type MapCore } from './iterators.js';
+import * as batch from './batch.js';
 
 export interface HashMapOptions<KK extends KeyKind = KeyKind, VK extends ValueKind = ValueKind> {
   /** Key kind; default 'float64'. */
@@ -82,6 +83,11 @@ function integerOption(o: Record<string, unknown>, name: string, max: number): n
 
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
+
+/** The typed array that carries keys of type K. */
+export type KeyArray<K> = K extends bigint ? BigInt64Array | BigUint64Array : Int32Array | Uint32Array | Float64Array;
+/** The typed array that carries values of type V. */
+export type ValueArray<V> = V extends bigint ? BigInt64Array | BigUint64Array : Int32Array | Uint32Array | Float64Array;
 
 export class HashMapImpl<K, V> implements Map<K, V> {
   #h: number;
@@ -256,6 +262,31 @@ export class HashMapImpl<K, V> implements Map<K, V> {
 
   get [Symbol.toStringTag](): string {
     return 'HashMap';
+  }
+
+  /**
+   * Store values[i] under keys[i] for every i: typed arrays matching the kinds
+   * (Int32Array for int32, Uint32Array, Float64Array, BigInt64Array, BigUint64Array).
+   * All or nothing: when memory runs out, no pair is stored and a RangeError is thrown.
+   */
+  setMany(keys: KeyArray<K>, values: ValueArray<V>): this {
+    batch.setMany(this.#live(), this.#kk, this.#vk, keys, values);
+    return this;
+  }
+
+  /** out[i] = the value of keys[i], or `missing` (default 0, 0n or NaN by value kind). */
+  getMany<O extends ValueArray<V>>(keys: KeyArray<K>, out?: O, missing?: V): O {
+    return batch.getMany(this.#live(), this.#kk, this.#vk, keys, out, missing) as O;
+  }
+
+  /** out[i] = 1 if keys[i] is in the map, else 0. */
+  hasMany(keys: KeyArray<K>, out?: Uint8Array): Uint8Array {
+    return batch.hasMany(this.#live(), this.#kk, this.#vk, keys, out);
+  }
+
+  /** Delete every key; returns how many were present. */
+  deleteMany(keys: KeyArray<K>): number {
+    return batch.deleteMany(this.#live(), this.#kk, this.#vk, keys);
   }
 
   /** Growth, evacuation and memory figures, read from the map's header. */

@@ -23,6 +23,7 @@ export interface CoreExports {
   iter_pool_size(): number;
   iter_start(h: number): number;
   iter_release(it: number, mapAlive: number): void;
+  scratch_alloc(bytes: number): number;
   [op: string]: unknown;
 }
 

@@ -1,0 +1,189 @@
+// Typed-array batch operations: setMany, getMany, hasMany, deleteMany.
+//
+// Keys (and values) are copied into a scratch block of wasm memory a chunk at a
+// time with TypedArray.set (a memcpy), one wasm call handles the chunk, and
+// results are copied back the same way: no per-element JS work. setMany is all
+// or nothing: the core logs what each pair replaced; the log of every finished
+// chunk is kept here until the call ends, so that if a later chunk runs out of
+// memory the earlier ones are undone too (see assembly/batch.ts).
+
+import { core, heap, op, type Heap } from './load.js';
+import { INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, ANY, KIND_NAMES, KIND_SIZE, KEY_ABI, describe } from './kinds.js';
+
+type NumArray = Int32Array | Uint32Array | Float64Array | BigInt64Array | BigUint64Array;
+type ArrayCtor = { new (n: number): NumArray; readonly name: string };
+
+/** The typed array that carries each kind. */
+export const ARRAY_OF: readonly ArrayCtor[] = [Int32Array, Uint32Array, Float64Array, BigInt64Array, BigUint64Array];
+
+/** Elements per wasm call: 8192 keeps the scratch block at 200 KiB. */
+const CHUNK = 8192;
+const K_OFF = 0;
+const V_OFF = CHUNK * 8;
+const OLD_OFF = CHUNK * 16;
+const FLAGS_OFF = CHUNK * 24;
+const SCRATCH_BYTES = CHUNK * 25;
+
+let scratch = 0;
+function scratchBase(): number {
+  if (scratch === 0) {
+    scratch = core.scratch_alloc(SCRATCH_BYTES) >>> 0;
+    if (scratch === 0) throw new RangeError('HashMap: out of memory for batch buffers');
+  }
+  return scratch;
+}
+
+function view(H: Heap, kind: number): NumArray {
+  switch (kind) {
+    case INT32: return H.i32;
+    case UINT32: return H.u32;
+    case FLOAT64: return H.f64;
+    case BIGINT64: return H.i64;
+    default: return H.u64;
+  }
+}
+
+/** Element index of byte address `addr` in the view of `kind`. */
+function at(kind: number, addr: number): number {
+  return addr / KIND_SIZE[kind];
+}
+
+function checkArray(kind: number, a: unknown, what: string): asserts a is NumArray {
+  const C = ARRAY_OF[kind];
+  if (!(a instanceof C)) {
+    throw new TypeError(`HashMap: ${what} must be a ${C.name} for kind '${KIND_NAMES[kind]}', got ${a === null || typeof a !== 'object' ? describe(a) : (a as object).constructor?.name ?? 'an object'}`);
+  }
+}
+
+function checkNumeric(vk: number, method: string): void {
+  if (vk === ANY) throw new TypeError(`HashMap: ${method} needs a numeric value kind; this map's values are 'any'`);
+}
+
+function copyIn(kind: number, src: NumArray, from: number, n: number, addr: number): void {
+  (view(heap(), kind) as Int32Array).set(src.subarray(from, from + n) as Int32Array, at(kind, addr));
+}
+
+const sizeTag = (vk: number) => (KIND_SIZE[vk] === 4 ? 'v4' : 'v8');
+type BatchGet = (h: number, k: number, out: number, n: number, missing: bigint) => void;
+type BatchHas = (h: number, k: number, out: number, n: number) => void;
+type BatchDel = (h: number, k: number, n: number) => number;
+type BatchSet = (h: number, k: number, v: number, n: number, f: number, o: number) => number;
+type BatchUndo = (h: number, k: number, n: number, f: number, o: number) => void;
+
+const bits = new BigInt64Array(1);
+const bitsF64 = new Float64Array(bits.buffer);
+const bitsI32 = new Int32Array(bits.buffer);
+
+/** The 64-bit pattern of `missing` for value kind vk, after checking it fits. */
+function missingBits(vk: number, missing: unknown): bigint {
+  const big = vk === BIGINT64 || vk === BIGUINT64;
+  if (missing === undefined) return vk === FLOAT64 ? 0x7ff8000000000000n : 0n;
+  if (big ? typeof missing !== 'bigint' : typeof missing !== 'number') {
+    throw new TypeError(`HashMap: getMany's missing value ${describe(missing)} is not a ${big ? 'bigint' : 'number'}`);
+  }
+  switch (vk) {
+    case FLOAT64:
+      bitsF64[0] = missing as number;
+      return bits[0];
+    case INT32:
+    case UINT32: {
+      const x = missing as number;
+      if (vk === INT32 ? (x | 0) !== x : x >>> 0 !== x) {
+        throw new RangeError(`HashMap: getMany's missing value ${describe(x)} does not fit value kind '${KIND_NAMES[vk]}'`);
+      }
+      bitsI32[0] = x;
+      return BigInt(bitsI32[0]);
+    }
+    default: {
+      const x = missing as bigint;
+      if (BigInt.asUintN(64, x) !== x && BigInt.asIntN(64, x) !== x) {
+        throw new RangeError(`HashMap: getMany's missing value ${describe(x)} does not fit value kind '${KIND_NAMES[vk]}'`);
+      }
+      return BigInt.asIntN(64, x);
+    }
+  }
+}
+
+export function getMany(h: number, kk: number, vk: number, keys: unknown, out: unknown, missing: unknown): NumArray {
+  checkNumeric(vk, 'getMany');
+  checkArray(kk, keys, 'keys');
+  if (out === undefined) out = new ARRAY_OF[vk](keys.length);
+  checkArray(vk, out, 'out');
+  if (out.length !== keys.length) throw new RangeError(`HashMap: getMany's out has length ${out.length}, keys ${keys.length}`);
+  const m = missingBits(vk, missing);
+  const f = op<BatchGet>(`batchget_${KEY_ABI[kk]}_${sizeTag(vk)}`);
+  const base = scratchBase();
+  for (let i = 0; i < keys.length; i += CHUNK) {
+    const n = Math.min(CHUNK, keys.length - i);
+    copyIn(kk, keys, i, n, base + K_OFF);
+    f(h, base + K_OFF, base + V_OFF, n, m);
+    const start = at(vk, base + V_OFF);
+    (out as Int32Array).set(view(heap(), vk).subarray(start, start + n) as Int32Array, i);
+  }
+  return out;
+}
+
+export function hasMany(h: number, kk: number, vk: number, keys: unknown, out: unknown): Uint8Array {
+  checkArray(kk, keys, 'keys');
+  if (out === undefined) out = new Uint8Array(keys.length);
+  if (!(out instanceof Uint8Array)) throw new TypeError(`HashMap: hasMany's out must be a Uint8Array, got ${describe(out)}`);
+  if (out.length !== keys.length) throw new RangeError(`HashMap: hasMany's out has length ${out.length}, keys ${keys.length}`);
+  const f = op<BatchHas>(`batchhas_${KEY_ABI[kk]}_${sizeTag(vk)}`);
+  const base = scratchBase();
+  for (let i = 0; i < keys.length; i += CHUNK) {
+    const n = Math.min(CHUNK, keys.length - i);
+    copyIn(kk, keys, i, n, base + K_OFF);
+    f(h, base + K_OFF, base + FLAGS_OFF, n);
+    out.set(new Uint8Array(core.memory.buffer, base + FLAGS_OFF, n), i);
+  }
+  return out;
+}
+
+export function deleteMany(h: number, kk: number, vk: number, keys: unknown): number {
+  checkArray(kk, keys, 'keys');
+  const f = op<BatchDel>(`batchdel_${KEY_ABI[kk]}_${sizeTag(vk)}`);
+  const base = scratchBase();
+  let count = 0;
+  for (let i = 0; i < keys.length; i += CHUNK) {
+    const n = Math.min(CHUNK, keys.length - i);
+    copyIn(kk, keys, i, n, base + K_OFF);
+    count += f(h, base + K_OFF, n) >>> 0;
+  }
+  return count;
+}
+
+/** Store every pair, or, when memory runs out, none (then throws RangeError). */
+export function setMany(h: number, kk: number, vk: number, keys: unknown, values: unknown): void {
+  checkNumeric(vk, 'setMany');
+  checkArray(kk, keys, 'keys');
+  checkArray(vk, values, 'values');
+  if (values.length !== keys.length) throw new RangeError(`HashMap: setMany's values have length ${values.length}, keys ${keys.length}`);
+  const tag = `${KEY_ABI[kk]}_${sizeTag(vk)}`;
+  const set = op<BatchSet>(`batchset_${tag}`);
+  const base = scratchBase();
+  const logs: { from: number; n: number; flags: Uint8Array; old: NumArray }[] = [];
+  for (let i = 0; i < keys.length; i += CHUNK) {
+    const n = Math.min(CHUNK, keys.length - i);
+    copyIn(kk, keys, i, n, base + K_OFF);
+    copyIn(vk, values, i, n, base + V_OFF);
+    if (set(h, base + K_OFF, base + V_OFF, n, base + FLAGS_OFF, base + OLD_OFF) < 0) {
+      undo(h, kk, vk, keys, logs, op<BatchUndo>(`batchundo_${tag}`), base);
+      throw new RangeError('HashMap: out of memory (setMany; no pair was stored)');
+    }
+    if (i + n < keys.length) {
+      const H = heap();
+      const o = at(vk, base + OLD_OFF);
+      logs.push({ from: i, n, flags: new Uint8Array(core.memory.buffer, base + FLAGS_OFF, n).slice(), old: view(H, vk).slice(o, o + n) });
+    }
+  }
+}
+
+function undo(h: number, kk: number, vk: number, keys: NumArray, logs: { from: number; n: number; flags: Uint8Array; old: NumArray }[], f: BatchUndo, base: number): void {
+  for (let j = logs.length - 1; j >= 0; j--) {
+    const { from, n, flags, old } = logs[j];
+    copyIn(kk, keys, from, n, base + K_OFF);
+    copyIn(vk, old, 0, n, base + OLD_OFF);
+    new Uint8Array(core.memory.buffer, base + FLAGS_OFF, n).set(flags);
+    f(h, base + K_OFF, n, base + FLAGS_OFF, base + OLD_OFF);
+  }
+}

@@ -1,0 +1,152 @@
+// Typed-array batch operations, checked against a native Map model.
+import { describe, it, expect } from 'vitest';
+import { HashMap, type KeyKind, type ValueKind } from '../bindings/index.js';
+import { rng, withSeed, keyMaker, valueMaker, normKey } from './helpers.js';
+
+type Num = number | bigint;
+const ARRAY: Record<string, { new (n: number): ArrayLike<Num> & { [i: number]: Num } }> = {
+  int32: Int32Array, uint32: Uint32Array, float64: Float64Array, bigint64: BigInt64Array, biguint64: BigUint64Array,
+};
+const NUMERIC_VALUES: ValueKind[] = ['int32', 'uint32', 'float64', 'bigint64', 'biguint64'];
+const KEYS: KeyKind[] = ['int32', 'uint32', 'float64', 'bigint64', 'biguint64'];
+
+function fill(kind: string, n: number, make: () => unknown): ArrayLike<Num> & { [i: number]: Num } {
+  const a = new ARRAY[kind](n);
+  for (let i = 0; i < n; i++) a[i] = make() as Num;
+  return a;
+}
+
+/** What a typed array of `kind` holds after storing x (float64 NaN stays NaN; -0 keys become +0 in the map). */
+const same = (a: unknown, b: unknown) => Object.is(a, b) || (a === 0 && b === 0);
+
+function content(m: HashMap<unknown, unknown>): Map<unknown, unknown> {
+  return new Map(m);
+}
+
+describe('batch operations match single operations (model-based)', () => {
+  for (const kk of KEYS) {
+    it(`${kk} keys, every numeric value kind`, () => {
+      for (const vk of NUMERIC_VALUES) {
+        const seed = 7000 + KEYS.indexOf(kk) * 10 + NUMERIC_VALUES.indexOf(vk);
+        withSeed(seed, () => {
+          const rand = rng(seed);
+          const key = keyMaker(kk, rand, 30_000);
+          const val = valueMaker(vk, rand);
+          const m = new HashMap<unknown, unknown>(null, { key: kk, value: vk, seed });
+          const model = new Map<unknown, unknown>();
+          for (let round = 0; round < 12; round++) {
+            // Sizes that cross the 8192-element chunk boundary.
+            const n = [0, 1, 5000, 8192, 8193, 20000][Math.floor(rand() * 6)];
+            const keys = fill(kk, n, key);
+            const r = rand();
+            if (r < 0.4) {
+              const vals = fill(vk, n, val);
+              expect(m.setMany(keys as never, vals as never)).toBe(m);
+              for (let i = 0; i < n; i++) model.set(normKey(keys[i]), vals[i]);
+            } else if (r < 0.6) {
+              const out = m.getMany(keys as never);
+              expect(out).toBeInstanceOf(ARRAY[vk]);
+              const dflt = vk === 'float64' ? NaN : vk.startsWith('big') ? 0n : 0;
+              for (let i = 0; i < n; i++) {
+                const want = model.has(normKey(keys[i])) ? model.get(normKey(keys[i])) : dflt;
+                if (!same(out[i], want)) throw new Error(`getMany[${i}] key ${String(keys[i])}: ${String(out[i])} != ${String(want)}`);
+              }
+            } else if (r < 0.75) {
+              const out = m.hasMany(keys as never);
+              for (let i = 0; i < n; i++) expect(out[i]).toBe(model.has(normKey(keys[i])) ? 1 : 0);
+            } else {
+              let want = 0;
+              for (let i = 0; i < n; i++) if (model.delete(normKey(keys[i]))) want++;
+              expect(m.deleteMany(keys as never)).toBe(want);
+            }
+            expect(m.size).toBe(model.size);
+          }
+          const got = content(m);
+          expect(got.size).toBe(model.size);
+          for (const [k, v] of model) expect(same(got.get(k), v)).toBe(true);
+          m.dispose();
+        });
+      }
+    });
+  }
+
+  it('getMany fills a given out array and uses a given missing value', () => {
+    const m = new HashMap(null, { key: 'int32', value: 'int32' });
+    m.setMany(Int32Array.of(1, 2, 3), Int32Array.of(10, 20, 30));
+    const out = new Int32Array(4);
+    expect(m.getMany(Int32Array.of(3, 4, 1, 9), out, -1)).toBe(out);
+    expect([...out]).toEqual([30, -1, 10, -1]);
+    const b = new HashMap(null, { key: 'bigint64', value: 'biguint64' });
+    b.setMany(BigInt64Array.of(-1n), BigUint64Array.of(2n ** 64n - 1n));
+    expect([...b.getMany(BigInt64Array.of(-1n, 5n), undefined, 7n)]).toEqual([2n ** 64n - 1n, 7n]);
+    expect(b.get(-1n)).toBe(2n ** 64n - 1n);
+    const f = new HashMap(null, { key: 'float64', value: 'float64' });
+    f.setMany(Float64Array.of(-0, NaN), Float64Array.of(1.5, 2.5));
+    expect([...f.getMany(Float64Array.of(0, NaN, 3))]).toEqual([1.5, 2.5, NaN]);
+    expect(f.size).toBe(2);
+  });
+});
+
+describe('batch operations: bad input throws and changes nothing', () => {
+  it('wrong typed arrays, an any-valued map, mismatched lengths, bad missing values', () => {
+    const m = new HashMap(null, { key: 'int32', value: 'float64' });
+    m.setMany(Int32Array.of(1, 2, 3), Float64Array.of(1.5, 2.5, 3.5));
+    const before = content(m);
+    expect(() => m.setMany(Float64Array.of(1) as never, Float64Array.of(1))).toThrow(TypeError);
+    expect(() => m.setMany(Int32Array.of(1), Int32Array.of(1) as never)).toThrow(TypeError);
+    expect(() => m.setMany([1] as never, Float64Array.of(1))).toThrow(TypeError);
+    expect(() => m.setMany(Int32Array.of(1, 2), Float64Array.of(1))).toThrow(RangeError);
+    expect(() => m.getMany(Uint32Array.of(1) as never)).toThrow(TypeError);
+    expect(() => m.getMany(Int32Array.of(1), new Float64Array(2))).toThrow(RangeError);
+    expect(() => m.getMany(Int32Array.of(1), new Int32Array(1) as never)).toThrow(TypeError);
+    expect(() => m.getMany(Int32Array.of(1), undefined, 1n as never)).toThrow(TypeError);
+    expect(() => m.hasMany(Int32Array.of(1), new Uint8Array(2))).toThrow(RangeError);
+    expect(() => m.hasMany(Int32Array.of(1), new Int8Array(1) as never)).toThrow(TypeError);
+    expect(() => m.deleteMany(BigInt64Array.of(1n) as never)).toThrow(TypeError);
+    const i = new HashMap(null, { key: 'int32', value: 'int32' });
+    expect(() => i.getMany(Int32Array.of(1), undefined, 1.5)).toThrow(RangeError);
+    const any = new HashMap(null, { key: 'int32' });
+    any.set(1, 'x');
+    expect(() => any.setMany(Int32Array.of(1), Int32Array.of(1) as never)).toThrow(TypeError);
+    expect(() => any.getMany(Int32Array.of(1) as never)).toThrow(TypeError);
+    expect([...any.hasMany(Int32Array.of(1, 2))]).toEqual([1, 0]);
+    expect(any.deleteMany(Int32Array.of(1, 2))).toBe(1);
+    expect(content(m)).toEqual(before);
+    m.dispose();
+    expect(() => m.setMany(Int32Array.of(1), Float64Array.of(1))).toThrow(/disposed/);
+    expect(() => m.getMany(Int32Array.of(1))).toThrow(TypeError);
+  });
+
+  it('setMany is all or nothing when memory runs out, across chunks, with updates and duplicate keys', () => {
+    for (const [kk, vk, maxBytes] of [['int32', 'int32', 1_000_000], ['float64', 'float64', 1_500_000], ['bigint64', 'int32', 1_500_000]] as const) {
+      const seed = 9100 + maxBytes;
+      withSeed(seed, () => {
+        const rand = rng(seed);
+        const key = keyMaker(kk, rand, 1e9);
+        const val = valueMaker(vk, rand);
+        const m = new HashMap<unknown, unknown>(null, { key: kk, value: vk, maxBytes, seed });
+        const pre = fill(kk, 2000, key);
+        m.setMany(pre as never, fill(vk, 2000, val) as never);
+        const before = content(m);
+        // Updates of existing keys and duplicates first, then far more new keys than fit: fails in a later chunk.
+        const n = 60_000;
+        const keys = fill(kk, n, key);
+        for (let i = 0; i < 3000; i++) keys[i] = pre[Math.floor(rand() * pre.length)];
+        for (let i = 3000; i < 4000; i++) keys[i] = keys[i - 1000];
+        const vals = fill(vk, n, val);
+        // The first chunk (8192 pairs) alone fits, so the failure comes in a later chunk.
+        const twin = new HashMap<unknown, unknown>(null, { key: kk, value: vk, maxBytes, seed });
+        twin.setMany(pre as never, fill(vk, 2000, val) as never);
+        twin.setMany((keys as unknown as Int32Array).subarray(0, 8192) as never, (vals as unknown as Int32Array).subarray(0, 8192) as never);
+        twin.dispose();
+        expect(() => m.setMany(keys as never, vals as never)).toThrow(RangeError);
+        const after = content(m);
+        expect(after.size).toBe(before.size);
+        for (const [k, v] of before) expect(same(after.get(k), v)).toBe(true);
+        // The map still works: a small batch fits.
+        m.setMany((keys as unknown as Int32Array).subarray(0, 10) as never, fill(vk, 10, val) as never);
+        m.dispose();
+      });
+    }
+  });
+});
