@@ -66,9 +66,9 @@ function ensureInit(): void {
   let base = allocBase();
   if (load<u32>(base + A_MAGIC) == MAGIC) return;
   let top = (base + A_SIZE + PAGE - 1) & ~(PAGE - 1);
-  let need = top + PAGE;
-  let have = <usize>memory.size() * WASM_PAGE;
-  if (need > have) memory.grow(<i32>((need - have + WASM_PAGE - 1) / WASM_PAGE));
+  let need = <u64>(top + PAGE);
+  let have = <u64>memory.size() * <u64>WASM_PAGE;
+  if (need > have) memory.grow(<i32>((need - have + <u64>WASM_PAGE - 1) / <u64>WASM_PAGE));
   store<u32>(base + A_TOP, <u32>top);
   store<u32>(base + A_MAGIC, MAGIC);
 }
@@ -96,20 +96,21 @@ export function roundSize(size: usize): usize {
 function bump(rounded: usize): usize {
   let base = allocBase();
   let align = alignOf(rounded);
-  let top = <usize>load<u32>(base + A_TOP);
-  let ptr = (top + align - 1) & ~(align - 1);
-  let end = ptr + rounded;
-  if (end > <usize>0xFFFF_FFFF || end < ptr) return 0;
-  let have = <usize>memory.size() * WASM_PAGE;
+  // In u64: near the top of the 4 GiB address space these sums pass 2^32.
+  let top = <u64>load<u32>(base + A_TOP);
+  let ptr = (top + <u64>align - 1) & ~(<u64>align - 1);
+  let end = ptr + <u64>rounded;
+  if (end > <u64>0xFFFF_FFFF) return 0;
+  let have = <u64>memory.size() * <u64>WASM_PAGE;
   if (end > have) {
-    let need = <i32>((end - have + WASM_PAGE - 1) / WASM_PAGE);
+    let need = <i32>((end - have + <u64>WASM_PAGE - 1) / <u64>WASM_PAGE);
     // Grow by at least the current size (capped), not page by page: each
     // memory.grow costs the JS side a new buffer, and untouched pages cost no RSS.
     let step = max(need, min(memory.size(), GROW_STEP_MAX_PAGES));
     if (memory.grow(step) < 0 && memory.grow(need) < 0) return 0;
   }
   store<u32>(base + A_TOP, <u32>end);
-  return ptr;
+  return <usize>ptr;
 }
 
 /** Allocate `size` bytes (zeroed when `zero`); 0 when memory runs out. */

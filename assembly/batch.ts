@@ -9,8 +9,9 @@
 // inserted and the value it replaced (an undo log in the caller's buffers). If
 // an insert runs out of memory, the pairs of this chunk already stored are
 // undone in reverse order and -1 is returned; the caller undoes earlier chunks
-// with batchUndo. Undo never allocates: removal never needs memory, and
-// restoring a value writes where the key already is.
+// with batchUndo. Undo never fails: removal never fails for lack of memory
+// (its evacuation work waits if it cannot allocate), and restoring a value
+// writes where the key already is.
 
 import { findPair, insertPair, removePair, lastInserted } from "./map";
 import { valOffset } from "./layout";

@@ -121,13 +121,15 @@ function evacuate<K, V>(h: usize, old: u32): bool {
   let bsize = bucketSize<K, V>();
   let b = bucketAt(h, old, bsize);
   let gen = load<u8>(h + H_GEN);
-  if (load<u8>(b + B_GEN) == gen) return true;
-  if (hget(h, H_GROWING) == GROW_DOUBLE) {
-    if (!splitChain<K, V>(h, b, old, bsize)) return false;
-  } else if (hget(h, H_ITERS) == 0) {
-    rebuildChain<K, V>(h, b, 0, 0);
+  if (load<u8>(b + B_GEN) != gen) {
+    if (hget(h, H_GROWING) == GROW_DOUBLE) {
+      if (!splitChain<K, V>(h, b, old, bsize)) return false;
+    } else if (hget(h, H_ITERS) == 0) {
+      rebuildChain<K, V>(h, b, 0, 0);
+    }
+    store<u8>(b + B_GEN, gen);
   }
-  store<u8>(b + B_GEN, gen);
+  // Also for a bucket evacuated earlier: advanceMark may have stopped on it at its look-ahead limit.
   if (old == hget(h, H_NEVACUATE)) advanceMark(h, bsize, gen);
   return true;
 }

@@ -96,7 +96,7 @@ function missingBits(vk: number, missing: unknown): bigint {
     }
     default: {
       const x = missing as bigint;
-      if (BigInt.asUintN(64, x) !== x && BigInt.asIntN(64, x) !== x) {
+      if ((vk === BIGINT64 ? BigInt.asIntN(64, x) : BigInt.asUintN(64, x)) !== x) {
         throw new RangeError(`HashMap: getMany's missing value ${describe(x)} does not fit value kind '${KIND_NAMES[vk]}'`);
       }
       return BigInt.asIntN(64, x);
@@ -140,6 +140,8 @@ export function hasMany(h: number, kk: number, vk: number, keys: unknown, out: u
 }
 
 export function deleteMany(h: number, kk: number, vk: number, keys: unknown): number {
+  // 'any' values would also need their JS-side table slots freed, one by one: not a batch operation.
+  checkNumeric(vk, 'deleteMany');
   checkArray(kk, keys, 'keys');
   const f = op<BatchDel>(`batchdel_${KEY_ABI[kk]}_${sizeTag(vk)}`);
   const base = scratchBase();

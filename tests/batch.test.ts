@@ -110,7 +110,13 @@ describe('batch operations: bad input throws and changes nothing', () => {
     expect(() => any.setMany(Int32Array.of(1), Int32Array.of(1) as never)).toThrow(TypeError);
     expect(() => any.getMany(Int32Array.of(1) as never)).toThrow(TypeError);
     expect([...any.hasMany(Int32Array.of(1, 2))]).toEqual([1, 0]);
-    expect(any.deleteMany(Int32Array.of(1, 2))).toBe(1);
+    expect(() => any.deleteMany(Int32Array.of(1, 2))).toThrow(TypeError);
+    expect(any.get(1)).toBe('x');
+    const b = new HashMap(null, { key: 'int32', value: 'bigint64' });
+    expect(() => b.getMany(Int32Array.of(1), undefined, 2n ** 63n)).toThrow(RangeError);
+    const u = new HashMap(null, { key: 'int32', value: 'biguint64' });
+    expect(() => u.getMany(Int32Array.of(1), undefined, -1n)).toThrow(RangeError);
+    expect([...u.getMany(Int32Array.of(1), undefined, 2n ** 64n - 1n)]).toEqual([2n ** 64n - 1n]);
     expect(content(m)).toEqual(before);
     m.dispose();
     expect(() => m.setMany(Int32Array.of(1), Float64Array.of(1))).toThrow(/disposed/);

@@ -4,6 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { HashMap, type HashMapStats, type KeyKind, type ValueKind } from '../bindings/index.js';
 import { core } from '../bindings/load.js';
 import { rng, KEY_KINDS, VALUE_KINDS, withSeed } from './helpers.js';
+import { expandSeed, bucketOf } from './hashref.js';
 
 type AnyMap = HashMap<unknown, unknown>;
 
@@ -579,5 +580,36 @@ describe('every key kind grows correctly', () => {
       expect(m.size).toBe(N / 2);
       m.dispose();
     });
+  });
+});
+
+// Regression: a growth must always finish. advanceMark looks at most 1024 buckets past nevacuate;
+// when it stopped on a bucket that was already evacuated (writes that touch old buckets in bucket
+// order, as a for...of that updates every value does, evacuate a long run ahead of nevacuate), the
+// mark never moved again, the growth never ended and the map never grew again.
+describe('every growth finishes', () => {
+  it('after writes evacuate a run of more than 1024 old buckets ahead of nevacuate', () => {
+    const seed = 7;
+    const S64 = expandSeed(seed);
+    const m = new HashMap<number, number>(null, { key: 'int32', value: 'int32', seed });
+    let next = 0;
+    while (!(m.stats().growing && m.stats().B === 13)) m.set(next++, 1);
+    const oldB = 12;
+    // One key per old bucket, then write them in bucket order from old bucket 1500 on: a run of 1300
+    // evacuated buckets far ahead of nevacuate.
+    const byBucket = new Map<number, number>();
+    for (let k = 0; byBucket.size < 1 << oldB; k++) {
+      const b = bucketOf('int32', k, S64, oldB);
+      if (!byBucket.has(b)) byBucket.set(b, k);
+    }
+    for (let b = 1500; b < 2800; b++) m.set(byBucket.get(b)!, 2);
+    for (let j = 0; j < 5000 && m.stats().growing; j++) m.set(byBucket.get(0)!, 3);
+    expect(m.stats().growing).toBe(false);
+    for (let j = 0; j < 150_000; j++) m.set(next++, 4);
+    const s = m.stats();
+    expect(s.B).toBeGreaterThan(13);
+    expect(s.count / s.buckets).toBeLessThanOrEqual(6.5);
+    for (let k = 0; k < next; k += 31) expect(m.has(k)).toBe(true);
+    m.dispose();
   });
 });

@@ -7,60 +7,7 @@ import { describe, it, expect, vi } from 'vitest';
 import { HashMap, type KeyKind } from '../bindings/index.js';
 import { KEY_KINDS, rng, withSeed } from './helpers.js';
 
-// ---- the core's hash, re-implemented -------------------------------------------
-
-const MASK64 = (1n << 64n) - 1n;
-const M1 = 0xff51afd7ed558ccdn;
-const M2 = 0xc4ceb9fe1a85ec53n;
-const GOLDEN = 0x9e3779b97f4a7c15n;
-
-/** assembly/hash.ts hash64: a seeded murmur3 fmix64. */
-function hash64(key: bigint, seed: bigint): bigint {
-  let h = key ^ seed;
-  h ^= h >> 33n;
-  h = (h * M1) & MASK64;
-  h ^= (h >> 33n) ^ (seed >> 7n);
-  h = (h * M2) & MASK64;
-  h ^= h >> 33n;
-  return h;
-}
-
-/** assembly/hash.ts expandSeed: a user's u32 seed to the map's u64 seed. */
-function expandSeed(seed: number): bigint {
-  let s = (BigInt(seed >>> 0) * GOLDEN + M1) & MASK64;
-  s = ((s ^ (s >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
-  return s ^ (s >> 31n);
-}
-
-/** assembly/index.ts map_new without a fixed seed: the two random u32 words, hi:lo. */
-function randomSeed(lo: number, hi: number): bigint {
-  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
-}
-
-const f64 = new Float64Array(1);
-const u64 = new BigUint64Array(f64.buffer);
-
-/** The bits the core hashes for a key (assembly/index.ts: u32 keys zero-extended, f64 normalised). */
-function keyBits(kind: KeyKind, k: number | bigint): bigint {
-  switch (kind) {
-    case 'int32':
-    case 'uint32':
-      return BigInt((k as number) >>> 0);
-    case 'float64': {
-      const x = k as number;
-      if (x !== x) return 0x7ff8000000000000n;
-      f64[0] = x + 0; // -0 + 0 is +0
-      return u64[0];
-    }
-    case 'bigint64':
-    case 'biguint64':
-      return BigInt.asUintN(64, k as bigint);
-  }
-}
-
-function bucketOf(kind: KeyKind, k: number | bigint, seed: bigint, B: number): number {
-  return Number(hash64(keyBits(kind, k), seed) & ((1n << BigInt(B)) - 1n));
-}
+import { MASK64, M1, M2, GOLDEN, hash64, expandSeed, randomSeed, keyBits, bucketOf } from './hashref.js';
 
 /** Candidate key number i of a kind: plain sequential values, the easiest input for a weak hash. */
 function seqKey(kind: KeyKind, i: number): number | bigint {
