@@ -41,14 +41,18 @@ const MSB: u64 = 0x8080808080808080;
   return top < MIN_TOPHASH ? top + MIN_TOPHASH : top;
 }
 
+/** 0x7F in every byte: the low seven bits the exact SWAR test adds within each byte. */
+const LOW7: u64 = 0x7F7F7F7F7F7F7F7F;
+
 /**
- * Bytes of `word` equal to `top`: bit 7 of each such byte is set. May also flag a
- * byte just above a true match (borrow), never misses one; callers compare keys.
+ * Bytes of `word` equal to `top`: bit 7 of each such byte is set, nothing else.
+ * Exact (no false positives): within each byte, (b & 0x7F) + 0x7F carries into
+ * bit 7 unless the low bits are 0, and never out of the byte.
  */
 // @ts-ignore: decorator
 @inline export function matchByte(word: u64, top: u8): u64 {
   let x = word ^ (LSB * <u64>top);
-  return (x - LSB) & ~x & MSB;
+  return ~(((x & LOW7) + LOW7) | x | LOW7);
 }
 
 /** Non-zero when some byte of `word` is 0 (EMPTY_REST): exact. */

@@ -95,7 +95,7 @@ export function freeOverflow(h: usize, b: usize, bsize: usize): void {
     while (m != 0) {
       let s = firstSlot(m);
       let p = pairAt<K, V>(b, s);
-      if (load<K>(p) == key && tophashAt(b, s) == top) return p;
+      if (load<K>(p) == key) return p;
       m &= m - 1;
     }
     if (hasZeroByte(word)) return 0;
@@ -145,7 +145,7 @@ export function insertPair<K, V>(h: usize, key: K): usize {
       while (m != 0) {
         let s = firstSlot(m);
         let p = pairAt<K, V>(b, s);
-        if (load<K>(p) == key && tophashAt(b, s) == top) {
+        if (load<K>(p) == key) {
           lastInserted = false;
           hset(h, H_MOD, hget(h, H_MOD) + 1);
           return p;
@@ -206,7 +206,7 @@ export function removePair<K, V>(h: usize, key: K): bool {
     let m = matchByte(word, top);
     while (m != 0) {
       let s = firstSlot(m);
-      if (load<K>(pairAt<K, V>(b, s)) == key && tophashAt(b, s) == top) {
+      if (load<K>(pairAt<K, V>(b, s)) == key) {
         slot = s;
         break;
       }
