@@ -19,9 +19,9 @@ const M2: u64 = 0xc4ceb9fe1a85ec53;
 /** Golden-ratio increment of splitmix64 (the random generator). */
 const GOLDEN: u64 = 0x9e3779b97f4a7c15;
 /** 0x01 in every byte: broadcasts a byte across a u64. */
-const LSB: u64 = 0x0101010101010101;
+export const LSB: u64 = 0x0101010101010101;
 /** 0x80 in every byte: the per-byte result bits of the SWAR tests. */
-const MSB: u64 = 0x8080808080808080;
+export const MSB: u64 = 0x8080808080808080;
 
 // @ts-ignore: decorator
 @inline export function hash64(key: u64, seed: u64): u64 {
@@ -42,7 +42,7 @@ const MSB: u64 = 0x8080808080808080;
 }
 
 /** 0x7F in every byte: the low seven bits the exact SWAR test adds within each byte. */
-const LOW7: u64 = 0x7F7F7F7F7F7F7F7F;
+export const LOW7: u64 = 0x7F7F7F7F7F7F7F7F;
 
 /**
  * Bytes of `word` equal to `top`: bit 7 of each such byte is set, nothing else.

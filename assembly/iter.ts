@@ -38,7 +38,7 @@ import {
   hget, hset, pairAt, valOffset, bucketSize, bucketAt, tophashAt, overflowOf,
 } from "./layout";
 import { findPair, hashKey, isEvacuated } from "./map";
-import { nextRandom } from "./hash";
+import { nextRandom, matchByte, firstSlot, LSB, MSB, LOW7 } from "./hash";
 
 /** Entries one step call can hand out: enough to amortise the call, small enough that a `break` wastes little. */
 export const BATCH_MAX: u32 = 64;
@@ -127,9 +127,19 @@ export function iterPoolSize(): u32 {
   return load<u32>(allocField(A_HITER_TOTAL));
 }
 
+/** Bytes of a tophash word worth visiting: real entries (>= MIN_TOPHASH) and EVACUATED_Y tombstones. */
+// @ts-ignore: decorator
+@inline function visitable(word: u64): u64 {
+  // (b & 0x7F) + (0x80 - MIN_TOPHASH) carries into bit 7 exactly when b & 0x7F >= MIN_TOPHASH; bytes
+  // with bit 7 set are >= MIN_TOPHASH anyway. Never carries out of a byte.
+  let ge = (word | ((word & LOW7) + LSB * <u64>(0x80 - MIN_TOPHASH))) & MSB;
+  return ge | matchByte(word, EVACUATED_Y);
+}
+
 /**
  * Write up to `max` (<= BATCH_MAX) entries into the slot's batch buffers and
- * return how many. Fewer than `max` means the iteration has ended.
+ * return how many. Fewer than `max` means the iteration has ended. The cursor
+ * is kept in locals for the call and written back at the end.
  */
 export function iterNext<K, V>(it: usize, max: u32): u32 {
   let h = <usize>load<u32>(it + I_MAP);
@@ -141,63 +151,75 @@ export function iterNext<K, V>(it: usize, max: u32): u32 {
   let itB = load<u32>(it + I_B);
   let itMask = (<u32>1 << itB) - 1;
   let offset = load<u32>(it + I_OFFSET);
+  let start = load<u32>(it + I_START);
+  let bucket = load<u32>(it + I_BUCKET);
+  let wrapped = load<u32>(it + I_WRAPPED);
+  let chain = load<u32>(it + I_CHAIN);
+  let ovf = <usize>load<u32>(it + I_OVF);
+  let i = load<u32>(it + I_SLOT);
+  let logical = load<u32>(it + I_LOGICAL);
+  let check = load<u32>(it + I_CHECK) != 0;
+  let keys = it + I_KEYS;
+  let vals = it + I_VALS;
   let n: u32 = 0;
+  let done: u32 = 0;
   while (n < max) {
-    let chain = load<u32>(it + I_CHAIN);
     if (chain == NO_CHAIN) {
-      let bucket = load<u32>(it + I_BUCKET);
-      if (bucket == load<u32>(it + I_START) && load<u32>(it + I_WRAPPED) != 0) {
-        store<u32>(it + I_DONE, 1);
-        return n;
+      if (bucket == start && wrapped != 0) {
+        done = 1;
+        break;
       }
       chain = bucket;
-      let check: u32 = 0;
+      check = false;
       if (hget(h, H_GROWING) == GROW_DOUBLE && itB == hget(h, H_B)) {
         let old = bucket & (hget(h, H_OLDBUCKETS) - 1);
         if (!isEvacuated(h, old, bsize)) {
           chain = old;
-          check = 1;
+          check = true;
         }
       }
-      store<u32>(it + I_LOGICAL, bucket);
-      store<u32>(it + I_CHECK, check);
-      store<u32>(it + I_CHAIN, chain);
-      store<u32>(it + I_OVF, 0);
-      store<u32>(it + I_SLOT, 0);
+      logical = bucket;
+      ovf = 0;
+      i = 0;
       bucket = (bucket + 1) & itMask;
-      if (bucket == 0) store<u32>(it + I_WRAPPED, 1);
-      store<u32>(it + I_BUCKET, bucket);
+      if (bucket == 0) wrapped = 1;
     }
-    let ovf = <usize>load<u32>(it + I_OVF);
     let b = ovf != 0 ? ovf : bucketAt(h, chain, bsize);
-    let logical = load<u32>(it + I_LOGICAL);
-    let check = load<u32>(it + I_CHECK) != 0;
-    let i = load<u32>(it + I_SLOT);
-    for (; i < BUCKET_SLOTS && n < max; i++) {
-      let s = (i + offset) & (BUCKET_SLOTS - 1);
-      let top = tophashAt(b, s);
-      if (top < MIN_TOPHASH && top != EVACUATED_Y) continue;
+    // Slots in visiting order (i + offset) & 7, from i on: rotate the byte mask by the offset.
+    let todo = rotr<u64>(visitable(load<u64>(b)), <u64>(offset << 3));
+    if (i != 0) todo &= <u64>-1 << (<u64>i << 3);
+    while (todo != 0 && n < max) {
+      let j = firstSlot(todo);
+      todo &= todo - 1;
+      i = j + 1;
+      let s = (j + offset) & (BUCKET_SLOTS - 1);
       let p = pairAt<K, V>(b, s);
       let key = load<K>(p);
-      if (top == EVACUATED_Y) {
+      if (tophashAt(b, s) == EVACUATED_Y) {
         if ((<u32>hashKey<K>(h, key) & itMask) != logical) continue;
         p = findPair<K, V>(h, key);
         if (p == 0) continue;
       } else if (check && (<u32>hashKey<K>(h, key) & itMask) != logical) {
         continue;
       }
-      store<K>(it + I_KEYS + <usize>n * sizeof<K>(), key);
-      store<V>(it + I_VALS + <usize>n * sizeof<V>(), load<V>(p + valOffset<K, V>()));
+      store<K>(keys + <usize>n * sizeof<K>(), key);
+      store<V>(vals + <usize>n * sizeof<V>(), load<V>(p + valOffset<K, V>()));
       n++;
     }
-    if (i < BUCKET_SLOTS) {
-      store<u32>(it + I_SLOT, i);
-    } else {
-      let next = overflowOf(b);
-      store<u32>(it + I_OVF, <u32>next);
-      store<u32>(it + I_SLOT, 0);
-      if (next == 0) store<u32>(it + I_CHAIN, NO_CHAIN);
+    if (todo == 0) {
+      // This bucket is done: on to its overflow bucket, or the next chain.
+      ovf = overflowOf(b);
+      i = 0;
+      if (ovf == 0) chain = NO_CHAIN;
     }
   }
+  store<u32>(it + I_BUCKET, bucket);
+  store<u32>(it + I_WRAPPED, wrapped);
+  store<u32>(it + I_CHAIN, chain);
+  store<u32>(it + I_OVF, <u32>ovf);
+  store<u32>(it + I_SLOT, i);
+  store<u32>(it + I_LOGICAL, logical);
+  store<u32>(it + I_CHECK, check ? 1 : 0);
+  store<u32>(it + I_DONE, done);
   return n;
 }

@@ -11,7 +11,7 @@
 // FinalizationRegistry for an iterator abandoned half way. Result objects and
 // entry arrays are fresh each time: reuse is never observable.
 
-import { core, heap, headerField, op, type Heap } from './load.js';
+import { core, heap, op, type Heap } from './load.js';
 import { INT32, UINT32, FLOAT64, BIGINT64, ANY, KIND_SIZE } from './kinds.js';
 
 /** What an iterator and the finalizers need of a map, kept apart from the HashMap object. */
@@ -29,6 +29,8 @@ export interface Revalidate<K, V> {
   has(key: K): boolean;
   get(key: K): V | undefined;
 }
+
+const EMPTY_U32 = new Uint32Array(0);
 
 export const KEYS = 0;
 export const VALUES = 1;
@@ -80,8 +82,15 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   #n = 0;
   #pos = 0;
   #mod = 0;
-  /** Keys handed out from a batch fetched before the map changed (see #produce); null until needed. */
+  /** Keys handed out from a batch fetched before the map changed (see #produceChecked); null until needed. */
   #seen: Set<K> | null = null;
+  // Views of the batch buffers and the map's modification counter, renewed by #views().
+  #u32: Uint32Array = EMPTY_U32;
+  #modIndex = 0;
+  #keys: ArrayLike<number | bigint> = EMPTY_U32;
+  #keyBase = 0;
+  #vals: ArrayLike<number | bigint> = EMPTY_U32;
+  #valBase = 0;
   readonly #token = {};
 
   constructor(map: Revalidate<K, V>, c: MapCore, mode: number) {
@@ -98,10 +107,23 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
       throw disposedError();
     }
     for (;;) {
-      if (this.#pos < this.#n) {
-        const r = this.#produce(this.#pos++);
-        if (r !== null) return r;
-        continue;
+      const i = this.#pos;
+      if (i < this.#n) {
+        this.#pos = i + 1;
+        // Fast path: the map has not changed since the batch was fetched (a detached view reads
+        // undefined, which also takes the slow path).
+        if (this.#u32[this.#modIndex] !== this.#mod || this.#seen !== null) {
+          const r = this.#produceChecked(i);
+          if (r !== null) return r;
+          continue;
+        }
+        const key = this.#keys[this.#keyBase + i] as K;
+        const mode = this.#mode;
+        if (mode === KEYS) return { value: key as unknown as T, done: false };
+        const raw = this.#vals[this.#valBase + i];
+        const vals = c.vals;
+        const value = vals === null ? raw : vals[raw as number];
+        return { value: (mode === VALUES ? value : [key, value]) as T, done: false };
       }
       if (this.#ended) {
         this.#release();
@@ -143,33 +165,44 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
       max = BATCH_FIRST;
     }
     const n = this.#step(this.#it, max);
-    this.#mod = headerField(c.h, HDR_MOD);
+    this.#views();
+    this.#mod = this.#u32[this.#modIndex];
     this.#n = n;
     this.#pos = 0;
     if (n < max) this.#ended = true;
   }
 
-  #produce(i: number): IteratorResult<T, undefined> | null {
+  /** Take fresh typed views of the memory (after a fetch, or once memory.grow detached the old ones). */
+  #views(): void {
     const c = this.#c;
     const H = heap();
-    const kk = c.kk;
-    const key = view(H, kk)[((this.#it + ITER_KEYS) >>> (KIND_SIZE[kk] === 8 ? 3 : 2)) + i] as K;
-    const mode = this.#mode;
-    let value: V | undefined;
-    if (mode !== KEYS) {
-      const vk = c.vk;
-      const raw = view(H, vk)[((this.#it + ITER_VALS) >>> (KIND_SIZE[vk] === 8 ? 3 : 2)) + i];
-      value = (vk === ANY ? c.vals![raw as number] : raw) as V;
-    }
+    this.#u32 = H.u32;
+    this.#modIndex = (c.h + HDR_MOD) >>> 2;
+    this.#keys = view(H, c.kk);
+    this.#keyBase = (this.#it + ITER_KEYS) >>> (KIND_SIZE[c.kk] === 8 ? 3 : 2);
+    this.#vals = view(H, c.vk);
+    this.#valBase = (this.#it + ITER_VALS) >>> (KIND_SIZE[c.vk] === 8 ? 3 : 2);
+  }
+
+  /** Hand out entry i of the batch after the map changed since the fetch: revalidate it. */
+  #produceChecked(i: number): IteratorResult<T, undefined> | null {
+    const c = this.#c;
+    this.#views();
+    const key = this.#keys[this.#keyBase + i] as K;
     const seen = this.#seen;
     if (seen !== null && seen.has(key)) return null;
-    if (headerField(c.h, HDR_MOD) !== this.#mod) {
-      // The map changed after this batch was fetched: never hand out a deleted entry or a stale value.
+    const mode = this.#mode;
+    let value: V | undefined;
+    if (this.#u32[this.#modIndex] !== this.#mod) {
+      // Never hand out a deleted entry or a stale value.
       if (!this.#map.has(key)) return null;
       if (mode !== KEYS) value = this.#map.get(key);
       // The key may have been deleted and added again: then what we hand out now is the new entry,
       // which the core has not necessarily passed yet. Remember it, so it is not produced twice.
       (this.#seen ??= new Set()).add(key);
+    } else if (mode !== KEYS) {
+      const raw = this.#vals[this.#valBase + i];
+      value = (c.vals === null ? raw : c.vals[raw as number]) as V;
     }
     const out = mode === KEYS ? key : mode === VALUES ? value : [key, value];
     return { value: out as T, done: false };
