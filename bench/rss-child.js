@@ -1,33 +1,42 @@
 // One memory measurement in a fresh process: the resident memory (RSS) that
-// building one map from empty adds. Usage: node --expose-gc bench/rss-child.js <map|hashmap> <n> [keyKind] [valueKind]
-// Prints one JSON line.
+// building one map from empty adds. Stand-alone:
+//   node --expose-gc bench/rss-child.js <map|hashmap> <n> [keyKind] [valueKind]
+// Kinds: int32 (default) or float64 (non-integer keys and values, so Map boxes them).
+// Prints one JSON line: rssAdded (bytes), bytesPerEntry, buildMs, heapAdded (V8 heap:
+// Map's tables and boxed numbers), liveBytes (HashMap's stats().bytes, its wasm memory).
+// run.js runs it over 1.0, 1.3, 1.6 and 1.9 million entries and averages.
 import { HashMap } from '../dist/index.js';
+import { KINDS, keyAt, valueAt } from './lib.js';
 
 const [which, nArg, keyKind = 'int32', valueKind = 'int32'] = process.argv.slice(2);
 const n = Number(nArg);
-
-function keyAt(i) {
-  // Random-looking distinct keys made as they are inserted (a Map that keeps them pays for them).
-  const k = Math.imul(i, 0x9e3779b1) ^ 0x5bd1e995;
-  return keyKind === 'float64' ? (k | 0) + 0.5 : k | 0;
+if ((which !== 'map' && which !== 'hashmap') || !Number.isInteger(n) || n < 0 || !KINDS[keyKind] || !KINDS[valueKind]) {
+  console.error(`usage: node --expose-gc bench/rss-child.js <map|hashmap> <n> [${Object.keys(KINDS).join('|')}] [${Object.keys(KINDS).join('|')}]`);
+  process.exit(2);
 }
-function valueAt(i) {
-  return valueKind === 'float64' ? i + 0.25 : i | 0;
-}
+if (!globalThis.gc) console.error('rss-child: run with node --expose-gc, or garbage left from before the build counts');
+// STRING KEYS: keyAt() makes them once that kind exists; nothing else here changes.
 
 globalThis.gc?.();
-const before = process.memoryUsage().rss;
+const before = process.memoryUsage();
+const t0 = performance.now();
 let liveBytes = 0;
 let m;
+// Keys and values are made as they are inserted: a Map that keeps them pays for them.
 if (which === 'map') {
   m = new Map();
-  for (let i = 0; i < n; i++) m.set(keyAt(i), valueAt(i));
+  for (let i = 0; i < n; i++) m.set(keyAt(keyKind, i), valueAt(valueKind, i));
 } else {
   m = new HashMap(null, { key: keyKind, value: valueKind });
-  for (let i = 0; i < n; i++) m.set(keyAt(i), valueAt(i));
+  for (let i = 0; i < n; i++) m.set(keyAt(keyKind, i), valueAt(valueKind, i));
   liveBytes = m.stats().bytes;
 }
+const buildMs = performance.now() - t0;
 globalThis.gc?.();
-const after = process.memoryUsage().rss;
+const after = process.memoryUsage();
 if (m.size !== n) throw new Error(`size ${m.size} != ${n}`);
-console.log(JSON.stringify({ which, n, keyKind, valueKind, rssAdded: after - before, liveBytes }));
+const rssAdded = after.rss - before.rss;
+console.log(JSON.stringify({
+  which, n, keyKind, valueKind, rssAdded, bytesPerEntry: n ? +(rssAdded / n).toFixed(2) : 0,
+  buildMs: +buildMs.toFixed(1), heapAdded: after.heapUsed - before.heapUsed, liveBytes,
+}));

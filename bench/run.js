@@ -1,116 +1,281 @@
-// npm run bench: HashMap against the native Map, in one process.
+// npm run bench [-- --full]: HashMap against the native Map.
 //
-// Method: random key order; every timed task loops over many operations (so
-// timer resolution and call overhead do not dominate); each map has its own
-// copy of each loop so the two never share type feedback; the two maps are
-// timed alternately, for several rounds; we report medians and the ratio
-// Map time / HashMap time (> 1 means HashMap is faster). Only ratios from the
-// same run mean anything on a noisy machine.
+// What runs, in order, each part in fresh child processes so that one part's
+// heap, JIT state and wasm memory cannot disturb the next:
+//   1. Timed section, one child per key kind (child-section.js): every case at
+//      1e3, 1e5 and 1e6 entries, Map and HashMap timed alternately in that one
+//      process, several rounds, medians.
+//   2. Build from empty, first build in a fresh process (child-build.js): one
+//      process per measurement, Map and HashMap alternately, median.
+//   3. Memory per entry (rss-child.js): RSS added by building from empty, one
+//      process per measurement, averaged over 1.0, 1.3, 1.6 and 1.9 million
+//      entries so that neither table's doubling sawtooth decides the result.
+//   4. Go reference (bench/go), when `go` is on the PATH.
+//   5. --full only: 2^25 entries (child-big.js), and GC pauses with a 1e6-entry
+//      map alive (child-gc.js).
+// Output: the table below, bench/results/latest.json (raw round times and the
+// machine), and bench/results/ratios.svg (chart.js).
 //
-// A plain loop with performance.now() rather than a harness: each task already
-// runs ~10^6 operations, so a harness's per-call machinery adds nothing here.
-// Batch cases time Map with a plain loop over the same typed array.
-import { HashMap } from '../dist/index.js';
-import { writeFileSync, mkdirSync } from 'node:fs';
+// Method: random key order (never sequential); each timed task loops over many
+// keys (about 2^20 operations a task, 2^21 with --full) so the timer and call
+// overheads do not matter; every loop is compiled once per map type (see
+// compileLoops in lib.js) so that call sites do not share type feedback; the
+// two maps are timed alternately, for several rounds; we report medians and the
+// ratio Map time / HashMap time (above 1: HashMap is faster). Only ratios of one
+// run mean much on a noisy VM.
+//
+// Why each key kind runs in its own process rather than with per-kind copies of
+// the loops: separate loop copies keep our call sites monomorphic, but not the
+// HashMap wrapper's own methods (HashMapImpl.prototype.get, set, the iterator...),
+// which every map of every kind shares. Timing int32 and float64 maps in one
+// process would make those polymorphic, and later sections would be measured
+// on a heap full of an earlier section's boxed numbers. A process per kind gives
+// each kind what a program using that kind would see.
+//
+// Why our own timing loop and not tinybench or mitata (and no dependency):
+// each task is already a loop of ~10^6 operations, so a harness's per-call
+// machinery and statistics add nothing; what the issue needs a harness does not
+// do: alternating pairs of tasks over shared state, per-map-type copies of the
+// loops, and the cases that only make sense one per process (first build in a
+// fresh process, RSS, GC pauses, 2^25 entries). performance.now() around each
+// task, and medians, is all the timing there is.
+import { fork, execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import path from 'node:path';
+import { SIZES, CASE_LABELS, median, mean, progress, sizeLabel, formatRow } from './lib.js';
+import { ratiosSvg } from './chart.js';
 
 const full = process.argv.includes('--full');
-const ROUNDS = full ? 9 : 5;
-const SIZES = [1e3, 1e5, 1e6];
-const OPS_PER_TASK = full ? 4e6 : 2e6;
+const started = Date.now();
+process.env.TOPHASH_BENCH_T0 = String(started); // children stamp their progress lines from the same start
 
-function randomKeys(n, seed) {
-  const out = new Int32Array(n);
-  const seen = new Set();
-  let s = seed >>> 0;
-  for (let i = 0; i < n; ) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    const k = s | 0;
-    if (!seen.has(k)) { seen.add(k); out[i++] = k; }
-  }
-  return out;
-}
-function shuffled(keys, reps, seed) {
-  const out = new Int32Array(Math.max(keys.length, Math.min(reps, keys.length * 64)));
-  let s = seed >>> 0;
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = keys[s % keys.length];
-  }
-  return out;
+// Repetition: the default run finishes in about 3 minutes on a 2-core VM; --full runs longer for tighter figures.
+const SECTION = full ? { rounds: 9, ops: 2 ** 21, buildKeys: 2e6 } : { rounds: 5, ops: 2 ** 20, buildKeys: 1e6 };
+const FRESH_BUILD_PROCESSES = full ? 9 : 5; // per kind, size and map type
+const MEM_SIZES = [1.0e6, 1.3e6, 1.6e6, 1.9e6];
+const MEM_REPEATS = full ? 3 : 1; // processes per kind, size and map type (median of them)
+const GC_REPEATS = 3; // --full: processes per kind and variant (median of them)
+// Key kinds in the order they run.
+// STRING KEYS: NOT IMPLEMENTED YET. Add 'string' here once HashMap takes string keys (see KINDS in lib.js).
+const KIND_ORDER = ['int32', 'float64'];
+
+const here = (f) => fileURLToPath(new URL(f, import.meta.url));
+
+/** Fork a bench child (stdout and stderr go to the terminal), resolve with the message it sends. */
+function child(script, args, execArgv = ['--expose-gc']) {
+  return new Promise((resolve, reject) => {
+    let msg;
+    const cp = fork(here(script), args.map(String), { execArgv, stdio: 'inherit' });
+    cp.on('message', (m) => (msg = m));
+    cp.on('error', reject);
+    cp.on('exit', (code, signal) => {
+      if (msg !== undefined) resolve(msg);
+      else reject(new Error(`bench: ${script} ${args.join(' ')} exited with ${signal ?? code} and no result`));
+    });
+  });
 }
 
-// One copy of each loop per map type.
-function mapGet(m, q, reps) { let x = 0; for (let r = 0; r < reps; r++) for (let i = 0; i < q.length; i++) x += m.get(q[i]) ?? 1; return x; }
-function hmGet(m, q, reps) { let x = 0; for (let r = 0; r < reps; r++) for (let i = 0; i < q.length; i++) x += m.get(q[i]) ?? 1; return x; }
-function mapSet(m, q, reps) { for (let r = 0; r < reps; r++) for (let i = 0; i < q.length; i++) m.set(q[i], i); return 0; }
-function hmSet(m, q, reps) { for (let r = 0; r < reps; r++) for (let i = 0; i < q.length; i++) m.set(q[i], i); return 0; }
-function mapGetAll(m, q, out) { for (let i = 0; i < q.length; i++) out[i] = m.get(q[i]) ?? 0; return out; }
-function hmGetMany(m, q, out) { return m.getMany(q, out); }
-function mapSetAll(m, q, v) { for (let i = 0; i < q.length; i++) m.set(q[i], v[i]); return m; }
-function hmSetMany(m, q, v) { return m.setMany(q, v); }
-function mapBuild(keys) { const m = new Map(); for (let i = 0; i < keys.length; i++) m.set(keys[i], i); return m; }
-function hmBuild(keys) { const m = new HashMap(null, { key: 'int32', value: 'int32' }); for (let i = 0; i < keys.length; i++) m.set(keys[i], i); return m; }
-
-function time(fn) {
-  const t0 = performance.now();
-  const r = fn();
-  return [performance.now() - t0, r];
-}
-const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+const cpus = os.cpus();
+const machine = {
+  cpu: cpus[0]?.model?.trim() ?? 'unknown',
+  cores: cpus.length,
+  node: process.version,
+  v8: process.versions.v8,
+  platform: `${os.type()} ${os.release()} ${os.arch()}`,
+  memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+};
+console.log(`tophash bench (${full ? 'full' : 'default'} run): HashMap vs Map; ratio = Map time / HashMap time, above 1 = HashMap faster`);
+console.log(`${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`);
+console.log(`${SECTION.rounds} rounds, ~${SECTION.ops} operations a task, medians; sizes ${SIZES.map(sizeLabel).join(', ')}; key kinds ${KIND_ORDER.join(', ')}\n`);
 
 const results = [];
-function record(kase, n, ops, mapMs, hmMs) {
-  const mapNs = (median(mapMs) * 1e6) / ops;
-  const hmNs = (median(hmMs) * 1e6) / ops;
-  const row = { case: kase, n, mapNs: +mapNs.toFixed(2), hashMapNs: +hmNs.toFixed(2), ratio: +(mapNs / hmNs).toFixed(2) };
-  results.push(row);
-  console.log(`${kase.padEnd(24)} ${String(n).padStart(8)}  Map ${row.mapNs.toFixed(1).padStart(7)} ns  HashMap ${row.hashMapNs.toFixed(1).padStart(7)} ns  ratio ${row.ratio.toFixed(2)}`);
+
+// 1. Timed sections.
+for (const kind of KIND_ORDER) {
+  progress(`section ${kind}: starting (a child process of its own)`);
+  const { rows } = await child('child-section.js', [kind, JSON.stringify(SECTION)]);
+  results.push(...rows);
 }
+progress('section string: skipped, string keys are not implemented yet');
 
-console.log(`tophash bench (${full ? 'full' : 'default'}): int32 keys and values, ${ROUNDS} rounds, medians; ratio = Map / HashMap`);
-console.log(`${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, Node ${process.version}\n`);
-
-for (const n of SIZES) {
-  const keys = randomKeys(n, 12345 + n);
-  const present = new Set(keys);
-  const missing = randomKeys(n * 2, 777 + n).filter((k) => !present.has(k)).slice(0, n);
-  const qHit = shuffled(keys, OPS_PER_TASK, 99);
-  const qMiss = shuffled(missing, OPS_PER_TASK, 98);
-  const reps = Math.max(1, Math.round(OPS_PER_TASK / qHit.length));
-  const map = mapBuild(keys);
-  const hm = hmBuild(keys);
-  const t = { getHit: [[], []], getMiss: [[], []], setExisting: [[], []], build: [[], []], getMany: [[], []], setMany: [[], []] };
-  const outMap = new Int32Array(qHit.length);
-  const outHm = new Int32Array(qHit.length);
-  const newVals = Int32Array.from(qHit, (k, i) => i);
-  for (let r = 0; r < ROUNDS; r++) {
-    t.getHit[0].push(time(() => mapGet(map, qHit, reps))[0]);
-    t.getHit[1].push(time(() => hmGet(hm, qHit, reps))[0]);
-    t.getMiss[0].push(time(() => mapGet(map, qMiss, reps))[0]);
-    t.getMiss[1].push(time(() => hmGet(hm, qMiss, reps))[0]);
-    t.setExisting[0].push(time(() => mapSet(map, qHit, reps))[0]);
-    t.setExisting[1].push(time(() => hmSet(hm, qHit, reps))[0]);
-    t.getMany[0].push(time(() => { for (let b = 0; b < reps; b++) mapGetAll(map, qHit, outMap); })[0]);
-    t.getMany[1].push(time(() => { for (let b = 0; b < reps; b++) hmGetMany(hm, qHit, outHm); })[0]);
-    t.setMany[0].push(time(() => { for (let b = 0; b < reps; b++) mapSetAll(map, qHit, newVals); })[0]);
-    t.setMany[1].push(time(() => { for (let b = 0; b < reps; b++) hmSetMany(hm, qHit, newVals); })[0]);
-    const buildReps = Math.max(1, Math.round(1e6 / n));
-    t.build[0].push(time(() => { for (let b = 0; b < buildReps; b++) mapBuild(keys); })[0] / buildReps);
-    t.build[1].push(time(() => { for (let b = 0; b < buildReps; b++) hmBuild(keys).dispose(); })[0] / buildReps);
+// 2. First build in a fresh process.
+progress(`build from empty, 1st build in a fresh process: ${FRESH_BUILD_PROCESSES} processes per map, kind and size`);
+for (const kind of KIND_ORDER) {
+  for (const n of SIZES) {
+    const ms = { map: [], hashmap: [] };
+    for (let p = 0; p < FRESH_BUILD_PROCESSES; p++) {
+      for (const which of p % 2 ? ['hashmap', 'map'] : ['map', 'hashmap']) {
+        ms[which].push((await child('child-build.js', [which, kind, n])).ms);
+      }
+    }
+    const mapNs = (median(ms.map) * 1e6) / n;
+    const hashMapNs = (median(ms.hashmap) * 1e6) / n;
+    const row = { kind, n, case: 'build-fresh', ops: n, mapNs, hashMapNs, ratio: mapNs / hashMapNs, mapMs: ms.map, hashMapMs: ms.hashmap };
+    results.push(row);
+    progress(`  ${kind} ${sizeLabel(n)}: Map ${median(ms.map).toFixed(2)} ms, HashMap ${median(ms.hashmap).toFixed(2)} ms, ratio ${row.ratio.toFixed(2)}`);
   }
-  const ops = qHit.length * reps;
-  record('get (hit)', n, ops, t.getHit[0], t.getHit[1]);
-  record('get (miss)', n, qMiss.length * reps, t.getMiss[0], t.getMiss[1]);
-  record('set (existing key)', n, ops, t.setExisting[0], t.setExisting[1]);
-  record('build from empty', n, n, t.build[0], t.build[1]);
-  record('getMany (Int32Array)', n, ops, t.getMany[0], t.getMany[1]);
-  record('setMany (existing keys)', n, ops, t.setMany[0], t.setMany[1]);
-  for (let i = 0; i < outMap.length; i++) if (outMap[i] !== outHm[i]) throw new Error(`getMany disagrees with Map at ${i}`);
-  hm.dispose();
 }
 
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-const out = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, full, results };
-writeFileSync(new URL('./results/latest.json', import.meta.url), JSON.stringify(out, null, 2) + '\n');
-console.log('\nraw results: bench/results/latest.json');
+// 3. Memory per entry.
+progress(`memory: RSS added by a build from empty, a fresh process each (${MEM_REPEATS} per map, kind and size)`);
+const memory = { sizes: MEM_SIZES, repeats: MEM_REPEATS, kinds: {}, raw: [] };
+for (const kind of KIND_ORDER) {
+  const perEntry = { map: [], hashmap: [] };
+  for (const n of MEM_SIZES) {
+    const got = { map: [], hashmap: [] };
+    for (let p = 0; p < MEM_REPEATS; p++) {
+      for (const which of p % 2 ? ['hashmap', 'map'] : ['map', 'hashmap']) {
+        const out = execFileSync(process.execPath, ['--expose-gc', here('rss-child.js'), which, String(n), kind, kind], { encoding: 'utf8' });
+        const r = JSON.parse(out.trim().split('\n').pop());
+        memory.raw.push(r);
+        got[which].push(r.rssAdded / n);
+      }
+    }
+    perEntry.map.push(median(got.map));
+    perEntry.hashmap.push(median(got.hashmap));
+    progress(`  ${kind} ${sizeLabel(n)}: Map ${median(got.map).toFixed(1)} B/entry, HashMap ${median(got.hashmap).toFixed(1)} B/entry`);
+  }
+  const m = { map: mean(perEntry.map), hashMap: mean(perEntry.hashmap) };
+  m.ratio = m.hashMap / m.map;
+  memory.kinds[kind] = m;
+}
+
+// 4. Go reference.
+let go = { found: false };
+const goVersion = spawnSync('go', ['version'], { encoding: 'utf8' });
+if (goVersion.error || goVersion.status !== 0) {
+  progress('Go: `go` not found on the PATH; no Go reference line (install golang-go to get one)');
+} else {
+  progress(`Go: ${goVersion.stdout.trim()}; building and running bench/go (map[int32]int32 get, same keys and order)`);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tophash-go-'));
+  try {
+    const bin = path.join(tmp, 'tophash-go-bench');
+    const b = spawnSync('go', ['build', '-o', bin, '.'], { cwd: here('go/'), encoding: 'utf8' });
+    if (b.status !== 0) throw new Error(`go build failed:\n${b.stdout}${b.stderr}`);
+    const r = spawnSync(bin, [String(SECTION.ops), String(SECTION.rounds)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`the Go benchmark failed:\n${r.stdout}${r.stderr}`);
+    const lines = r.stdout.trim().split('\n');
+    for (const line of lines.slice(0, -1)) progress(`  ${line}`);
+    go = { found: true, version: goVersion.stdout.trim(), ...JSON.parse(lines.at(-1)) };
+    for (const g of go.results) {
+      const js = results.find((x) => x.kind === 'int32' && x.n === g.n && x.case === 'get-hit');
+      if (js && js.checksum !== g.checksum) progress(`  warning: Go's checksum at ${g.n} differs from the JS run's: not the same workload`);
+    }
+  } catch (e) {
+    go = { found: true, version: goVersion.stdout.trim(), error: e.message };
+    progress(`Go: ${e.message}`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+// 5. --full only: 2^25 entries, and GC pauses.
+let big = null;
+let gcPauses = null;
+if (full) {
+  progress('2^25 int32 entries: Map (limit 2^24), then HashMap, a process each');
+  big = {
+    map: await child('child-big.js', ['map'], ['--max-old-space-size=4096']),
+    hashMap: await child('child-big.js', ['hashmap'], []),
+  };
+  progress(`GC pauses: 2e7 allocation steps with a 1e6-entry map alive (none = no map), ${GC_REPEATS} processes each`);
+  gcPauses = { n: 1e6, repeats: GC_REPEATS, runs: [], summary: [] };
+  for (const kind of KIND_ORDER) {
+    for (const which of ['none', 'map', 'hashmap']) {
+      const runs = [];
+      for (let p = 0; p < GC_REPEATS; p++) runs.push(await child('child-gc.js', [which, kind, 1e6, 2e7]));
+      gcPauses.runs.push(...runs);
+      const s = {
+        kind, which,
+        totalMs: median(runs.map((r) => r.totalMs)),
+        maxMs: median(runs.map((r) => r.maxMs)),
+        count: median(runs.map((r) => r.count)),
+        majorMs: median(runs.map((r) => r.byKind.major?.totalMs ?? 0)),
+        majorCount: median(runs.map((r) => r.byKind.major?.count ?? 0)),
+        wallMs: median(runs.map((r) => r.wallMs)),
+      };
+      gcPauses.summary.push(s);
+      progress(`  ${kind} ${which.padEnd(7)}: GC pauses total ${s.totalMs.toFixed(0)} ms, max ${s.maxMs.toFixed(1)} ms, ${s.count} collections (${s.majorCount} major, ${s.majorMs.toFixed(0)} ms); workload ${(s.wallMs / 1000).toFixed(2)} s`);
+    }
+  }
+} else {
+  progress('2^25 entries and GC pauses: only with --full (npm run bench -- --full)');
+}
+
+// ---- Report ----
+const caseOrder = Object.keys(CASE_LABELS);
+results.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.n - b.n || caseOrder.indexOf(a.case) - caseOrder.indexOf(b.case));
+const find = (kind, n, c) => results.find((r) => r.kind === kind && r.n === n && r.case === c);
+
+console.log(`\nResults: ns per operation (medians), ratio = Map / HashMap (above 1: HashMap faster)\n`);
+let group = '';
+for (const row of results) {
+  const g = `${row.kind} ${row.n}`;
+  if (group && g !== group) console.log('');
+  group = g;
+  console.log(formatRow(row));
+}
+console.log('\nMemory: RSS added per entry by a build from empty, mean over 1.0, 1.3, 1.6, 1.9 million entries');
+for (const [kind, m] of Object.entries(memory.kinds)) {
+  console.log(`${kind.padEnd(8)} Map ${m.map.toFixed(1).padStart(6)} B  HashMap ${m.hashMap.toFixed(1).padStart(6)} B  HashMap/Map ${m.ratio.toFixed(2)}x`);
+}
+console.log('');
+if (!go.found) console.log('Go reference: go not found on the PATH');
+else if (go.error) console.log(`Go reference: failed (${go.error.split('\n')[0]})`);
+else {
+  for (const g of go.results) {
+    const js = find('int32', g.n, 'get-hit');
+    console.log(`Go reference (${go.go}) map[int32]int32 get ${sizeLabel(g.n).padStart(4)}: ${g.nsPerOp.toFixed(1)} ns/op; HashMap ${js.hashMapNs.toFixed(1)} ns/op = ${(js.hashMapNs / g.nsPerOp).toFixed(2)}x Go's time`);
+  }
+}
+if (big) {
+  console.log(`\n2^25 int32 entries: Map ${big.map.error ? `fails at ${big.map.entries.toLocaleString('en-US')} entries (${big.map.error})` : `holds ${big.map.entries} entries`}; ` +
+    (big.hashMap.error ? `HashMap fails at ${big.hashMap.entries} (${big.hashMap.error})` :
+      `HashMap holds ${big.hashMap.entries.toLocaleString('en-US')} in ${(big.hashMap.bytes / 2 ** 20).toFixed(0)} MiB (stats().bytes, ${big.hashMap.bytesPerEntry} B/entry), built in ${(big.hashMap.ms / 1000).toFixed(1)} s`));
+}
+if (gcPauses) {
+  console.log('\nGC pauses (perf_hooks), 2e7 allocation steps with a 1e6-entry map alive, medians of 3 processes:');
+  for (const s of gcPauses.summary) {
+    console.log(`${s.kind.padEnd(8)} ${s.which.padEnd(8)} total ${s.totalMs.toFixed(0).padStart(5)} ms  max ${s.maxMs.toFixed(1).padStart(5)} ms  ${String(s.count).padStart(4)} collections (${s.majorCount} major, ${s.majorMs.toFixed(0)} ms)  workload ${(s.wallMs / 1000).toFixed(2)} s`);
+  }
+}
+
+// Issue 3's targets, checked against this run.
+const ratioOf = (kind, n, c) => find(kind, n, c)?.ratio;
+const goAt = (n) => (go.results ? go.results.find((g) => g.n === n) : undefined);
+const targets = [
+  ['int32 get, 1e6', ratioOf('int32', 1e6, 'get-hit'), '>=', 2.0],
+  ['int32 get, 1e3', ratioOf('int32', 1e3, 'get-hit'), '>=', 2.0],
+  ['int32 get, 1e5', ratioOf('int32', 1e5, 'get-hit'), '>=', 2.0],
+  ['int32 set existing, 1e6', ratioOf('int32', 1e6, 'set'), '>=', 2.5],
+  ['int32 build 1e6, 2nd after dispose', ratioOf('int32', 1e6, 'build-2nd'), '>=', 2.5],
+  ['int32 build 1e6, fresh process', ratioOf('int32', 1e6, 'build-fresh'), '>=', 1.3],
+  ['int32 churn, 1e6', ratioOf('int32', 1e6, 'churn'), '>=', 2.0],
+  ['float64 get, 1e6', ratioOf('float64', 1e6, 'get-hit'), '>=', 2.5],
+  ['int32 for...of, 1e6', ratioOf('int32', 1e6, 'iterate'), '>=', 1.0],
+  ['int32 getMany 2^20 keys, 1e6', ratioOf('int32', 1e6, 'getMany'), '>=', 5],
+  ['memory int32 (HashMap/Map)', memory.kinds.int32?.ratio, '<=', 0.6],
+  ['memory float64 (HashMap/Map)', memory.kinds.float64?.ratio, '<=', 0.4],
+  ['int32 get 1e6, HashMap/Go time', goAt(1e6) ? find('int32', 1e6, 'get-hit').hashMapNs / goAt(1e6).nsPerOp : undefined, '<=', 1.25],
+].map(([name, value, op, target]) => ({
+  name, value: value === undefined ? null : +value.toFixed(3), op, target,
+  met: value === undefined ? null : op === '>=' ? value >= target : value <= target,
+}));
+console.log('\nIssue 3 targets (this run):');
+for (const t of targets) {
+  const v = t.value === null ? 'n/a' : t.value.toFixed(2);
+  console.log(`  ${t.name.padEnd(36)} ${v.padStart(5)}  target ${t.op} ${t.target}  ${t.met === null ? '(not measured)' : t.met ? 'met' : 'NOT MET'}`);
+}
+
+const durationS = +((Date.now() - started) / 1000).toFixed(1);
+const out = {
+  date: new Date().toISOString(), mode: full ? 'full' : 'default', machine,
+  settings: { ...SECTION, sizes: SIZES, freshBuildProcesses: FRESH_BUILD_PROCESSES, kinds: KIND_ORDER },
+  results, memory, go, big, gc: gcPauses, targets, durationS,
+};
+mkdirSync(here('results/'), { recursive: true });
+writeFileSync(here('results/latest.json'), JSON.stringify(out, null, 2) + '\n');
+writeFileSync(here('results/ratios.svg'), ratiosSvg(out));
+console.log(`\nraw results: bench/results/latest.json; chart: bench/results/ratios.svg; ${Math.floor(durationS / 60)} min ${Math.round(durationS % 60)} s`);

@@ -1,0 +1,3 @@
+module tophash/bench/go
+
+go 1.19
