@@ -60,6 +60,33 @@ type GetFn = (h: number, k: unknown) => number | bigint;
 type SetFn = (h: number, k: unknown, v: unknown) => number;
 type HasFn = (h: number, k: unknown) => number;
 
+interface Ops {
+  readonly get: GetFn;
+  readonly set: SetFn;
+  readonly has: HasFn;
+  readonly del: HasFn;
+}
+
+/** The wasm exports for one pair of kinds, looked up once per pair. */
+const opsCache: (Ops | undefined)[] = [];
+
+function opsFor(kk: number, vk: number): Ops {
+  const i = kk * KIND_NAMES.length + vk;
+  let ops = opsCache[i];
+  if (ops === undefined) {
+    const ka = KEY_ABI[kk];
+    const v4 = KIND_SIZE[vk] === 4 ? 'v4' : 'v8';
+    ops = {
+      get: op<GetFn>(`get_${ka}_${GET_ABI[vk]}`),
+      set: op<SetFn>(`set_${ka}_${SET_ABI[vk]}`),
+      has: op<HasFn>(`has_${ka}_${v4}`),
+      del: op<HasFn>(vk === ANY ? `delany_${ka}` : `del_${ka}_${v4}`),
+    };
+    opsCache[i] = ops;
+  }
+  return ops;
+}
+
 const mapRegistry = new FinalizationRegistry<MapCore>((c) => {
   if (!c.disposed) {
     c.disposed = true;
@@ -130,12 +157,11 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     this.#h = h;
     this.#kk = kk;
     this.#vk = vk;
-    const ka = KEY_ABI[kk];
-    const v4 = KIND_SIZE[vk] === 4 ? 'v4' : 'v8';
-    this.#get = op<GetFn>(`get_${ka}_${GET_ABI[vk]}`);
-    this.#set = op<SetFn>(`set_${ka}_${SET_ABI[vk]}`);
-    this.#has = op<HasFn>(`has_${ka}_${v4}`);
-    this.#del = op<HasFn>(vk === ANY ? `delany_${ka}` : `del_${ka}_${v4}`);
+    const ops = opsFor(kk, vk);
+    this.#get = ops.get;
+    this.#set = ops.set;
+    this.#has = ops.has;
+    this.#del = ops.del;
     this.#c = { h, disposed: false, kk, vk, vals: vk === ANY ? [] : null };
     mapRegistry.register(this, this.#c, this.#c);
     if (entries !== undefined && entries !== null) {
