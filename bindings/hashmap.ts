@@ -264,7 +264,8 @@ export class HashMapImpl<K, V> implements Map<K, V> {
 
   forEach(callbackfn: (value: V, key: K, map: Map<K, V>) => void, thisArg?: unknown): void {
     if (typeof callbackfn !== 'function') throw new TypeError(`HashMap: forEach callback ${describe(callbackfn)} is not a function`);
-    for (const [k, v] of this.entries()) callbackfn.call(thisArg, v, k, this);
+    this.#live();
+    new HashMapIterator<K, V, [K, V]>(this, this.#c, ENTRIES).each(callbackfn as (value: V, key: K, map: unknown) => void, thisArg, this);
   }
 
   keys(): HashMapIterator<K, V, K> {

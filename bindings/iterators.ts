@@ -133,6 +133,40 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     }
   }
 
+  /**
+   * Call fn.call(thisArg, value, key, map) for every remaining entry, as forEach does: the same
+   * batches and checks as next(), without an iterator result or an entry array per entry.
+   */
+  each(fn: (this: unknown, value: V, key: K, map: unknown) => void, thisArg: unknown, map: unknown): void {
+    const c = this.#c;
+    try {
+      for (;;) {
+        if (c.disposed) throw disposedError();
+        const i = this.#pos;
+        if (i < this.#n) {
+          this.#pos = i + 1;
+          if (this.#u32[this.#modIndex] !== this.#mod || this.#seen !== null) {
+            const r = this.#produceChecked(i);
+            if (r !== null) {
+              const [k, v] = r.value as unknown as [K, V];
+              fn.call(thisArg, v, k, map);
+            }
+            continue;
+          }
+          const key = this.#keys[this.#keyBase + i] as K;
+          const raw = this.#vals[this.#valBase + i];
+          const vals = c.vals;
+          fn.call(thisArg, (vals === null ? raw : vals[raw as number]) as V, key, map);
+          continue;
+        }
+        if (this.#ended) return;
+        this.#fetch();
+      }
+    } finally {
+      this.#release();
+    }
+  }
+
   return(value?: unknown): IteratorResult<T, undefined> {
     this.#release();
     this.#ended = true;
