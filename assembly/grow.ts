@@ -43,6 +43,7 @@ import {
   dirLength, segmentBytes,
 } from "./layout";
 import { hashKey, mapAlloc, mapFree, newOverflow, freeOverflow, MAX_B } from "./map";
+import { realSlots } from "./hash";
 
 /** Go's load factor 6.5 entries per bucket, as the fraction LOAD_NUM / LOAD_DEN. */
 const LOAD_NUM: u64 = 13;
@@ -154,17 +155,17 @@ function splitChain<K, V>(h: usize, b: usize, old: u32, bsize: usize): bool {
     store<u32>(slot, <u32>seg);
   }
   let yb = bucketAt(h, y, bsize);
-  // Reserve the Y chain's overflow buckets first, so that the move cannot fail half way.
-  let nY: u32 = 0;
+  // Reserve the Y chain's overflow buckets first, so that the move cannot fail half way. Counted
+  // without hashing: at most every real entry goes to Y; reserved buckets left empty are freed after.
+  let total: u32 = 0;
   let src = b;
   do {
-    for (let s: u32 = 0; s < BUCKET_SLOTS; s++) {
-      if (tophashAt(src, s) >= MIN_TOPHASH && (<u32>hashKey<K>(h, load<K>(pairAt<K, V>(src, s))) & ybit) != 0) nY++;
-    }
+    total += <u32>popcnt(realSlots(load<u64>(src)));
     src = overflowOf(src);
   } while (src != 0);
+  let reserved = total > BUCKET_SLOTS ? (total - 1) / BUCKET_SLOTS : 0;
   let tail = yb;
-  for (let need = nY > BUCKET_SLOTS ? (nY - 1) / BUCKET_SLOTS : 0; need > 0; need--) {
+  for (let need = reserved; need > 0; need--) {
     let o = newOverflow(h, bsize);
     if (o == 0) {
       freeChain(h, overflowOf(yb), bsize);
@@ -176,7 +177,21 @@ function splitChain<K, V>(h: usize, b: usize, old: u32, bsize: usize): bool {
   }
   if (hget(h, H_ITERS) == 0) rebuildChain<K, V>(h, b, yb, ybit);
   else tombstoneSplit<K, V>(h, b, yb, ybit);
+  if (reserved != 0) trimChain(h, yb, bsize);
   return true;
+}
+
+/** Free the overflow buckets of a packed chain from its first unused one (slot 0 empty) on. */
+function trimChain(h: usize, head: usize, bsize: usize): void {
+  let prev = head;
+  let cur = overflowOf(head);
+  while (cur != 0 && tophashAt(cur, 0) != EMPTY_REST) {
+    prev = cur;
+    cur = overflowOf(cur);
+  }
+  if (cur == 0) return;
+  setOverflow(prev, 0);
+  freeChain(h, cur, bsize);
 }
 
 /** Copy the pair of (src, s) to (dst, d) with its tophash. */

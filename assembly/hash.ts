@@ -19,9 +19,9 @@ const M2: u64 = 0xc4ceb9fe1a85ec53;
 /** Golden-ratio increment of splitmix64 (the random generator). */
 const GOLDEN: u64 = 0x9e3779b97f4a7c15;
 /** 0x01 in every byte: broadcasts a byte across a u64. */
-export const LSB: u64 = 0x0101010101010101;
+const LSB: u64 = 0x0101010101010101;
 /** 0x80 in every byte: the per-byte result bits of the SWAR tests. */
-export const MSB: u64 = 0x8080808080808080;
+const MSB: u64 = 0x8080808080808080;
 
 // @ts-ignore: decorator
 @inline export function hash64(key: u64, seed: u64): u64 {
@@ -42,7 +42,7 @@ export const MSB: u64 = 0x8080808080808080;
 }
 
 /** 0x7F in every byte: the low seven bits the exact SWAR test adds within each byte. */
-export const LOW7: u64 = 0x7F7F7F7F7F7F7F7F;
+const LOW7: u64 = 0x7F7F7F7F7F7F7F7F;
 
 /**
  * Bytes of `word` equal to `top`: bit 7 of each such byte is set, nothing else.
@@ -53,6 +53,14 @@ export const LOW7: u64 = 0x7F7F7F7F7F7F7F7F;
 @inline export function matchByte(word: u64, top: u8): u64 {
   let x = word ^ (LSB * <u64>top);
   return ~(((x & LOW7) + LOW7) | x | LOW7);
+}
+
+/** Bytes of `word` that hold a real entry (>= MIN_TOPHASH): bit 7 of each such byte is set. Exact. */
+// @ts-ignore: decorator
+@inline export function realSlots(word: u64): u64 {
+  // (b & 0x7F) + (0x80 - MIN_TOPHASH) carries into bit 7 exactly when b & 0x7F >= MIN_TOPHASH; bytes
+  // with bit 7 set are >= MIN_TOPHASH anyway. Never carries out of a byte.
+  return (word | ((word & LOW7) + LSB * <u64>(0x80 - MIN_TOPHASH))) & MSB;
 }
 
 /** Non-zero when some byte of `word` is 0 (EMPTY_REST): exact. */

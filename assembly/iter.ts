@@ -38,7 +38,7 @@ import {
   hget, hset, pairAt, valOffset, bucketSize, bucketAt, tophashAt, overflowOf,
 } from "./layout";
 import { findPair, hashKey, isEvacuated } from "./map";
-import { nextRandom, matchByte, firstSlot, LSB, MSB, LOW7 } from "./hash";
+import { nextRandom, matchByte, firstSlot, realSlots } from "./hash";
 
 /** Entries one step call can hand out: enough to amortise the call, small enough that a `break` wastes little. */
 export const BATCH_MAX: u32 = 64;
@@ -127,13 +127,10 @@ export function iterPoolSize(): u32 {
   return load<u32>(allocField(A_HITER_TOTAL));
 }
 
-/** Bytes of a tophash word worth visiting: real entries (>= MIN_TOPHASH) and EVACUATED_Y tombstones. */
+/** Bytes of a tophash word worth visiting: real entries and EVACUATED_Y tombstones. */
 // @ts-ignore: decorator
 @inline function visitable(word: u64): u64 {
-  // (b & 0x7F) + (0x80 - MIN_TOPHASH) carries into bit 7 exactly when b & 0x7F >= MIN_TOPHASH; bytes
-  // with bit 7 set are >= MIN_TOPHASH anyway. Never carries out of a byte.
-  let ge = (word | ((word & LOW7) + LSB * <u64>(0x80 - MIN_TOPHASH))) & MSB;
-  return ge | matchByte(word, EVACUATED_Y);
+  return realSlots(word) | matchByte(word, EVACUATED_Y);
 }
 
 /**
