@@ -38,7 +38,7 @@
 
 import {
   BUCKET_SLOTS, B_GEN, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, GROW_DOUBLE, GROW_SAME, NO_SPLIT, SEG_SHIFT, SEG_BUCKETS,
-  H_COUNT, H_B, H_GROWING, H_DIR, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT, H_ITERS, H_GEN, H_TOMBSTONES,
+  H_COUNT, H_B, H_GROWING, H_DIR, H_SEG0, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT, H_ITERS, H_GEN, H_TOMBSTONES,
   hget, hset, pairAt, valOffset, bucketSize, bucketAt, tophashAt, setTophash, overflowOf, setOverflow,
   dirLength, segmentBytes,
 } from "./layout";
@@ -82,6 +82,7 @@ export function hashGrow<K, V>(h: usize): bool {
     memory.copy(seg, old, oldBytes);
     mapFree(h, old, oldBytes);
     store<u32>(dir, <u32>seg);
+    hset(h, H_SEG0, <u32>seg); // B + 1 <= SEG_SHIFT: still one segment
   } else {
     let oldLen = <usize>dirLength(B) << 2;
     let nd = mapAlloc(h, oldLen << 1, true);
@@ -89,6 +90,7 @@ export function hashGrow<K, V>(h: usize): bool {
     memory.copy(nd, dir, oldLen);
     mapFree(h, dir, oldLen);
     hset(h, H_DIR, <u32>nd);
+    hset(h, H_SEG0, 0); // more than one segment from now on
   }
   hset(h, H_B, B + 1);
   startGrowth(h, GROW_DOUBLE, oldN, oldN);

@@ -146,8 +146,10 @@ export const H_FLAGS: usize = 71;
 export const H_TOMBSTONES: usize = 72;
 /** B the map was created with (from `capacity`); clear returns to it. */
 export const H_MINB: usize = 76;
-/** Header size: one cache line. */
-export const HEADER_SIZE: usize = 80;
+/** The array's only segment while it has at most SEG_BUCKETS buckets, else 0: saves small maps the directory load on every lookup. */
+export const H_SEG0: usize = 80;
+/** Header size: a multiple of 16. */
+export const HEADER_SIZE: usize = 96;
 
 /** The seed was given by the user: never reseed. */
 export const HF_FIXED_SEED: u8 = 1;
@@ -179,6 +181,8 @@ export const NO_SPLIT: u32 = 0xFFFFFFFF;
 /** Address of bucket i, or 0 if its segment is not allocated yet. */
 // @ts-ignore: decorator
 @inline export function bucketAt(h: usize, i: u32, bsize: usize): usize {
+  let only = <usize>hget(h, H_SEG0);
+  if (only != 0) return only + <usize>i * bsize;
   let seg = <usize>load<u32>(<usize>hget(h, H_DIR) + ((<usize>(i >> SEG_SHIFT)) << 2));
   return seg == 0 ? 0 : seg + <usize>(i & SEG_MASK) * bsize;
 }

@@ -18,7 +18,7 @@ import {
   BUCKET_SLOTS, B_GEN, EMPTY_ONE, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, HF_FIXED_SEED, NO_SPLIT,
   H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_SEED, H_RNG, H_DIR, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT,
   H_ITERS, H_BYTES, H_MAXBYTES, H_MOD, H_EPOCH, H_KEYSIZE, H_VALSIZE, H_GEN, H_FLAGS, H_TOMBSTONES,
-  H_MINB, HEADER_SIZE,
+  H_MINB, H_SEG0, HEADER_SIZE,
   hget, hset, pairAt, pairSize, valOffset, bucketSize, bucketSizeOf, bucketAt, tophashAt, setTophash,
   overflowOf, setOverflow, dirLength, segmentBytes, SEG_SHIFT, SEG_BUCKETS,
 } from "./layout";
@@ -286,6 +286,7 @@ function allocArray(h: usize, B: u32): bool {
     }
     store<u32>(dir + (<usize>i << 2), <u32>seg);
   }
+  hset(h, H_SEG0, B <= SEG_SHIFT ? load<u32>(dir) : 0);
   return true;
 }
 
@@ -313,6 +314,7 @@ function freeArray(h: usize): void {
   }
   mapFree(h, dir, <usize>n << 2);
   hset(h, H_DIR, 0);
+  hset(h, H_SEG0, 0);
 }
 
 /** Reset growth and content fields to an empty, non-growing map. */
