@@ -1,7 +1,7 @@
 // Typed-array batch operations, checked against a native Map model.
 import { describe, it, expect } from 'vitest';
 import { HashMap, type KeyKind, type ValueKind } from '../bindings/index.js';
-import { rng, withSeed, keyMaker, valueMaker, normKey } from './helpers.js';
+import { rng, withSeed, keyMaker, valueMaker, normKey, seeded } from './helpers.js';
 
 type Num = number | bigint;
 const ARRAY: Record<string, { new (n: number): ArrayLike<Num> & { [i: number]: Num } }> = {
@@ -28,8 +28,7 @@ describe('batch operations match single operations (model-based)', () => {
     it(`${kk} keys, every numeric value kind`, () => {
       for (const vk of NUMERIC_VALUES) {
         const seed = 7000 + KEYS.indexOf(kk) * 10 + NUMERIC_VALUES.indexOf(vk);
-        withSeed(seed, () => {
-          const rand = rng(seed);
+        seeded(seed, (rand) => {
           const key = keyMaker(kk, rand, 30_000);
           const val = valueMaker(vk, rand);
           const m = new HashMap<unknown, unknown>(null, { key: kk, value: vk, seed });
@@ -126,8 +125,7 @@ describe('batch operations: bad input throws and changes nothing', () => {
   it('setMany is all or nothing when memory runs out, across chunks, with updates and duplicate keys', () => {
     for (const [kk, vk, maxBytes] of [['int32', 'int32', 1_000_000], ['float64', 'float64', 1_500_000], ['bigint64', 'int32', 1_500_000]] as const) {
       const seed = 9100 + maxBytes;
-      withSeed(seed, () => {
-        const rand = rng(seed);
+      seeded(seed, (rand) => {
         const key = keyMaker(kk, rand, 1e9);
         const val = valueMaker(vk, rand);
         const m = new HashMap<unknown, unknown>(null, { key: kk, value: vk, maxBytes, seed });

@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { inspect } from 'node:util';
 import { HashMap, type KeyKind, type ValueKind } from '../bindings/index.js';
 import { core } from '../bindings/load.js';
-import { rng, KEY_KINDS, VALUE_KINDS, keyMaker, valueMaker, normKey, withSeed } from './helpers.js';
+import { rng, KEY_KINDS, VALUE_KINDS, keyMaker, valueMaker, normKey, withSeed, seeded } from './helpers.js';
 
 type AnyMap = HashMap<unknown, unknown>;
 type ErrorClass = typeof TypeError | typeof RangeError;
@@ -484,8 +484,7 @@ describe('out of memory under maxBytes', () => {
     for (const maxBytes of limits) {
       it(`${kk} => ${vk}, maxBytes ${maxBytes}: a failed set changes nothing, and deletes make room again`, () => {
         const seed = maxBytes + KEY_KINDS.indexOf(kk);
-        withSeed(seed, () => {
-          const rand = rng(seed);
+        seeded(seed, (rand) => {
           const val = valueMaker(vk, rand);
           const m = new HashMap<unknown, unknown>(null, { key: kk, value: vk, maxBytes, seed });
           const model = new Map<unknown, unknown>();
@@ -593,8 +592,7 @@ describe('out of memory under maxBytes', () => {
   for (const [kk, vk, maxBytes] of churn) {
     it(`${kk} => ${vk}, maxBytes ${maxBytes}: random churn at the memory limit matches Map`, () => {
       const seed = 4000 + maxBytes / 1024;
-      withSeed(seed, () => {
-        const rand = rng(seed);
+      seeded(seed, (rand) => {
         const val = valueMaker(vk, rand);
         const m = new HashMap<unknown, unknown>(null, { key: kk, value: vk, maxBytes, seed });
         const model = new Map<unknown, unknown>();
@@ -768,8 +766,7 @@ describe('Map compatibility', () => {
     for (const kk of KEY_KINDS) {
       for (const vk of VALUE_KINDS) {
         const seed = 500 + KEY_KINDS.indexOf(kk) * 10 + VALUE_KINDS.indexOf(vk);
-        withSeed(seed, () => {
-          const rand = rng(seed);
+        seeded(seed, (rand) => {
           const key = keyMaker(kk, rand, 50);
           const val = valueMaker(vk, rand);
           const m = new HashMap<unknown, unknown>(null, { key: kk, value: vk });

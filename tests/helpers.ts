@@ -70,3 +70,8 @@ export function withSeed(seed: number, fn: () => void): void {
     throw err;
   }
 }
+
+/** withSeed with the seeded generator made for you: seeded(seed, (rand) => { ... }). */
+export function seeded(seed: number, fn: (rand: () => number) => void): void {
+  withSeed(seed, () => fn(rng(seed)));
+}

@@ -7,7 +7,7 @@
 import { describe, it, expect } from 'vitest';
 import { HashMap, type KeyKind, type ValueKind } from '../bindings/index.js';
 import { core } from '../bindings/load.js';
-import { rng, keyMaker, valueMaker, normKey, withSeed } from './helpers.js';
+import { rng, keyMaker, valueMaker, normKey, withSeed, seeded } from './helpers.js';
 
 type K = number | bigint;
 type M = HashMap<K, unknown>;
@@ -268,8 +268,7 @@ describe('guarantees under random inserts / deletes / updates during iteration',
   COMBOS.forEach(([kk, vk], ci) => {
     it(`${kk} => ${vk}`, () => {
       const seed = BASE * 1000 + ci;
-      withSeed(seed, () => {
-        const rand = rng(seed);
+      seeded(seed, (rand) => {
         const m = newMap(kk, vk, { seed });
         const model = new Model();
         const mut = new Mutator(m, model, rand, kk, vk, 4000);
@@ -297,8 +296,7 @@ describe('guarantees under random inserts / deletes / updates during iteration',
 
   it('unseeded maps emptied and refilled around iterations (reseeding); replays only approximately', () => {
     const seed = BASE * 1000 + 40;
-    withSeed(seed, () => {
-      const rand = rng(seed);
+    seeded(seed, (rand) => {
       for (const [kk, vk] of [['int32', 'int32'], ['float64', 'any'], ['bigint64', 'bigint64']] as [KeyKind, ValueKind][]) {
         const m = newMap(kk, vk); // random hash seed; it changes whenever the map becomes empty
         const model = new Model();
@@ -328,8 +326,7 @@ describe('guarantees under random inserts / deletes / updates during iteration',
 
   it('clear() in the middle of an iteration, then refilling: only live entries, each at most once', () => {
     const seed = BASE * 1000 + 50;
-    withSeed(seed, () => {
-      const rand = rng(seed);
+    seeded(seed, (rand) => {
       for (const [kk, vk] of [['int32', 'any'], ['bigint64', 'float64']] as [KeyKind, ValueKind][]) {
         // The second map is unseeded, so that clear() also changes its hash seed (not exactly replayable).
         const m = newMap(kk, vk, kk === 'int32' ? { seed } : {});
@@ -367,8 +364,7 @@ describe('guarantees while the map doubles several times during the iteration', 
   COMBOS.forEach(([kk, vk], ci) => {
     it(`${kk} => ${vk}`, () => {
       const seed = BASE * 1000 + 100 + ci;
-      withSeed(seed, () => {
-        const rand = rng(seed);
+      seeded(seed, (rand) => {
         for (let round = 0; round < 6; round++) {
           const m = newMap(kk, vk, { seed: seed * 16 + round });
           const model = new Model();
@@ -432,8 +428,7 @@ describe('iteration started in the middle of a growth', () => {
   COMBOS.forEach(([kk, vk], ci) => {
     it(`${kk} => ${vk}`, () => {
       const seed = BASE * 1000 + 200 + ci;
-      withSeed(seed, () => {
-        const rand = rng(seed);
+      seeded(seed, (rand) => {
         for (let round = 0; round < 6; round++) {
           const m = newMap(kk, vk, { seed: seed * 16 + round });
           const model = new Model();
@@ -481,8 +476,7 @@ describe('iteration started in the middle of a growth', () => {
 
   it('iteration started during a same-size grow (overflow re-packing)', () => {
     const seed = BASE * 1000 + 250;
-    withSeed(seed, () => {
-      const rand = rng(seed);
+    seeded(seed, (rand) => {
       let started = 0;
       for (const [kk, vk] of [['int32', 'int32'], ['bigint64', 'any'], ['float64', 'float64']] as [KeyKind, ValueKind][]) {
         const m = newMap(kk, vk, { capacity: 400, seed });
@@ -519,8 +513,7 @@ describe('several iterators alive at once, interleaved with changes', () => {
   COMBOS.forEach(([kk, vk], ci) => {
     it(`${kk} => ${vk}`, () => {
       const seed = BASE * 1000 + 300 + ci;
-      withSeed(seed, () => {
-        const rand = rng(seed);
+      seeded(seed, (rand) => {
         const m = newMap(kk, vk, { seed });
         const model = new Model();
         const mut = new Mutator(m, model, rand, kk, vk, 1 << 30);
@@ -597,8 +590,7 @@ describe('several iterators alive at once, interleaved with changes', () => {
 describe('iterator slots are released: break, return(), throw', () => {
   it('for...of with break 1e5 times: liveIterators 0, bytes, heap and pool flat', () => {
     const seed = BASE * 1000 + 400;
-    withSeed(seed, () => {
-      const rand = rng(seed);
+    seeded(seed, (rand) => {
       const m = newMap('int32', 'any');
       const model = new Model();
       const mut = new Mutator(m, model, rand, 'int32', 'any', 1 << 30);
@@ -696,8 +688,7 @@ describe('iterator slots are released: break, return(), throw', () => {
 describe('iterators after clear() and dispose()', () => {
   it('after clear() live and not yet started iterators end', () => {
     const seed = BASE * 1000 + 500;
-    withSeed(seed, () => {
-      const rand = rng(seed);
+    seeded(seed, (rand) => {
       for (const [kk, vk] of COMBOS) {
         const m = newMap(kk, vk, { seed });
         const model = new Model();
@@ -794,8 +785,7 @@ describe('reuse is never observable; the iterator protocol', () => {
   COMBOS.forEach(([kk, vk], ci) => {
     it(`${kk} => ${vk}`, () => {
       const seed = BASE * 1000 + 600 + ci;
-      withSeed(seed, () => {
-        const rand = rng(seed);
+      seeded(seed, (rand) => {
         const m = newMap(kk, vk, { seed });
         const model = new Model();
         const mut = new Mutator(m, model, rand, kk, vk, 50_000);
@@ -948,8 +938,7 @@ describe('iteration order', () => {
 describe('batched fetch revalidation', () => {
   it('changes right after a batch is fetched: no deleted key, no stale value', () => {
     const seed = BASE * 1000 + 800;
-    withSeed(seed, () => {
-      const rand = rng(seed);
+    seeded(seed, (rand) => {
       for (const [kk, vk] of COMBOS) {
         for (let round = 0; round < 6; round++) {
           const mapSeed = Math.floor(rand() * 2 ** 32);
@@ -1049,8 +1038,7 @@ describe('batched fetch revalidation', () => {
 
   it('batched keys deleted and re-added: each new entry produced at most once (randomised)', () => {
     const seed = BASE * 1000 + 850;
-    withSeed(seed, () => {
-      const rand = rng(seed);
+    seeded(seed, (rand) => {
       for (const [kk, vk] of COMBOS) {
         for (let round = 0; round < 8; round++) {
           const mapSeed = Math.floor(rand() * 2 ** 32);
@@ -1113,8 +1101,7 @@ describe('tombstones left by growth under a live iterator', () => {
   COMBOS.filter((_, i) => i < 6).forEach(([kk, vk], ci) => {
     it(`${kk} => ${vk}`, () => {
       const seed = BASE * 1000 + 900 + ci;
-      withSeed(seed, () => {
-        const rand = rng(seed);
+      seeded(seed, (rand) => {
         const m = newMap(kk, vk, { seed });
         const model = new Model();
         const mut = new Mutator(m, model, rand, kk, vk, 40_000);

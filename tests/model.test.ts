@@ -1,7 +1,7 @@
 // Model-based tests: random operation sequences on a HashMap checked against a native Map.
 import { describe, it, expect } from 'vitest';
 import { HashMap, type HashMapStats } from '../bindings/index.js';
-import { rng, KEY_KINDS, VALUE_KINDS, keyMaker, valueMaker, normKey, withSeed } from './helpers.js';
+import { rng, KEY_KINDS, VALUE_KINDS, keyMaker, valueMaker, normKey, withSeed, seeded } from './helpers.js';
 
 const OPS = Number(process.env.MODEL_OPS ?? 100_000);
 const SEEDS = (process.env.MODEL_SEEDS ?? '1,2,3').split(',').map(Number);
@@ -42,8 +42,7 @@ describe('model-based: random get/set/has/delete/clear against Map', () => {
   for (const kk of KEY_KINDS) {
     for (const seed of SEEDS) {
       it(`${kk} keys, seed ${seed}`, () => {
-        withSeed(seed, () => {
-          const rand = rng(seed);
+        seeded(seed, (rand) => {
           // Each seed also picks a value kind, so every value kind meets every key kind over the seeds.
           const vk = VALUE_KINDS[(seed + KEY_KINDS.indexOf(kk)) % VALUE_KINDS.length];
           // Key ranges that grow large maps and small ones with heavy churn.
