@@ -287,4 +287,3 @@ function freeChain(h: usize, b: usize, bsize: usize): void {
   }
 }
 
-export { H_ITERS, EVACUATED_Y };

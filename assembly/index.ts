@@ -17,7 +17,7 @@
 // Header fields the JS side reads directly through a memory view are exported
 // as constants (HDR_*): count and the modification counter.
 
-import { findPair, insertPair, removePair, newMap, clearMap, freeMap, lastInserted, lastValue, bForCapacity } from "./map";
+import { findPair, insertPair, removePair, newMap, clearMap, freeMap, lastInserted, lastValue } from "./map";
 import { iterStart, iterRelease, iterNext, iterPoolSize, I_KEYS as IT_KEYS, I_VALS as IT_VALS, BATCH_MAX as IT_BATCH } from "./iter";
 import { heapTop, alloc } from "./alloc";
 import { f64key, batchGet, batchHas, batchDelete, batchSet, batchUndo } from "./batch";
@@ -39,14 +39,18 @@ export const ITER_BATCH: u32 = IT_BATCH;
 
 // ---- maps ------------------------------------------------------------------
 
+/** Derives a fixed-seed map's generator state from its seed, so iteration order is reproducible: any odd-looking constant unrelated to the seed expansion (murmur2's multiplier). */
+const RNG_FROM_FIXED_SEED: u32 = 0x5bd1e995;
+/** Derives a random-seed map's generator state from its seed: xorshift64*'s multiplier, so the two differ. */
+const RNG_FROM_RANDOM_SEED: u64 = 0x2545F4914F6CDD1D;
+
 export function map_new(keySize: u32, valSize: u32, capacity: u32, seedLo: u32, seedHi: u32, fixedSeed: bool, maxBytes: u32): usize {
   let seed: u64 = fixedSeed ? expandSeed(seedLo) : (<u64>seedHi << 32) | <u64>seedLo;
-  let rng: u64 = fixedSeed ? expandSeed(seedLo ^ 0x5bd1e995) : seed ^ 0x2545F4914F6CDD1D;
+  let rng: u64 = fixedSeed ? expandSeed(seedLo ^ RNG_FROM_FIXED_SEED) : seed ^ RNG_FROM_RANDOM_SEED;
   return newMap(keySize, valSize, capacity, seed, rng, fixedSeed, maxBytes);
 }
 export function map_clear(h: usize): bool { return clearMap(h); }
 export function map_free(h: usize): void { freeMap(h); }
-export function map_b_for_capacity(capacity: u32): u32 { return bForCapacity(capacity); }
 
 /** Stats fields, in the order of bindings' HashMapStats reader. */
 export function map_stat(h: usize, field: u32): f64 {

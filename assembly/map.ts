@@ -13,7 +13,7 @@
 // does.
 
 import { alloc, free, roundSize, couldFit } from "./alloc";
-import { hash64, tophash, matchByte, hasZeroByte, firstSlot, nextRandom, expandSeed } from "./hash";
+import { hash64, tophash, matchByte, hasZeroByte, firstSlot, nextRandom } from "./hash";
 import {
   BUCKET_SLOTS, B_GEN, EMPTY_ONE, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, HF_FIXED_SEED, NO_SPLIT,
   H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_SEED, H_RNG, H_DIR, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT,
@@ -384,4 +384,3 @@ export function freeMap(h: usize): void {
   free(h, HEADER_SIZE);
 }
 
-export { pairSize, EVACUATED_Y, MIN_TOPHASH, H_ITERS, H_EPOCH };

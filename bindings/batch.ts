@@ -70,6 +70,34 @@ type BatchDel = (h: number, k: number, n: number) => number;
 type BatchSet = (h: number, k: number, v: number, n: number, f: number, o: number) => number;
 type BatchUndo = (h: number, k: number, n: number, f: number, o: number) => void;
 
+interface BatchOps {
+  readonly get: BatchGet;
+  readonly has: BatchHas;
+  readonly del: BatchDel;
+  readonly set: BatchSet;
+  readonly undo: BatchUndo;
+}
+
+/** The batch exports for one key kind and value size, looked up once. */
+const batchOpsCache: (BatchOps | undefined)[] = [];
+
+function batchOps(kk: number, vk: number): BatchOps {
+  const i = kk * 2 + (KIND_SIZE[vk] === 4 ? 0 : 1);
+  let ops = batchOpsCache[i];
+  if (ops === undefined) {
+    const tag = `${KEY_ABI[kk]}_${sizeTag(vk)}`;
+    ops = {
+      get: op<BatchGet>(`batchget_${tag}`),
+      has: op<BatchHas>(`batchhas_${tag}`),
+      del: op<BatchDel>(`batchdel_${tag}`),
+      set: op<BatchSet>(`batchset_${tag}`),
+      undo: op<BatchUndo>(`batchundo_${tag}`),
+    };
+    batchOpsCache[i] = ops;
+  }
+  return ops;
+}
+
 const bits = new BigInt64Array(1);
 const bitsF64 = new Float64Array(bits.buffer);
 const bitsI32 = new Int32Array(bits.buffer);
@@ -111,7 +139,7 @@ export function getMany(h: number, kk: number, vk: number, keys: unknown, out: u
   checkArray(vk, out, 'out');
   if (out.length !== keys.length) throw new RangeError(`HashMap: getMany's out has length ${out.length}, keys ${keys.length}`);
   const m = missingBits(vk, missing);
-  const f = op<BatchGet>(`batchget_${KEY_ABI[kk]}_${sizeTag(vk)}`);
+  const f = batchOps(kk, vk).get;
   const base = scratchBase();
   for (let i = 0; i < keys.length; i += CHUNK) {
     const n = Math.min(CHUNK, keys.length - i);
@@ -128,7 +156,7 @@ export function hasMany(h: number, kk: number, vk: number, keys: unknown, out: u
   if (out === undefined) out = new Uint8Array(keys.length);
   if (!(out instanceof Uint8Array)) throw new TypeError(`HashMap: hasMany's out must be a Uint8Array, got ${describe(out)}`);
   if (out.length !== keys.length) throw new RangeError(`HashMap: hasMany's out has length ${out.length}, keys ${keys.length}`);
-  const f = op<BatchHas>(`batchhas_${KEY_ABI[kk]}_${sizeTag(vk)}`);
+  const f = batchOps(kk, vk).has;
   const base = scratchBase();
   for (let i = 0; i < keys.length; i += CHUNK) {
     const n = Math.min(CHUNK, keys.length - i);
@@ -143,7 +171,7 @@ export function deleteMany(h: number, kk: number, vk: number, keys: unknown): nu
   // 'any' values would also need their JS-side table slots freed, one by one: not a batch operation.
   checkNumeric(vk, 'deleteMany');
   checkArray(kk, keys, 'keys');
-  const f = op<BatchDel>(`batchdel_${KEY_ABI[kk]}_${sizeTag(vk)}`);
+  const f = batchOps(kk, vk).del;
   const base = scratchBase();
   let count = 0;
   for (let i = 0; i < keys.length; i += CHUNK) {
@@ -160,8 +188,8 @@ export function setMany(h: number, kk: number, vk: number, keys: unknown, values
   checkArray(kk, keys, 'keys');
   checkArray(vk, values, 'values');
   if (values.length !== keys.length) throw new RangeError(`HashMap: setMany's values have length ${values.length}, keys ${keys.length}`);
-  const tag = `${KEY_ABI[kk]}_${sizeTag(vk)}`;
-  const set = op<BatchSet>(`batchset_${tag}`);
+  const ops = batchOps(kk, vk);
+  const set = ops.set;
   const base = scratchBase();
   const logs: { from: number; n: number; flags: Uint8Array; old: NumArray }[] = [];
   for (let i = 0; i < keys.length; i += CHUNK) {
@@ -169,7 +197,7 @@ export function setMany(h: number, kk: number, vk: number, keys: unknown, values
     copyIn(kk, keys, i, n, base + K_OFF);
     copyIn(vk, values, i, n, base + V_OFF);
     if (set(h, base + K_OFF, base + V_OFF, n, base + FLAGS_OFF, base + OLD_OFF) < 0) {
-      undo(h, kk, vk, keys, logs, op<BatchUndo>(`batchundo_${tag}`), base);
+      undo(h, kk, vk, keys, logs, ops.undo, base);
       throw new RangeError('HashMap: out of memory (setMany; no pair was stored)');
     }
     if (i + n < keys.length) {

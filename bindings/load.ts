@@ -17,7 +17,6 @@ export interface CoreExports {
   map_new(keySize: number, valSize: number, capacity: number, seedLo: number, seedHi: number, fixedSeed: number, maxBytes: number): number;
   map_clear(h: number): number;
   map_free(h: number): void;
-  map_b_for_capacity(capacity: number): number;
   map_stat(h: number, field: number): number;
   heap_top(): number;
   iter_pool_size(): number;

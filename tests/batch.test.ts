@@ -1,7 +1,7 @@
 // Typed-array batch operations, checked against a native Map model.
 import { describe, it, expect } from 'vitest';
 import { HashMap, type KeyKind, type ValueKind } from '../bindings/index.js';
-import { rng, withSeed, keyMaker, valueMaker, normKey, seeded } from './helpers.js';
+import { keyMaker, valueMaker, normKey, seeded } from './helpers.js';
 
 type Num = number | bigint;
 const ARRAY: Record<string, { new (n: number): ArrayLike<Num> & { [i: number]: Num } }> = {

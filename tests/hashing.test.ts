@@ -7,7 +7,7 @@ import { describe, it, expect, vi } from 'vitest';
 import { HashMap, type KeyKind } from '../bindings/index.js';
 import { KEY_KINDS, rng, withSeed } from './helpers.js';
 
-import { MASK64, M1, M2, GOLDEN, hash64, expandSeed, randomSeed, keyBits, bucketOf } from './hashref.js';
+import { MASK64, hash64, expandSeed, randomSeed, bucketOf } from './hashref.js';
 
 /** Candidate key number i of a kind: plain sequential values, the easiest input for a weak hash. */
 function seqKey(kind: KeyKind, i: number): number | bigint {

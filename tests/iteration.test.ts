@@ -262,6 +262,24 @@ function newMap(kk: KeyKind, vk: ValueKind, extra: { seed?: number; capacity?: n
   return new HashMap<K, unknown>(null, { key: kk, value: vk, ...extra });
 }
 
+/**
+ * Two maps with the same seed and the same operations (`prepare`) iterate in the same order: build one
+ * to learn that order (`seq`), dispose it, and return its twin with its model and mutator.
+ */
+function twinWithOrder(kk: KeyKind, vk: ValueKind, mapSeed: number, prepare: (mut: Mutator, model: Model) => void) {
+  const build = () => {
+    const m = newMap(kk, vk, { seed: mapSeed });
+    const model = new Model();
+    const mut = new Mutator(m, model, rng(mapSeed), kk, vk, 1 << 30);
+    prepare(mut, model);
+    return { m, model, mut };
+  };
+  const a = build();
+  const seq = [...a.m.keys()];
+  a.m.dispose();
+  return { seq, ...build() };
+}
+
 // ---- 1. guarantees under random mutation -----------------------------------
 
 describe('guarantees under random inserts / deletes / updates during iteration', () => {
@@ -943,19 +961,8 @@ describe('batched fetch revalidation', () => {
         for (let round = 0; round < 6; round++) {
           const mapSeed = Math.floor(rand() * 2 ** 32);
           const n = 100 + Math.floor(rand() * 900);
-          const build = () => {
-            const r = rng(mapSeed);
-            const m = newMap(kk, vk, { seed: mapSeed });
-            const model = new Model();
-            const mut = new Mutator(m, model, r, kk, vk, 1 << 30);
-            mut.fill(n);
-            return { m, model, mut };
-          };
           // Learn the order on one map; the twin (same seed, same operations) iterates in the same order.
-          const a = build();
-          const seq = [...a.m.keys()];
-          a.m.dispose();
-          const { m, model, mut } = build();
+          const { seq, m, model, mut } = twinWithOrder(kk, vk, mapSeed, (mu) => mu.fill(n));
           // Batches: the first fetch takes 8 entries, later ones 64. Change entries inside the batch
           // that was just fetched: right after next() #1 (batch 1) and next() #9 (batch 2).
           const it = m.entries();
@@ -1042,19 +1049,10 @@ describe('batched fetch revalidation', () => {
       for (const [kk, vk] of COMBOS) {
         for (let round = 0; round < 8; round++) {
           const mapSeed = Math.floor(rand() * 2 ** 32);
-          const build = () => {
-            const r = rng(mapSeed);
-            const m = newMap(kk, vk, { seed: mapSeed });
-            const model = new Model();
-            const mut = new Mutator(m, model, r, kk, vk, 1 << 30);
-            mut.fill(300);
-            while (model.size > 100) mut.delete(); // leave holes in the buckets
-            return { m, model, mut };
-          };
-          const a = build();
-          const seq = [...a.m.keys()];
-          a.m.dispose();
-          const { m, model, mut } = build();
+          const { seq, m, model, mut } = twinWithOrder(kk, vk, mapSeed, (mu, model) => {
+            mu.fill(300);
+            while (model.size > 100) mu.delete(); // leave holes in the buckets
+          });
           const it = m.entries();
           const t = new Tracker(model, `${kk}=>${vk} round ${round}`);
           const r0 = it.next();

@@ -1,7 +1,7 @@
 // Model-based tests: random operation sequences on a HashMap checked against a native Map.
 import { describe, it, expect } from 'vitest';
 import { HashMap, type HashMapStats } from '../bindings/index.js';
-import { rng, KEY_KINDS, VALUE_KINDS, keyMaker, valueMaker, normKey, withSeed, seeded } from './helpers.js';
+import { KEY_KINDS, VALUE_KINDS, keyMaker, valueMaker, normKey, seeded } from './helpers.js';
 
 const OPS = Number(process.env.MODEL_OPS ?? 100_000);
 const SEEDS = (process.env.MODEL_SEEDS ?? '1,2,3').split(',').map(Number);
