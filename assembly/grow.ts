@@ -43,6 +43,7 @@ import {
   dirLength, segmentBytes,
 } from "./layout";
 import { hashKey, mapAlloc, mapFree, newOverflow, freeOverflow, MAX_B } from "./map";
+import { keyAt, copySlot, releaseSlot, strRetain } from "./strings";
 import { realSlots } from "./hash";
 
 /** Go's load factor 6.5 entries per bucket, as the fraction LOAD_NUM / LOAD_DEN. */
@@ -201,8 +202,8 @@ function trimChain(h: usize, head: usize, bsize: usize): void {
 @inline function movePair<K, V>(dst: usize, d: u32, src: usize, s: u32, top: u8): void {
   let p = pairAt<K, V>(src, s);
   let q = pairAt<K, V>(dst, d);
-  store<K>(q, load<K>(p));
-  store<V>(q + valOffset<K, V>(), load<V>(p + valOffset<K, V>()));
+  copySlot<K>(q, p);
+  copySlot<V>(q + valOffset<K, V>(), p + valOffset<K, V>());
   setTophash(dst, d, top);
 }
 
@@ -223,10 +224,13 @@ function rebuildChain<K, V>(h: usize, b: usize, yb: usize, ybit: u32): void {
     for (let s: u32 = 0; s < BUCKET_SLOTS; s++) {
       let top = tophashAt(src, s);
       if (top < MIN_TOPHASH) {
-        if (top == EVACUATED_Y) dropped++;
+        if (top == EVACUATED_Y) {
+          releaseSlot<K>(h, pairAt<K, V>(src, s));
+          dropped++;
+        }
         continue;
       }
-      if (ybit != 0 && (<u32>hashKey<K>(h, load<K>(pairAt<K, V>(src, s))) & ybit) != 0) {
+      if (ybit != 0 && (<u32>hashKey<K>(h, keyAt<K>(pairAt<K, V>(src, s))) & ybit) != 0) {
         movePair<K, V>(yb, y, src, s, top);
         if (++y == BUCKET_SLOTS) {
           yb = overflowOf(yb);
@@ -264,9 +268,12 @@ function tombstoneSplit<K, V>(h: usize, b: usize, yb: usize, ybit: u32): void {
     for (let s: u32 = 0; s < BUCKET_SLOTS; s++) {
       let top = tophashAt(src, s);
       if (top < MIN_TOPHASH) continue;
-      if ((<u32>hashKey<K>(h, load<K>(pairAt<K, V>(src, s))) & ybit) == 0) continue;
+      let p = pairAt<K, V>(src, s);
+      if ((<u32>hashKey<K>(h, keyAt<K>(p)) & ybit) == 0) continue;
       movePair<K, V>(yb, y, src, s, top);
       setTophash(src, s, EVACUATED_Y);
+      // The tombstone keeps the key's field: one more reference to a string key's block.
+      if (isReference<K>()) strRetain(p);
       made++;
       if (++y == BUCKET_SLOTS) {
         yb = overflowOf(yb);

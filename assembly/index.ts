@@ -3,12 +3,18 @@
 //
 // Kinds travel as storage types: 4-byte keys (int32, uint32) as i32, float64
 // keys as f64 (normalised here: -0 becomes +0, every NaN one canonical NaN, so
-// that bit equality is SameValueZero), 8-byte integer keys as i64. Values:
-// 'i32' (int32 and uint32 share the bits), 'f64', 'i64', and 'any' (an index
-// into a JS-side table). Export names are op_<key>_<value>.
+// that bit equality is SameValueZero), 8-byte integer keys as i64, and string
+// keys ('str') as two arguments (q, n): the address of a query area where the
+// JS side wrote the string's n UTF-16 code units at q + STR_Q_CHARS (strings.ts
+// builds the field from them). Values: 'i32' (int32 and uint32 share the bits),
+// 'f64', 'i64', 'any' (an index into a JS-side table) and 'str' (a query area
+// and length, like keys). Export names are <op>_<key>_<value>; has and del only
+// depend on the value's size (v4, v8, v12).
 //
 //   get   returns f64 for i32/u32 values (NaN = missing), f64 for f64 values and
-//         i64 for i64 values (missing: `found` is 0), i32 for any (-1 = missing)
+//         i64 for i64 values (missing: `found` is 0), i32 for any (-1 = missing),
+//         for str the address of the value's field (0 = missing), which the JS
+//         side decodes before its next call
 //   set   returns 1 inserted, 0 updated, -1 out of memory (map unchanged);
 //         for any: the value's index (the candidate when inserted), -1 = OOM
 //   del   returns 1 removed, 0 absent; delany returns the old index or -1
@@ -19,12 +25,13 @@
 
 import { findPair, insertPair, removePair, newMap, clearMap, freeMap, lastInserted, lastValue } from "./map";
 import { iterStart, iterRelease, iterNext, iterPoolSize, I_KEYS as IT_KEYS, I_VALS as IT_VALS, BATCH_MAX as IT_BATCH } from "./iter";
-import { heapTop, alloc } from "./alloc";
+import { heapTop, alloc, free } from "./alloc";
 import { f64key, batchGet, batchHas, batchDelete, batchSet, batchUndo } from "./batch";
 import { expandSeed } from "./hash";
+import { Str, Q_CHARS, strPrepare, strCommit, strRelease, copySlot } from "./strings";
 import {
   valOffset, H_COUNT, H_MOD, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS,
-  H_TOMBSTONES, GROW_SAME, hget,
+  H_TOMBSTONES, H_SEED, GROW_SAME, hget,
 } from "./layout";
 
 /** Whether the last get of an f64 or i64 value found its key. Per call, per instance. */
@@ -35,6 +42,8 @@ export const HDR_MOD: u32 = <u32>H_MOD;
 export const ITER_KEYS: u32 = <u32>IT_KEYS;
 export const ITER_VALS: u32 = <u32>IT_VALS;
 export const ITER_BATCH: u32 = IT_BATCH;
+/** Where the JS side writes a string's UTF-16 code units in a query area. */
+export const STR_Q_CHARS: u32 = <u32>Q_CHARS;
 
 
 // ---- maps ------------------------------------------------------------------
@@ -121,6 +130,33 @@ export function iter_pool_size(): u32 { return iterPoolSize(); }
   return removePair<K, u32>(h, k) ? <i32>lastValue : -1;
 }
 
+/** The field of the string key in query area q, for map h. */
+// @ts-ignore: decorator
+@inline function strKey(h: usize, q: usize, n: u32): Str {
+  strPrepare(q, n, load<u64>(h + H_SEED), true);
+  return changetype<Str>(q);
+}
+// @ts-ignore: decorator
+@inline function getStr<K>(h: usize, k: K): usize {
+  let p = findPair<K, Str>(h, k);
+  return p == 0 ? 0 : p + valOffset<K, Str>();
+}
+/** Store the string value in query area vq: its block is made first, so that running out of memory changes nothing. */
+// @ts-ignore: decorator
+@inline function setStr<K>(h: usize, k: K, vq: usize, vn: u32): i32 {
+  strPrepare(vq, vn, 0, false);
+  if (!strCommit(h, vq)) return -1;
+  let p = insertPair<K, Str>(h, k);
+  if (p == 0) {
+    strRelease(h, vq);
+    return -1;
+  }
+  let q = p + valOffset<K, Str>();
+  if (!lastInserted) strRelease(h, q);
+  copySlot<Str>(q, vq);
+  return lastInserted ? 1 : 0;
+}
+
 // int32 / uint32 keys
 export function get_i32_i32(h: usize, k: i32): f64 { return getI32<u32>(h, <u32>k); }
 export function get_i32_u32(h: usize, k: i32): f64 { return getU32<u32>(h, <u32>k); }
@@ -136,6 +172,10 @@ export function has_i32_v8(h: usize, k: i32): bool { return findPair<u32, u64>(h
 export function del_i32_v4(h: usize, k: i32): bool { return removePair<u32, u32>(h, <u32>k); }
 export function del_i32_v8(h: usize, k: i32): bool { return removePair<u32, u64>(h, <u32>k); }
 export function delany_i32(h: usize, k: i32): i32 { return delAny<u32>(h, <u32>k); }
+export function get_i32_str(h: usize, k: i32): usize { return getStr<u32>(h, <u32>k); }
+export function set_i32_str(h: usize, k: i32, vq: usize, vn: u32): i32 { return setStr<u32>(h, <u32>k, vq, vn); }
+export function has_i32_v12(h: usize, k: i32): bool { return findPair<u32, Str>(h, <u32>k) != 0; }
+export function del_i32_v12(h: usize, k: i32): bool { return removePair<u32, Str>(h, <u32>k); }
 
 // float64 keys
 export function get_f64_i32(h: usize, k: f64): f64 { return getI32<u64>(h, f64key(k)); }
@@ -152,6 +192,10 @@ export function has_f64_v8(h: usize, k: f64): bool { return findPair<u64, u64>(h
 export function del_f64_v4(h: usize, k: f64): bool { return removePair<u64, u32>(h, f64key(k)); }
 export function del_f64_v8(h: usize, k: f64): bool { return removePair<u64, u64>(h, f64key(k)); }
 export function delany_f64(h: usize, k: f64): i32 { return delAny<u64>(h, f64key(k)); }
+export function get_f64_str(h: usize, k: f64): usize { return getStr<u64>(h, f64key(k)); }
+export function set_f64_str(h: usize, k: f64, vq: usize, vn: u32): i32 { return setStr<u64>(h, f64key(k), vq, vn); }
+export function has_f64_v12(h: usize, k: f64): bool { return findPair<u64, Str>(h, f64key(k)) != 0; }
+export function del_f64_v12(h: usize, k: f64): bool { return removePair<u64, Str>(h, f64key(k)); }
 
 // bigint64 / biguint64 keys
 export function get_i64_i32(h: usize, k: i64): f64 { return getI32<u64>(h, <u64>k); }
@@ -168,6 +212,30 @@ export function has_i64_v8(h: usize, k: i64): bool { return findPair<u64, u64>(h
 export function del_i64_v4(h: usize, k: i64): bool { return removePair<u64, u32>(h, <u64>k); }
 export function del_i64_v8(h: usize, k: i64): bool { return removePair<u64, u64>(h, <u64>k); }
 export function delany_i64(h: usize, k: i64): i32 { return delAny<u64>(h, <u64>k); }
+export function get_i64_str(h: usize, k: i64): usize { return getStr<u64>(h, <u64>k); }
+export function set_i64_str(h: usize, k: i64, vq: usize, vn: u32): i32 { return setStr<u64>(h, <u64>k, vq, vn); }
+export function has_i64_v12(h: usize, k: i64): bool { return findPair<u64, Str>(h, <u64>k) != 0; }
+export function del_i64_v12(h: usize, k: i64): bool { return removePair<u64, Str>(h, <u64>k); }
+
+// string keys: (q, n) is the query area and the length in UTF-16 code units
+export function get_str_i32(h: usize, q: usize, n: u32): f64 { return getI32<Str>(h, strKey(h, q, n)); }
+export function get_str_u32(h: usize, q: usize, n: u32): f64 { return getU32<Str>(h, strKey(h, q, n)); }
+export function get_str_f64(h: usize, q: usize, n: u32): f64 { return getF64<Str>(h, strKey(h, q, n)); }
+export function get_str_i64(h: usize, q: usize, n: u32): i64 { return <i64>getBits<Str, u64>(h, strKey(h, q, n)); }
+export function get_str_any(h: usize, q: usize, n: u32): i32 { return getAny<Str>(h, strKey(h, q, n)); }
+export function get_str_str(h: usize, q: usize, n: u32): usize { return getStr<Str>(h, strKey(h, q, n)); }
+export function set_str_i32(h: usize, q: usize, n: u32, v: i32): i32 { return setBits<Str, u32>(h, strKey(h, q, n), <u32>v); }
+export function set_str_f64(h: usize, q: usize, n: u32, v: f64): i32 { return setBits<Str, u64>(h, strKey(h, q, n), reinterpret<u64>(v)); }
+export function set_str_i64(h: usize, q: usize, n: u32, v: i64): i32 { return setBits<Str, u64>(h, strKey(h, q, n), <u64>v); }
+export function set_str_any(h: usize, q: usize, n: u32, cand: i32): i32 { return setAny<Str>(h, strKey(h, q, n), cand); }
+export function set_str_str(h: usize, q: usize, n: u32, vq: usize, vn: u32): i32 { return setStr<Str>(h, strKey(h, q, n), vq, vn); }
+export function has_str_v4(h: usize, q: usize, n: u32): bool { return findPair<Str, u32>(h, strKey(h, q, n)) != 0; }
+export function has_str_v8(h: usize, q: usize, n: u32): bool { return findPair<Str, u64>(h, strKey(h, q, n)) != 0; }
+export function has_str_v12(h: usize, q: usize, n: u32): bool { return findPair<Str, Str>(h, strKey(h, q, n)) != 0; }
+export function del_str_v4(h: usize, q: usize, n: u32): bool { return removePair<Str, u32>(h, strKey(h, q, n)); }
+export function del_str_v8(h: usize, q: usize, n: u32): bool { return removePair<Str, u64>(h, strKey(h, q, n)); }
+export function del_str_v12(h: usize, q: usize, n: u32): bool { return removePair<Str, Str>(h, strKey(h, q, n)); }
+export function delany_str(h: usize, q: usize, n: u32): i32 { return delAny<Str>(h, strKey(h, q, n)); }
 
 // ---- iteration -------------------------------------------------------------
 
@@ -177,6 +245,11 @@ export function iter_next_k4_v4(it: usize, max: u32): u32 { return iterNext<u32,
 export function iter_next_k4_v8(it: usize, max: u32): u32 { return iterNext<u32, u64>(it, max); }
 export function iter_next_k8_v4(it: usize, max: u32): u32 { return iterNext<u64, u32>(it, max); }
 export function iter_next_k8_v8(it: usize, max: u32): u32 { return iterNext<u64, u64>(it, max); }
+export function iter_next_k4_v12(it: usize, max: u32): u32 { return iterNext<u32, Str>(it, max); }
+export function iter_next_k8_v12(it: usize, max: u32): u32 { return iterNext<u64, Str>(it, max); }
+export function iter_next_k12_v4(it: usize, max: u32): u32 { return iterNext<Str, u32>(it, max); }
+export function iter_next_k12_v8(it: usize, max: u32): u32 { return iterNext<Str, u64>(it, max); }
+export function iter_next_k12_v12(it: usize, max: u32): u32 { return iterNext<Str, Str>(it, max); }
 
 // ---- batch operations over arrays in linear memory (see batch.ts) -----------
 // Names: batch<op>_<key>_<v4|v8>; keys, values and outputs are addresses.
@@ -214,3 +287,5 @@ export function batchundo_i64_v8(h: usize, k: usize, n: u32, f: usize, o: usize)
 
 /** A block of linear memory the JS side keeps for batch copies (per module instance); 0 when memory runs out. */
 export function scratch_alloc(bytes: u32): usize { return alloc(<usize>bytes, false); }
+/** Give back a block from scratch_alloc (the JS side outgrew it). */
+export function scratch_free(p: usize, bytes: u32): void { free(p, <usize>bytes); }

@@ -38,6 +38,7 @@ import {
   hget, hset, pairAt, valOffset, bucketSize, bucketAt, tophashAt, overflowOf,
 } from "./layout";
 import { findPair, hashKey, isEvacuated } from "./map";
+import { keyAt } from "./strings";
 import { nextRandom, matchByte, firstSlot, realSlots } from "./hash";
 
 /** Entries one step call can hand out: enough to amortise the call, small enough that a `break` wastes little. */
@@ -191,7 +192,7 @@ export function iterNext<K, V>(it: usize, max: u32): u32 {
       i = j + 1;
       let s = (j + offset) & (BUCKET_SLOTS - 1);
       let p = pairAt<K, V>(b, s);
-      let key = load<K>(p);
+      let key = keyAt<K>(p);
       if (tophashAt(b, s) == EVACUATED_Y) {
         if ((<u32>hashKey<K>(h, key) & itMask) != logical) continue;
         p = findPair<K, V>(h, key);
@@ -199,8 +200,11 @@ export function iterNext<K, V>(it: usize, max: u32): u32 {
       } else if (check && (<u32>hashKey<K>(h, key) & itMask) != logical) {
         continue;
       }
-      store<K>(keys + <usize>n * sizeof<K>(), key);
-      store<V>(vals + <usize>n * sizeof<V>(), load<V>(p + valOffset<K, V>()));
+      // Strings go out as the addresses of their fields, which the JS side decodes before the next call.
+      if (isReference<K>()) store<u32>(keys + (<usize>n << 2), changetype<u32>(key));
+      else store<K>(keys + <usize>n * sizeof<K>(), key);
+      if (isReference<V>()) store<u32>(vals + (<usize>n << 2), <u32>(p + valOffset<K, V>()));
+      else store<V>(vals + <usize>n * sizeof<V>(), load<V>(p + valOffset<K, V>()));
       n++;
     }
     if (todo == 0) {

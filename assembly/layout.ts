@@ -10,16 +10,19 @@
 //                   v
 //                 [bucket 0][bucket 1] ... [bucket 511]   (64-byte aligned)
 //
-// One bucket (bucketSize = 16 + 8 * pairSize bytes):
+// One bucket (bucketSize = 16 + 8 * pairSize bytes: 80, 144 or 208):
 //
 //   0        8          12    13      16
 //   | tophash[8] | overflow | gen | pad | pair 0 | pair 1 | ... | pair 7 |
 //
-// A pair is the key followed by the value. Pairs are 8 bytes when key and
-// value are both 4 bytes (key at 0, value at 4), else 16 bytes (key at 0,
-// value at 8). Pairs are aligned to their own size inside a bucket whose start
-// is 16-byte aligned, so a pair never crosses a 64-byte cache line: finding a
-// present key reads the tophash line and the pair's line, two lines at most.
+// A pair is the key followed by the value, each 4 bytes (int32, uint32, an
+// 'any' index), 8 bytes (float64, the bigint kinds) or STR_FIELD = 12 bytes (a
+// string field, see strings.ts); the value is aligned to 8 if it is 8 bytes
+// wide, and the pair is rounded up to 8 bytes: 8 for 4 + 4, 16 for up to
+// 8 + 8 and for a string with a 4-byte partner, 24 otherwise. Numeric pairs are
+// aligned to their own size inside a bucket whose start is 16-byte aligned, so
+// they never cross a 64-byte cache line: finding a present key reads the
+// tophash line and the pair's line, two lines at most.
 //
 // Growth doubles the array in place: the lower half of the doubled array is
 // the old array itself (the same segments), only the upper half is new memory.
@@ -46,17 +49,36 @@ export const SEG_SHIFT: u32 = 9;
 export const SEG_BUCKETS: u32 = 1 << SEG_SHIFT;
 export const SEG_MASK: u32 = SEG_BUCKETS - 1;
 
+/** Bytes of a string key or value in a slot: a {tag, ptr, len} reference, or up to 11 inline chars (strings.ts). */
+export const STR_FIELD: usize = 12;
+
+/** Bytes a key or value of storage type T takes in a slot: u32 and u64 bit patterns, or `Str` fields. */
+// @ts-ignore: decorator
+@inline export function slotSize<T>(): usize {
+  return isReference<T>() ? STR_FIELD : sizeof<T>();
+}
+/** Offset of the value in a pair: after the key, aligned to the value (8-byte values to 8, others to 4). */
+// @ts-ignore: decorator
+@inline export function valueOffsetOf(keySize: usize, valSize: usize): usize {
+  let align: usize = valSize == 8 ? 8 : 4;
+  return (keySize + align - 1) & ~(align - 1);
+}
+/** Pair size: key and value rounded up to 8 bytes, so 8-byte fields stay aligned (8, 16 or 24 bytes). */
+// @ts-ignore: decorator
+@inline export function pairSizeOf(keySize: usize, valSize: usize): usize {
+  return (valueOffsetOf(keySize, valSize) + valSize + 7) & ~7;
+}
 /** Pair size for key type K and value type V. */
 // @ts-ignore: decorator
 @inline export function pairSize<K, V>(): usize {
-  return sizeof<K>() == 4 && sizeof<V>() == 4 ? 8 : 16;
+  return pairSizeOf(slotSize<K>(), slotSize<V>());
 }
 /** Offset of the value inside a pair. */
 // @ts-ignore: decorator
 @inline export function valOffset<K, V>(): usize {
-  return sizeof<K>() == 4 && sizeof<V>() == 4 ? 4 : 8;
+  return valueOffsetOf(slotSize<K>(), slotSize<V>());
 }
-/** Size of one bucket for key type K and value type V: 80 or 144 bytes. */
+/** Size of one bucket for key type K and value type V: 80, 144 or 208 bytes. */
 // @ts-ignore: decorator
 @inline export function bucketSize<K, V>(): usize {
   return B_PAIRS + <usize>BUCKET_SLOTS * pairSize<K, V>();
@@ -64,7 +86,7 @@ export const SEG_MASK: u32 = SEG_BUCKETS - 1;
 /** Runtime form of bucketSize, for code that is not specialised per kind. */
 // @ts-ignore: decorator
 @inline export function bucketSizeOf(keySize: u32, valSize: u32): usize {
-  return B_PAIRS + <usize>BUCKET_SLOTS * (keySize == 4 && valSize == 4 ? 8 : 16);
+  return B_PAIRS + <usize>BUCKET_SLOTS * pairSizeOf(<usize>keySize, <usize>valSize);
 }
 // @ts-ignore: decorator
 @inline export function pairAt<K, V>(b: usize, slot: u32): usize {

@@ -1,8 +1,11 @@
 // Map operations: create, find, insert, remove, clear, free.
 //
 // Every operation is generic over the storage types of the key and the value
-// (K, V: u32 or u64, the bit patterns), so that the compiler folds the bucket
-// geometry into constants; index.ts exports one instantiation per kind pair.
+// (K, V: u32 or u64, the bit patterns, or Str, a string field: strings.ts), so
+// that the compiler folds the bucket geometry and the key comparison into
+// constants, as Go's fast32/fast64/faststr variants do by hand; index.ts
+// exports one instantiation per kind pair. A Str key is passed as the address
+// of its field (a stored one, or the query's built by strPrepare).
 //
 // A lookup hashes the key once: the low bits pick the bucket (redirected to the
 // unevacuated old bucket while the array is doubling, see grow.ts), the top byte
@@ -18,11 +21,12 @@ import {
   BUCKET_SLOTS, B_GEN, EMPTY_ONE, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, HF_FIXED_SEED, NO_SPLIT,
   H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_SEED, H_RNG, H_DIR, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT,
   H_ITERS, H_BYTES, H_MAXBYTES, H_MOD, H_EPOCH, H_KEYSIZE, H_VALSIZE, H_GEN, H_FLAGS, H_TOMBSTONES,
-  H_MINB, H_SEG0, HEADER_SIZE,
+  H_MINB, H_SEG0, HEADER_SIZE, STR_FIELD, B_PAIRS, pairSizeOf, valueOffsetOf,
   hget, hset, pairAt, pairSize, valOffset, bucketSize, bucketSizeOf, bucketAt, tophashAt, setTophash,
   overflowOf, setOverflow, dirLength, segmentBytes, SEG_SHIFT, SEG_BUCKETS,
 } from "./layout";
 import { growWork, hashGrow, overLoadFactor, tooManyOverflowBuckets } from "./grow";
+import { keyEquals, copySlot, releaseSlot, strHash, strCommit, strRelease } from "./strings";
 
 /** Largest B: 2^28 buckets would need more than the 4 GiB a wasm32 memory can address. */
 export const MAX_B: u32 = 27;
@@ -66,7 +70,8 @@ export function freeOverflow(h: usize, b: usize, bsize: usize): void {
 
 // @ts-ignore: decorator
 @inline export function hashKey<K>(h: usize, key: K): u64 {
-  return hash64(<u64>key, load<u64>(h + H_SEED));
+  if (isReference<K>()) return strHash(changetype<usize>(key), load<u64>(h + H_SEED));
+  else return hash64(<u64>key, load<u64>(h + H_SEED));
 }
 
 /** Whether old bucket `old` has been evacuated in the current growth. */
@@ -95,7 +100,7 @@ export function freeOverflow(h: usize, b: usize, bsize: usize): void {
     while (m != 0) {
       let s = firstSlot(m);
       let p = pairAt<K, V>(b, s);
-      if (load<K>(p) == key) return p;
+      if (keyEquals<K>(p, key)) return p;
       m &= m - 1;
     }
     if (hasZeroByte(word)) return 0;
@@ -132,6 +137,7 @@ export function insertPair<K, V>(h: usize, key: K): usize {
   let top = tophash(hash);
   let hash32 = <u32>hash;
   let grown = false;
+  let committed = false;
   while (true) {
     if (hget(h, H_GROWING) != 0) growWork<K, V>(h, hash32);
     let reuseTombstones = hget(h, H_ITERS) == 0;
@@ -145,7 +151,7 @@ export function insertPair<K, V>(h: usize, key: K): usize {
       while (m != 0) {
         let s = firstSlot(m);
         let p = pairAt<K, V>(b, s);
-        if (load<K>(p) == key) {
+        if (keyEquals<K>(p, key)) {
           lastInserted = false;
           hset(h, H_MOD, hget(h, H_MOD) + 1);
           return p;
@@ -163,7 +169,15 @@ export function insertPair<K, V>(h: usize, key: K): usize {
       last = b;
       b = overflowOf(b);
     }
-    // Not present. Grow first if the table is too full (once per insert), as Go does.
+    // Not present. A string key gets its own block first, once: nothing below may fail after the map
+    // has changed (a growth included).
+    if (isReference<K>()) {
+      if (!committed) {
+        if (!strCommit(h, changetype<usize>(key))) return 0;
+        committed = true;
+      }
+    }
+    // Grow first if the table is too full (once per insert), as Go does.
     if (!grown && hget(h, H_GROWING) == 0) {
       let count = hget(h, H_COUNT) + 1;
       let B = hget(h, H_B);
@@ -174,13 +188,20 @@ export function insertPair<K, V>(h: usize, key: K): usize {
     }
     if (freeB == 0) {
       freeB = newOverflow(h, bsize);
-      if (freeB == 0) return 0;
+      if (freeB == 0) {
+        if (isReference<K>()) strRelease(h, changetype<usize>(key));
+        return 0;
+      }
       setOverflow(last, freeB);
       freeS = 0;
     }
-    if (tophashAt(freeB, freeS) == EVACUATED_Y) hset(h, H_TOMBSTONES, hget(h, H_TOMBSTONES) - 1);
     let p = pairAt<K, V>(freeB, freeS);
-    store<K>(p, key);
+    if (tophashAt(freeB, freeS) == EVACUATED_Y) {
+      releaseSlot<K>(h, p);
+      hset(h, H_TOMBSTONES, hget(h, H_TOMBSTONES) - 1);
+    }
+    if (isReference<K>()) copySlot<K>(p, changetype<usize>(key));
+    else store<K>(p, key);
     setTophash(freeB, freeS, top);
     hset(h, H_COUNT, hget(h, H_COUNT) + 1);
     hset(h, H_MOD, hget(h, H_MOD) + 1);
@@ -206,7 +227,7 @@ export function removePair<K, V>(h: usize, key: K): bool {
     let m = matchByte(word, top);
     while (m != 0) {
       let s = firstSlot(m);
-      if (load<K>(pairAt<K, V>(b, s)) == key) {
+      if (keyEquals<K>(pairAt<K, V>(b, s), key)) {
         slot = s;
         break;
       }
@@ -216,7 +237,10 @@ export function removePair<K, V>(h: usize, key: K): bool {
     b = overflowOf(b);
   } while (b != 0);
   if (slot == BUCKET_SLOTS) return false;
-  lastValue = <u64>load<V>(pairAt<K, V>(b, slot) + valOffset<K, V>());
+  let p = pairAt<K, V>(b, slot);
+  if (isReference<V>()) releaseSlot<V>(h, p + valOffset<K, V>());
+  else lastValue = <u64>load<V>(p + valOffset<K, V>());
+  releaseSlot<K>(h, p);
   setTophash(b, slot, EMPTY_ONE);
   foldEmptyRest(first, b, slot);
   let count = hget(h, H_COUNT) - 1;
@@ -290,11 +314,14 @@ function allocArray(h: usize, B: u32): bool {
   return true;
 }
 
-/** Free every segment, overflow bucket and the directory of h's array. */
+/** Free every segment, overflow bucket and the directory of h's array, and the strings they hold. */
 function freeArray(h: usize): void {
-  let bsize = bucketSizeOf(load<u8>(h + H_KEYSIZE), load<u8>(h + H_VALSIZE));
+  let keySize = <u32>load<u8>(h + H_KEYSIZE);
+  let valSize = <u32>load<u8>(h + H_VALSIZE);
+  let bsize = bucketSizeOf(keySize, valSize);
   let dir = <usize>hget(h, H_DIR);
   if (dir == 0) return;
+  if (keySize == <u32>STR_FIELD || valSize == <u32>STR_FIELD) releaseStrings(h, keySize, valSize);
   let B = hget(h, H_B);
   let n = dirLength(B);
   let perSeg: u32 = B >= SEG_SHIFT ? SEG_BUCKETS : <u32>1 << B;
@@ -315,6 +342,33 @@ function freeArray(h: usize): void {
   mapFree(h, dir, <usize>n << 2);
   hset(h, H_DIR, 0);
   hset(h, H_SEG0, 0);
+}
+
+/** Release the string blocks of every entry, and the key blocks tombstones keep. */
+function releaseStrings(h: usize, keySize: u32, valSize: u32): void {
+  let bsize = bucketSizeOf(keySize, valSize);
+  let psize = pairSizeOf(<usize>keySize, <usize>valSize);
+  let voff = valueOffsetOf(<usize>keySize, <usize>valSize);
+  let strKey = keySize == <u32>STR_FIELD;
+  let strVal = valSize == <u32>STR_FIELD;
+  let n: u32 = 1 << hget(h, H_B);
+  for (let i: u32 = 0; i < n; i++) {
+    let b = bucketAt(h, i, bsize);
+    if (b == 0) continue; // an upper-half segment not allocated yet
+    while (b != 0) {
+      for (let s: u32 = 0; s < BUCKET_SLOTS; s++) {
+        let top = tophashAt(b, s);
+        let p = b + B_PAIRS + <usize>s * psize;
+        if (top >= MIN_TOPHASH) {
+          if (strKey) strRelease(h, p);
+          if (strVal) strRelease(h, p + voff);
+        } else if (top == EVACUATED_Y && strKey) {
+          strRelease(h, p);
+        }
+      }
+      b = overflowOf(b);
+    }
+  }
 }
 
 /** Reset growth and content fields to an empty, non-growing map. */

@@ -8,7 +8,7 @@
 // memory the earlier ones are undone too (see assembly/batch.ts).
 
 import { core, heap, op, type Heap } from './load.js';
-import { INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, ANY, KIND_NAMES, KIND_SIZE, KEY_ABI, describe } from './kinds.js';
+import { INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, KEY_ABI, describe } from './kinds.js';
 
 type NumArray = Int32Array | Uint32Array | Float64Array | BigInt64Array | BigUint64Array;
 type ArrayCtor = { new (n: number): NumArray; readonly name: string };
@@ -55,8 +55,12 @@ function checkArray(kind: number, a: unknown, what: string): asserts a is NumArr
   }
 }
 
-function checkNumeric(vk: number, method: string): void {
-  if (vk === ANY) throw new TypeError(`HashMap: ${method} needs a numeric value kind; this map's values are 'any'`);
+/** Batch operations work over typed arrays: numeric kinds only ('any' values are allowed where `anyOk`, as for hasMany). */
+function checkKinds(kk: number, vk: number, method: string, anyOk = false): void {
+  if (kk === STRING) throw new TypeError(`HashMap: ${method} needs a numeric key kind; this map's keys are 'string'`);
+  if (vk === STRING || (vk === ANY && !anyOk)) {
+    throw new TypeError(`HashMap: ${method} needs a numeric value kind; this map's values are '${KIND_NAMES[vk]}'`);
+  }
 }
 
 function copyIn(kind: number, src: NumArray, from: number, n: number, addr: number): void {
@@ -133,7 +137,7 @@ function missingBits(vk: number, missing: unknown): bigint {
 }
 
 export function getMany(h: number, kk: number, vk: number, keys: unknown, out: unknown, missing: unknown): NumArray {
-  checkNumeric(vk, 'getMany');
+  checkKinds(kk, vk, 'getMany');
   checkArray(kk, keys, 'keys');
   if (out === undefined) out = new ARRAY_OF[vk](keys.length);
   checkArray(vk, out, 'out');
@@ -152,6 +156,7 @@ export function getMany(h: number, kk: number, vk: number, keys: unknown, out: u
 }
 
 export function hasMany(h: number, kk: number, vk: number, keys: unknown, out: unknown): Uint8Array {
+  checkKinds(kk, vk, 'hasMany', true);
   checkArray(kk, keys, 'keys');
   if (out === undefined) out = new Uint8Array(keys.length);
   if (!(out instanceof Uint8Array)) throw new TypeError(`HashMap: hasMany's out must be a Uint8Array, got ${describe(out)}`);
@@ -169,7 +174,7 @@ export function hasMany(h: number, kk: number, vk: number, keys: unknown, out: u
 
 export function deleteMany(h: number, kk: number, vk: number, keys: unknown): number {
   // 'any' values would also need their JS-side table slots freed, one by one: not a batch operation.
-  checkNumeric(vk, 'deleteMany');
+  checkKinds(kk, vk, 'deleteMany');
   checkArray(kk, keys, 'keys');
   const f = batchOps(kk, vk).del;
   const base = scratchBase();
@@ -184,7 +189,7 @@ export function deleteMany(h: number, kk: number, vk: number, keys: unknown): nu
 
 /** Store every pair, or, when memory runs out, none (then throws RangeError). */
 export function setMany(h: number, kk: number, vk: number, keys: unknown, values: unknown): void {
-  checkNumeric(vk, 'setMany');
+  checkKinds(kk, vk, 'setMany');
   checkArray(kk, keys, 'keys');
   checkArray(vk, values, 'values');
   if (values.length !== keys.length) throw new RangeError(`HashMap: setMany's values have length ${values.length}, keys ${keys.length}`);

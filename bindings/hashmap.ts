@@ -2,17 +2,20 @@
 //
 // Each operation validates its key (and value) against the map's kinds in JS,
 // then makes one call into wasm with plain numbers or bigints: no allocation
-// for numeric kinds. 'any' values live in a JS array (`vals`) that the wasm
-// slot refers to by index; freed indexes are reused.
+// for numeric kinds. A string key or value is first written into a query area
+// of wasm memory and passed as (address, length) (strings.ts). 'any' values
+// live in a JS array (`vals`) that the wasm slot refers to by index; freed
+// indexes are reused.
 
 import { core, op, headerField } from './load.js';
 import {
   type KeyKind, type ValueKind, type KeyOf, type ValueOf,
-  INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, ANY, KIND_NAMES, KIND_SIZE, KEY_ABI, GET_ABI, SET_ABI,
+  INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, KEY_ABI, GET_ABI, SET_ABI,
   kindCode, fits, misfit, describe,
 } from './kinds.js';
 import { HashMapIterator, KEYS, VALUES, ENTRIES, disposedError, type MapCore } from './iterators.js';
 import * as batch from './batch.js';
+import { putKey, putValue, readString } from './strings.js';
 
 export interface HashMapOptions<KK extends KeyKind = KeyKind, VK extends ValueKind = ValueKind> {
   /** Key kind; default 'float64'. */
@@ -56,9 +59,10 @@ const HDR_COUNT = core.HDR_COUNT.value as number;
 const found = core.found;
 const U32_MAX = 0xffff_ffff;
 
-type GetFn = (h: number, k: unknown) => number | bigint;
-type SetFn = (h: number, k: unknown, v: unknown) => number;
-type HasFn = (h: number, k: unknown) => number;
+// The wasm exports take a numeric key as one argument and a string key or value as two (address, length).
+type GetFn = (h: number, k: unknown, n?: number) => number | bigint;
+type SetFn = (h: number, k: unknown, v: unknown, w?: unknown, n?: number) => number;
+type HasFn = (h: number, k: unknown, n?: number) => number;
 
 interface Ops {
   readonly get: GetFn;
@@ -75,12 +79,12 @@ function opsFor(kk: number, vk: number): Ops {
   let ops = opsCache[i];
   if (ops === undefined) {
     const ka = KEY_ABI[kk];
-    const v4 = KIND_SIZE[vk] === 4 ? 'v4' : 'v8';
+    const vs = `v${KIND_SIZE[vk]}`;
     ops = {
       get: op<GetFn>(`get_${ka}_${GET_ABI[vk]}`),
       set: op<SetFn>(`set_${ka}_${SET_ABI[vk]}`),
-      has: op<HasFn>(`has_${ka}_${v4}`),
-      del: op<HasFn>(vk === ANY ? `delany_${ka}` : `del_${ka}_${v4}`),
+      has: op<HasFn>(`has_${ka}_${vs}`),
+      del: op<HasFn>(vk === ANY ? `delany_${ka}` : `del_${ka}_${vs}`),
     };
     opsCache[i] = ops;
   }
@@ -112,9 +116,9 @@ const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbo
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
 
 /** The typed array that carries keys of type K. */
-export type KeyArray<K> = K extends bigint ? BigInt64Array | BigUint64Array : Int32Array | Uint32Array | Float64Array;
+export type KeyArray<K> = K extends string ? never : K extends bigint ? BigInt64Array | BigUint64Array : Int32Array | Uint32Array | Float64Array;
 /** The typed array that carries values of type V. */
-export type ValueArray<V> = V extends bigint ? BigInt64Array | BigUint64Array : Int32Array | Uint32Array | Float64Array;
+export type ValueArray<V> = V extends string ? never : V extends bigint ? BigInt64Array | BigUint64Array : Int32Array | Uint32Array | Float64Array;
 
 export class HashMapImpl<K, V> implements Map<K, V> {
   #h: number;
@@ -194,8 +198,14 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   get(key: K): V | undefined {
     const h = this.#h;
     if (h === 0) throw disposedError();
-    if (!fits(this.#kk, key)) return undefined;
-    const r = this.#get(h, key);
+    let r: number | bigint;
+    if (this.#kk === STRING) {
+      if (typeof key !== 'string') return undefined;
+      r = this.#get(h, putKey(key), key.length);
+    } else {
+      if (!fits(this.#kk, key)) return undefined;
+      r = this.#get(h, key);
+    }
     switch (this.#vk) {
       case INT32:
       case UINT32:
@@ -206,6 +216,8 @@ export class HashMapImpl<K, V> implements Map<K, V> {
         return (r !== 0n || found.value !== 0 ? r : undefined) as V | undefined;
       case BIGUINT64:
         return (r !== 0n || found.value !== 0 ? BigInt.asUintN(64, r as bigint) : undefined) as V | undefined;
+      case STRING:
+        return (r === 0 ? undefined : readString(r as number)) as V | undefined;
       default:
         return ((r as number) < 0 ? undefined : this.#c.vals![r as number]) as V | undefined;
     }
@@ -214,16 +226,27 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   set(key: K, value: V): this {
     const h = this.#h;
     if (h === 0) throw disposedError();
-    if (!fits(this.#kk, key)) throw misfit(this.#kk, key, 'key');
+    const kk = this.#kk;
+    if (!fits(kk, key)) throw misfit(kk, key, 'key');
     const vals = this.#c.vals;
     if (vals === null) {
-      if (!fits(this.#vk, value)) throw misfit(this.#vk, value, 'value');
-      if (this.#set(h, key, value) < 0) throw outOfMemory('set; the map is unchanged');
+      const vk = this.#vk;
+      if (!fits(vk, value)) throw misfit(vk, value, 'value');
+      let r: number;
+      if (vk === STRING) {
+        // The value first: writing the key may grow memory, which moves nothing already written.
+        const v = value as string;
+        const va = putValue(v);
+        r = kk === STRING ? this.#set(h, putKey(key as string), (key as string).length, va, v.length) : this.#set(h, key, va, v.length);
+      } else {
+        r = kk === STRING ? this.#set(h, putKey(key as string), (key as string).length, value) : this.#set(h, key, value);
+      }
+      if (r < 0) throw outOfMemory('set; the map is unchanged');
       return this;
     }
     const free = this.#free;
     const cand = free.length > 0 ? free[free.length - 1] : vals.length;
-    const r = this.#set(h, key, cand);
+    const r = kk === STRING ? this.#set(h, putKey(key as string), (key as string).length, cand) : this.#set(h, key, cand);
     if (r < 0) throw outOfMemory('set; the map is unchanged');
     if (r === cand && free.length > 0) free.pop();
     vals[r] = value;
@@ -233,14 +256,21 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   has(key: K): boolean {
     const h = this.#h;
     if (h === 0) throw disposedError();
+    if (this.#kk === STRING) return typeof key === 'string' && this.#has(h, putKey(key), key.length) !== 0;
     return fits(this.#kk, key) && this.#has(h, key) !== 0;
   }
 
   delete(key: K): boolean {
     const h = this.#h;
     if (h === 0) throw disposedError();
-    if (!fits(this.#kk, key)) return false;
-    const r = this.#del(h, key);
+    let r: number;
+    if (this.#kk === STRING) {
+      if (typeof key !== 'string') return false;
+      r = this.#del(h, putKey(key), key.length);
+    } else {
+      if (!fits(this.#kk, key)) return false;
+      r = this.#del(h, key);
+    }
     const vals = this.#c.vals;
     if (vals === null) return r !== 0;
     if (r < 0) return false;

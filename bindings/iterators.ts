@@ -3,7 +3,8 @@
 // Each iterator drives one hiter slot of the wasm core's pool (assembly/iter.ts).
 // It takes the slot at its first next(), fetches entries in batches (BATCH_FIRST,
 // then the core's ITER_BATCH) into the slot's buffers, and hands them out one by
-// one. If the map changed since a batch was fetched (its modification counter
+// one (string keys and values are decoded right after the fetch: the core hands
+// out the addresses of their fields). If the map changed since a batch was fetched (its modification counter
 // moved), each remaining entry of the batch is looked up again: a deleted one is
 // skipped, a changed value is read fresh, and the key is remembered so that a
 // re-added entry the core meets later is not produced a second time. The slot goes back to the pool when
@@ -12,7 +13,8 @@
 // entry arrays are fresh each time: reuse is never observable.
 
 import { core, heap, op, type Heap } from './load.js';
-import { INT32, UINT32, FLOAT64, BIGINT64, ANY, KIND_SIZE } from './kinds.js';
+import { INT32, UINT32, FLOAT64, BIGINT64, STRING, ANY, KIND_SIZE } from './kinds.js';
+import { readString } from './strings.js';
 
 /** What an iterator and the finalizers need of a map, kept apart from the HashMap object. */
 export interface MapCore {
@@ -31,6 +33,7 @@ export interface Revalidate<K, V> {
 }
 
 const EMPTY_U32 = new Uint32Array(0);
+const EMPTY_STRINGS: string[] = [];
 
 export const KEYS = 0;
 export const VALUES = 1;
@@ -44,10 +47,19 @@ const ITER_VALS = core.ITER_VALS.value as number;
 const HDR_MOD = core.HDR_MOD.value as number;
 
 type Step = (it: number, max: number) => number;
-const steps: Step[] = [op<Step>('iter_next_k4_v4'), op<Step>('iter_next_k4_v8'), op<Step>('iter_next_k8_v4'), op<Step>('iter_next_k8_v8')];
+const steps = new Map<string, Step>();
 
 function stepFor(kk: number, vk: number): Step {
-  return steps[(KIND_SIZE[kk] === 8 ? 2 : 0) + (KIND_SIZE[vk] === 8 ? 1 : 0)];
+  const name = `iter_next_k${KIND_SIZE[kk]}_v${KIND_SIZE[vk]}`;
+  let step = steps.get(name);
+  if (step === undefined) steps.set(name, (step = op<Step>(name)));
+  return step;
+}
+
+/** Decode the n string fields whose addresses are at u32 index `base` into `out`. */
+function readStrings(u32: Uint32Array, base: number, n: number, out: string[]): string[] {
+  for (let i = 0; i < n; i++) out[i] = readString(u32[base + i]);
+  return out;
 }
 
 function view(H: Heap, kind: number): ArrayLike<number | bigint> {
@@ -87,9 +99,12 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   // Views of the batch buffers and the map's modification counter, renewed by #views().
   #u32: Uint32Array = EMPTY_U32;
   #modIndex = 0;
-  #keys: ArrayLike<number | bigint> = EMPTY_U32;
+  #keys: ArrayLike<number | bigint | string> = EMPTY_U32;
   #keyBase = 0;
-  #vals: ArrayLike<number | bigint> = EMPTY_U32;
+  #vals: ArrayLike<number | bigint | string> = EMPTY_U32;
+  /** Decoded string keys and values of the current batch, for maps of those kinds. */
+  #strKeys: string[] | null = null;
+  #strVals: string[] | null = null;
   #valBase = 0;
   readonly #token = {};
 
@@ -199,11 +214,20 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
       max = BATCH_FIRST;
     }
     const n = this.#step(this.#it, max);
+    if (c.kk === STRING || c.vk === STRING) this.#decode(n);
     this.#views();
     this.#mod = this.#u32[this.#modIndex];
     this.#n = n;
     this.#pos = 0;
     if (n < max) this.#ended = true;
+  }
+
+  /** Decode the string keys or values of a batch just fetched, while their fields are still where the core said. */
+  #decode(n: number): void {
+    const c = this.#c;
+    const u32 = heap().u32;
+    if (c.kk === STRING) this.#strKeys = readStrings(u32, (this.#it + ITER_KEYS) >>> 2, n, this.#strKeys ?? []);
+    if (c.vk === STRING && this.#mode !== KEYS) this.#strVals = readStrings(u32, (this.#it + ITER_VALS) >>> 2, n, this.#strVals ?? []);
   }
 
   /** Take fresh typed views of the memory (after a fetch, or once memory.grow detached the old ones). */
@@ -212,10 +236,20 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     const H = heap();
     this.#u32 = H.u32;
     this.#modIndex = (c.h + HDR_MOD) >>> 2;
-    this.#keys = view(H, c.kk);
-    this.#keyBase = (this.#it + ITER_KEYS) >>> (KIND_SIZE[c.kk] === 8 ? 3 : 2);
-    this.#vals = view(H, c.vk);
-    this.#valBase = (this.#it + ITER_VALS) >>> (KIND_SIZE[c.vk] === 8 ? 3 : 2);
+    if (c.kk === STRING) {
+      this.#keys = this.#strKeys!;
+      this.#keyBase = 0;
+    } else {
+      this.#keys = view(H, c.kk);
+      this.#keyBase = (this.#it + ITER_KEYS) >>> (KIND_SIZE[c.kk] === 8 ? 3 : 2);
+    }
+    if (c.vk === STRING) {
+      this.#vals = this.#strVals ?? EMPTY_STRINGS;
+      this.#valBase = 0;
+    } else {
+      this.#vals = view(H, c.vk);
+      this.#valBase = (this.#it + ITER_VALS) >>> (KIND_SIZE[c.vk] === 8 ? 3 : 2);
+    }
   }
 
   /** Hand out entry i of the batch after the map changed since the fetch: revalidate it. */

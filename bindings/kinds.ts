@@ -1,31 +1,32 @@
 // Key and value kinds: what each kind accepts, how it crosses into wasm, and
 // the errors for what does not fit. The numeric codes index the tables below.
 
-export type KeyKind = 'int32' | 'uint32' | 'float64' | 'bigint64' | 'biguint64';
+export type KeyKind = 'int32' | 'uint32' | 'float64' | 'bigint64' | 'biguint64' | 'string';
 export type ValueKind = KeyKind | 'any';
 
 /** The JS type of a key kind. */
-export type KeyOf<K extends KeyKind> = K extends 'bigint64' | 'biguint64' ? bigint : number;
+export type KeyOf<K extends KeyKind> = K extends 'string' ? string : K extends 'bigint64' | 'biguint64' ? bigint : number;
 /** The JS type of a value kind (`unknown` for 'any'). */
-export type ValueOf<V extends ValueKind> = V extends 'any' ? unknown : V extends 'bigint64' | 'biguint64' ? bigint : number;
+export type ValueOf<V extends ValueKind> = V extends 'any' ? unknown : V extends 'string' ? string : V extends 'bigint64' | 'biguint64' ? bigint : number;
 
 export const INT32 = 0;
 export const UINT32 = 1;
 export const FLOAT64 = 2;
 export const BIGINT64 = 3;
 export const BIGUINT64 = 4;
-export const ANY = 5;
+export const STRING = 5;
+export const ANY = 6;
 
-export const KIND_NAMES: readonly ValueKind[] = ['int32', 'uint32', 'float64', 'bigint64', 'biguint64', 'any'];
+export const KIND_NAMES: readonly ValueKind[] = ['int32', 'uint32', 'float64', 'bigint64', 'biguint64', 'string', 'any'];
 
-/** Bytes a kind takes in a bucket slot ('any' is a 4-byte index into a JS table). */
-export const KIND_SIZE: readonly number[] = [4, 4, 8, 8, 8, 4];
+/** Bytes a kind takes in a bucket slot ('any' is a 4-byte index into a JS table, 'string' a 12-byte field). */
+export const KIND_SIZE: readonly number[] = [4, 4, 8, 8, 8, 12, 4];
 /** Name of the key part of the wasm exports (see assembly/index.ts). */
-export const KEY_ABI: readonly string[] = ['i32', 'i32', 'f64', 'i64', 'i64'];
+export const KEY_ABI: readonly string[] = ['i32', 'i32', 'f64', 'i64', 'i64', 'str'];
 /** Name of the value part of the wasm get exports. */
-export const GET_ABI: readonly string[] = ['i32', 'u32', 'f64', 'i64', 'i64', 'any'];
+export const GET_ABI: readonly string[] = ['i32', 'u32', 'f64', 'i64', 'i64', 'str', 'any'];
 /** Name of the value part of the wasm set exports: int32 and uint32 share their bits. */
-export const SET_ABI: readonly string[] = ['i32', 'i32', 'f64', 'i64', 'i64', 'any'];
+export const SET_ABI: readonly string[] = ['i32', 'i32', 'f64', 'i64', 'i64', 'str', 'any'];
 
 const I64_MIN = -(2n ** 63n);
 const I64_MAX = 2n ** 63n - 1n;
@@ -49,6 +50,7 @@ export function fits(kind: number, x: unknown): boolean {
     case FLOAT64: return typeof x === 'number';
     case BIGINT64: return typeof x === 'bigint' && x >= I64_MIN && x <= I64_MAX;
     case BIGUINT64: return typeof x === 'bigint' && x >= 0n && x <= U64_MAX;
+    case STRING: return typeof x === 'string';
     default: return true;
   }
 }
@@ -56,6 +58,7 @@ export function fits(kind: number, x: unknown): boolean {
 /** The error for a key or value that does not fit its kind: TypeError for the wrong JS type, RangeError for the right type out of range. */
 export function misfit(kind: number, x: unknown, what: 'key' | 'value'): Error {
   const name = KIND_NAMES[kind];
+  if (kind === STRING) return new TypeError(`HashMap: ${what} ${describe(x)} is not a string (${what} kind 'string')`);
   const wantBig = kind === BIGINT64 || kind === BIGUINT64;
   const isRightType = wantBig ? typeof x === 'bigint' : typeof x === 'number';
   if (!isRightType) {

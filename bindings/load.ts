@@ -14,6 +14,7 @@ export interface CoreExports {
   readonly ITER_KEYS: WebAssembly.Global;
   readonly ITER_VALS: WebAssembly.Global;
   readonly ITER_BATCH: WebAssembly.Global;
+  readonly STR_Q_CHARS: WebAssembly.Global;
   map_new(keySize: number, valSize: number, capacity: number, seedLo: number, seedHi: number, fixedSeed: number, maxBytes: number): number;
   map_clear(h: number): number;
   map_free(h: number): void;
@@ -23,6 +24,7 @@ export interface CoreExports {
   iter_start(h: number): number;
   iter_release(it: number, mapAlive: number): void;
   scratch_alloc(bytes: number): number;
+  scratch_free(p: number, bytes: number): void;
   [op: string]: unknown;
 }
 
@@ -58,6 +60,8 @@ export function op<F extends Fn>(name: string): F {
 
 /** Typed views of the wasm memory, renewed whenever the memory has grown (growth detaches the old buffer). */
 export interface Heap {
+  readonly u8: Uint8Array;
+  readonly u16: Uint16Array;
   readonly i32: Int32Array;
   readonly u32: Uint32Array;
   readonly f64: Float64Array;
@@ -69,7 +73,7 @@ let views: Heap = makeViews();
 
 function makeViews(): Heap {
   const b = core.memory.buffer;
-  return { i32: new Int32Array(b), u32: new Uint32Array(b), f64: new Float64Array(b), i64: new BigInt64Array(b), u64: new BigUint64Array(b) };
+  return { u8: new Uint8Array(b), u16: new Uint16Array(b), i32: new Int32Array(b), u32: new Uint32Array(b), f64: new Float64Array(b), i64: new BigInt64Array(b), u64: new BigUint64Array(b) };
 }
 
 export function heap(): Heap {

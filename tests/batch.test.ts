@@ -1,6 +1,7 @@
 // Typed-array batch operations, checked against a native Map model.
 import { describe, it, expect } from 'vitest';
-import { HashMap, type KeyKind, type ValueKind } from '../bindings/index.js';
+import { HashMap } from '../bindings/index.js';
+import type { NumericKeyKind as KeyKind, NumericValueKind as ValueKind } from './helpers.js';
 import { keyMaker, valueMaker, normKey, seeded } from './helpers.js';
 
 type Num = number | bigint;

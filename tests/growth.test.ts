@@ -1,7 +1,8 @@
 // Growth: doubling from empty to 1e6 entries, same-size grow after delete churn, the capacity option,
 // memory given back by clear and dispose, and every key kind growing correctly.
 import { describe, it, expect } from 'vitest';
-import { HashMap, type HashMapStats, type KeyKind, type ValueKind } from '../bindings/index.js';
+import { HashMap, type HashMapStats } from '../bindings/index.js';
+import type { NumericKeyKind as KeyKind, NumericValueKind as ValueKind } from './helpers.js';
 import { core } from '../bindings/load.js';
 import { rng, KEY_KINDS, VALUE_KINDS, withSeed } from './helpers.js';
 import { expandSeed, bucketOf } from './hashref.js';

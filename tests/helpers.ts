@@ -13,12 +13,16 @@ export function rng(seed: number): () => number {
   };
 }
 
-export const KEY_KINDS: KeyKind[] = ['int32', 'uint32', 'float64', 'bigint64', 'biguint64'];
-export const VALUE_KINDS: ValueKind[] = ['int32', 'uint32', 'float64', 'bigint64', 'biguint64', 'any'];
+/** The numeric key kinds (string keys have their own makers in strings.test.ts). */
+export type NumericKeyKind = Exclude<KeyKind, 'string'>;
+/** The value kinds other than 'string'. */
+export type NumericValueKind = Exclude<ValueKind, 'string'>;
+export const KEY_KINDS: NumericKeyKind[] = ['int32', 'uint32', 'float64', 'bigint64', 'biguint64'];
+export const VALUE_KINDS: NumericValueKind[] = ['int32', 'uint32', 'float64', 'bigint64', 'biguint64', 'any'];
 
 /** A key of `kind` drawn from a pool of `range` distinct keys, with the kind's edge values mixed in. */
-export function keyMaker(kind: KeyKind, rand: () => number, range: number): () => number | bigint {
-  const edges: Record<KeyKind, (number | bigint)[]> = {
+export function keyMaker(kind: NumericKeyKind, rand: () => number, range: number): () => number | bigint {
+  const edges: Record<NumericKeyKind, (number | bigint)[]> = {
     int32: [0, -1, 2147483647, -2147483648],
     uint32: [0, 1, 4294967295, 2147483648],
     float64: [0, NaN, Infinity, -Infinity, 1e-300, Number.MAX_VALUE, -2.5],
@@ -41,7 +45,7 @@ export function keyMaker(kind: KeyKind, rand: () => number, range: number): () =
   };
 }
 
-export function valueMaker(kind: ValueKind, rand: () => number): () => unknown {
+export function valueMaker(kind: NumericValueKind, rand: () => number): () => unknown {
   switch (kind) {
     case 'int32': return () => (rand() * 2 ** 32) | 0;
     case 'uint32': return () => (rand() * 2 ** 32) >>> 0;

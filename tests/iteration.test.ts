@@ -5,7 +5,8 @@
 //
 // Every randomised test runs under withSeed, so a failure prints the seed that replays it.
 import { describe, it, expect } from 'vitest';
-import { HashMap, type KeyKind, type ValueKind } from '../bindings/index.js';
+import { HashMap } from '../bindings/index.js';
+import type { NumericKeyKind as KeyKind, NumericValueKind as ValueKind } from './helpers.js';
 import { core } from '../bindings/load.js';
 import { rng, keyMaker, valueMaker, normKey, withSeed, seeded } from './helpers.js';
 

@@ -23,6 +23,16 @@ const kinds: [KeyKind, ValueKind] = ['biguint64', 'any'];
 const s: HashMapStats = b.stats();
 // @ts-expect-error: a bigint64 map takes bigint keys
 a.set(1, 2);
-// @ts-expect-error: 'string' is not a key kind yet
-new HashMap(null, { key: 'string' });
+const g = new HashMap(null, { key: 'string', value: 'int32' });
+assertType<Equal<typeof g, HashMap<string, number>>>();
+const i = new HashMap(null, { key: 'int32', value: 'string' });
+assertType<Equal<typeof i, HashMap<number, string>>>();
+// @ts-expect-error: a string-keyed map takes string keys
+g.set(1, 2);
+// @ts-expect-error: a string-valued map takes string values
+i.set(1, 2);
+// @ts-expect-error: no batch operations over strings
+g.getMany(new Int32Array(1));
+// @ts-expect-error: 'object' is not a key kind
+new HashMap(null, { key: 'object' });
 export { asMap, opts, kinds, s };

@@ -1,0 +1,231 @@
+// String keys and values: the 12-byte slot field, out-of-line blocks, string
+// hashing and equality; and the per-kind slot helpers the generic map code uses.
+//
+// A string sits in a slot as a STR_FIELD-byte (12) field, the way Go keeps a string
+// header {ptr, len} in a bucket (its faststr map variants). Most strings are
+// Latin-1 (every UTF-16 code unit <= 0xFF); those are stored one byte per
+// character, as V8 stores its one-byte strings. Short ones live in the field
+// itself, so a lookup compares two words and touches no other memory:
+//
+//   inline (Latin-1, length <= INLINE_MAX):
+//     0       1                                   12
+//     | len   | chars, one byte each, zero padded |
+//
+//   block reference (any other string):
+//     0       1               4         8         12
+//     | tag   | 24 hash bits  |  ptr    |  len    |      tag: TAG_LATIN1 or TAG_UTF16
+//
+//   block (allocator memory, ptr above):
+//     0              8        12
+//     | hash (u64)   |  refs  | chars: len bytes (Latin-1) or 2 * len (UTF-16) |
+//
+// The form is canonical: a string has exactly one field, so equal strings have
+// equal inline fields, and block references that differ in tag, hash bits or
+// length belong to different strings; only equal references compare their
+// chars. A key block keeps its full hash, so growth and iterators never hash
+// long strings again (the seed never changes while a map holds entries).
+//
+// `refs` counts the fields that point to a block: 1, except while an EVACUATED_Y
+// tombstone (grow.ts) keeps a copy of a moved key's field for live iterators.
+// Overwritten, deleted and cleared strings release their blocks.
+//
+// The JS side hands a string over in a query area of scratch memory: it writes
+// the UTF-16 code units at Q_CHARS, and strPrepare builds the field at offset 0
+// and, for a block string, the block header at Q_BLOCK in front of the chars
+// (narrowing Latin-1 chars in place). The query's field then points at the
+// query's own block, so a lookup compares it like any stored field; an insert
+// copies the block to allocator memory first (strCommit).
+
+import { mapAlloc, mapFree } from "./map";
+import { hash64 } from "./hash";
+import { STR_FIELD } from "./layout";
+
+/** Longest Latin-1 string kept inline: the field less its length byte. */
+export const INLINE_MAX: u32 = 11;
+/** Field offsets of a block reference. */
+const F_PTR: usize = 4;
+const F_LEN: usize = 8;
+/** Tag byte of a block reference to Latin-1 chars: bit 7 set, which an inline length (<= 11) never has. */
+const TAG_LATIN1: u32 = 0x80;
+/** Tag byte of a block reference to UTF-16 chars. */
+const TAG_UTF16: u32 = 0xC0;
+/** Bit of the tag byte that marks a block reference. */
+const TAG_BLOCK: u32 = 0x80;
+/** Bit of the tag byte that marks two bytes per char. */
+const TAG_WIDE: u32 = 0x40;
+/** The field's bits 8..31 keep hash bits 32..55: bits the tophash (56..63) and bucket index (low) do not already filter on. */
+const HASH_BITS_MASK: u32 = 0xFFFFFF00;
+/** Block header: the hash, then the reference count. */
+const BK_HASH: usize = 0;
+const BK_REFS: usize = 8;
+export const BK_CHARS: usize = 12;
+/** Query area: the field at 0, a block at Q_BLOCK (16-aligned like allocator blocks), its chars at Q_CHARS. */
+const Q_BLOCK: usize = 16;
+export const Q_CHARS: usize = Q_BLOCK + BK_CHARS;
+/** Mixed into the length before hashing a UTF-16 string, so that a two-byte string never hashes as the one-byte string with the same bytes. */
+const WIDE_LENGTH_BIT: u64 = 1 << 32;
+
+// ---- the slot helpers: numeric bit patterns or string fields ----------------
+
+/** The storage type of string keys and values. Never instantiated: a `Str` value is the address of a field. */
+@unmanaged export class Str {
+  w0: u32;
+  ptr: u32;
+  len: u32;
+}
+
+/** The key stored at p, as findPair takes it: its bits, or the address of its string field. */
+// @ts-ignore: decorator
+@inline export function keyAt<K>(p: usize): K {
+  if (isReference<K>()) return changetype<K>(p);
+  else return load<K>(p);
+}
+
+/** Whether the key stored at p is `key`. */
+// @ts-ignore: decorator
+@inline export function keyEquals<K>(p: usize, key: K): bool {
+  if (isReference<K>()) return strEqual(p, changetype<usize>(key));
+  else return load<K>(p) == key;
+}
+
+/** Copy a key or value of type T from p to q: ownership of a string block moves with it. */
+// @ts-ignore: decorator
+@inline export function copySlot<T>(q: usize, p: usize): void {
+  if (isReference<T>()) {
+    store<u64>(q, load<u64>(p));
+    store<u32>(q, load<u32>(p, 8), 8);
+  } else {
+    store<T>(q, load<T>(p));
+  }
+}
+
+/** Drop a stored string key or value (nothing for numeric kinds). */
+// @ts-ignore: decorator
+@inline export function releaseSlot<T>(h: usize, p: usize): void {
+  if (isReference<T>()) strRelease(h, p);
+}
+
+// ---- fields and blocks -----------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function isBlock(w0: u32): bool {
+  return (w0 & TAG_BLOCK) != 0;
+}
+
+/** Bytes of the block a reference field points to. */
+// @ts-ignore: decorator
+@inline function blockSize(w0: u32, len: u32): usize {
+  return BK_CHARS + ((w0 & TAG_WIDE) != 0 ? <usize>len << 1 : <usize>len);
+}
+
+/** The 64-bit hash of the string whose field is at f. */
+export function strHash(f: usize, seed: u64): u64 {
+  if (isBlock(load<u32>(f))) return load<u64>(<usize>load<u32>(f + F_PTR) + BK_HASH);
+  return hash64(load<u64>(f) ^ hash64(<u64>load<u32>(f + F_LEN), seed), seed);
+}
+
+/** Whether the strings whose fields are at a and b are equal. */
+// @ts-ignore: decorator
+@inline export function strEqual(a: usize, b: usize): bool {
+  let w0 = load<u32>(a);
+  if (w0 != load<u32>(b) || load<u32>(a + F_LEN) != load<u32>(b + F_LEN)) return false;
+  if (!isBlock(w0)) return load<u32>(a + F_PTR) == load<u32>(b + F_PTR);
+  return blocksEqual(<usize>load<u32>(a + F_PTR), <usize>load<u32>(b + F_PTR), blockSize(w0, load<u32>(a + F_LEN)));
+}
+
+/** Whether two blocks of `size` bytes hold the same hash and chars (their refs may differ). */
+function blocksEqual(x: usize, y: usize, size: usize): bool {
+  if (load<u64>(x + BK_HASH) != load<u64>(y + BK_HASH)) return false;
+  let i = BK_CHARS;
+  for (; i + 8 <= size; i += 8) {
+    if (load<u64>(x + i) != load<u64>(y + i)) return false;
+  }
+  for (; i < size; i++) {
+    if (load<u8>(x + i) != load<u8>(y + i)) return false;
+  }
+  return true;
+}
+
+/**
+ * Build the field of the string whose `n` UTF-16 code units the JS side wrote
+ * at q + Q_CHARS. Keys are hashed with `seed`; values need no hash.
+ */
+export function strPrepare(q: usize, n: u32, seed: u64, isKey: bool): void {
+  let chars = q + Q_CHARS;
+  let all: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) all |= <u32>load<u16>(chars + (<usize>i << 1));
+  let latin1 = all <= 0xFF;
+  if (latin1 && n <= INLINE_MAX) {
+    store<u64>(q, 0);
+    store<u32>(q + F_LEN, 0);
+    store<u8>(q, <u8>n);
+    for (let i: u32 = 0; i < n; i++) store<u8>(q + 1 + <usize>i, <u8>load<u16>(chars + (<usize>i << 1)));
+    return;
+  }
+  let bytes = <usize>n;
+  if (latin1) {
+    for (let i: u32 = 0; i < n; i++) store<u8>(chars + <usize>i, <u8>load<u16>(chars + (<usize>i << 1)));
+  } else {
+    bytes <<= 1;
+  }
+  let hash: u64 = isKey ? hashBytes(chars, bytes, latin1 ? <u64>n : <u64>n | WIDE_LENGTH_BIT, seed) : 0;
+  let block = q + Q_BLOCK;
+  store<u64>(block + BK_HASH, hash);
+  store<u32>(block + BK_REFS, 1);
+  store<u32>(q, (latin1 ? TAG_LATIN1 : TAG_UTF16) | (<u32>(hash >> 24) & HASH_BITS_MASK));
+  store<u32>(q + F_PTR, <u32>block);
+  store<u32>(q + F_LEN, n);
+}
+
+/**
+ * Seeded hash of `n` bytes: each 8-byte word goes through the seeded fmix64 of
+ * hash.ts chained on the state, so the seed acts at every step and strings
+ * crafted to collide under one seed do not under another.
+ */
+function hashBytes(p: usize, n: usize, lengthWord: u64, seed: u64): u64 {
+  let h = hash64(lengthWord, seed);
+  let end = p + (n & ~7);
+  for (; p < end; p += 8) h = hash64(h ^ load<u64>(p), seed);
+  let rest = n & 7;
+  if (rest != 0) {
+    let tail: u64 = 0;
+    for (let i: usize = 0; i < rest; i++) tail |= <u64>load<u8>(p + i) << (<u64>i << 3);
+    h = hash64(h ^ tail, seed);
+  }
+  return h;
+}
+
+/**
+ * Give the prepared field f a block of its own in map h's memory (a copy of the
+ * query's), so that it can be stored. False, with nothing allocated, when memory
+ * runs out. Inline strings need nothing.
+ */
+export function strCommit(h: usize, f: usize): bool {
+  let w0 = load<u32>(f);
+  if (!isBlock(w0)) return true;
+  let size = blockSize(w0, load<u32>(f + F_LEN));
+  let block = mapAlloc(h, size, false);
+  if (block == 0) return false;
+  memory.copy(block, <usize>load<u32>(f + F_PTR), size);
+  store<u32>(block + BK_REFS, 1);
+  store<u32>(f + F_PTR, <u32>block);
+  return true;
+}
+
+/** Drop one reference to the block of the field at f, freeing it with the last. */
+export function strRelease(h: usize, f: usize): void {
+  let w0 = load<u32>(f);
+  if (!isBlock(w0)) return;
+  let block = <usize>load<u32>(f + F_PTR);
+  let refs = load<u32>(block + BK_REFS) - 1;
+  if (refs == 0) mapFree(h, block, blockSize(w0, load<u32>(f + F_LEN)));
+  else store<u32>(block + BK_REFS, refs);
+}
+
+/** Add a reference to the block of the field at f: a tombstone keeps a moved key's field. */
+export function strRetain(f: usize): void {
+  let w0 = load<u32>(f);
+  if (!isBlock(w0)) return;
+  let block = <usize>load<u32>(f + F_PTR);
+  store<u32>(block + BK_REFS, load<u32>(block + BK_REFS) + 1);
+}

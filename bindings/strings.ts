@@ -1,0 +1,108 @@
+// Strings across the JS/wasm boundary: writing a key or value into a query
+// area, and reading a stored string back.
+//
+// A string goes in as its UTF-16 code units, written with a charCodeAt loop
+// into a Uint16Array view at the query area's STR_Q_CHARS (about 16 ns for 10
+// characters here, against 40 for TextEncoder.encodeInto, which also refuses
+// shared memory in Chromium and would lose lone surrogates). The core builds the
+// slot field from them (assembly/strings.ts). There are two query areas, one for
+// a key and one for a value, so that `set` can pass both; each grows when a
+// longer string comes and is never shrunk.
+//
+// A string comes out of a field address (the core's get_*_str, or the
+// iterator's batch buffer): inline and Latin-1 block strings are one byte per
+// char, others two. String.fromCharCode over the code units rebuilds it exactly,
+// lone surrogates included (TextDecoder would replace them, and its 'latin1' is
+// really windows-1252).
+
+import { core, heap } from './load.js';
+
+const Q_CHARS = core.STR_Q_CHARS.value as number;
+/** Field layout (assembly/strings.ts): byte 0 is the inline length, or a tag with bit 7 set. */
+const TAG_BLOCK = 0x80;
+const TAG_WIDE = 0x40;
+const F_PTR = 4;
+const F_LEN = 8;
+const BK_CHARS = 12;
+/** Code units a query area holds at first: most keys are short, and growing is cheap. */
+const FIRST_UNITS = 1024;
+/** Arguments per String.fromCharCode call when decoding a long string: well under engines' argument limits. */
+const DECODE_CHUNK = 8192;
+
+/** A query area in wasm memory: its address and how many code units it can take. */
+class QueryArea {
+  addr = 0;
+  units = 0;
+
+  /** Write `s` into the area (growing it if needed) and return the area's address. */
+  put(s: string): number {
+    const n = s.length;
+    if (n > this.units) this.#grow(n);
+    const u16 = heap().u16;
+    const at = (this.addr + Q_CHARS) >>> 1;
+    for (let i = 0; i < n; i++) u16[at + i] = s.charCodeAt(i);
+    return this.addr;
+  }
+
+  #grow(n: number): void {
+    let units = Math.max(FIRST_UNITS, this.units);
+    while (units < n) units *= 2;
+    const addr = core.scratch_alloc(Q_CHARS + 2 * units) >>> 0;
+    if (addr === 0) throw new RangeError(`HashMap: out of memory for a string of ${n} characters; the map is unchanged`);
+    if (this.units !== 0) core.scratch_free(this.addr, Q_CHARS + 2 * this.units);
+    this.addr = addr;
+    this.units = units;
+  }
+}
+
+const keyArea = new QueryArea();
+const valueArea = new QueryArea();
+
+/** Write a string key for the next wasm call; returns the address to pass with its length. */
+export function putKey(s: string): number {
+  return keyArea.put(s);
+}
+
+/** Write a string value for the next wasm call; returns the address to pass with its length. */
+export function putValue(s: string): number {
+  return valueArea.put(s);
+}
+
+/** The string whose field is at address f. */
+export function readString(f: number): string {
+  const H = heap();
+  const u8 = H.u8;
+  const tag = u8[f];
+  if ((tag & TAG_BLOCK) === 0) return readInline(u8, f + 1, tag);
+  const ptr = H.u32[(f + F_PTR) >>> 2];
+  const len = H.u32[(f + F_LEN) >>> 2];
+  const chars = ptr + BK_CHARS;
+  return (tag & TAG_WIDE) === 0 ? decode(u8, chars, len) : decode(H.u16, chars >>> 1, len);
+}
+
+/** Up to 11 one-byte chars at p: one fromCharCode call with the codes as arguments, no array. */
+function readInline(u8: Uint8Array, p: number, n: number): string {
+  const f = String.fromCharCode;
+  switch (n) {
+    case 0: return '';
+    case 1: return f(u8[p]);
+    case 2: return f(u8[p], u8[p + 1]);
+    case 3: return f(u8[p], u8[p + 1], u8[p + 2]);
+    case 4: return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3]);
+    case 5: return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4]);
+    case 6: return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5]);
+    case 7: return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6]);
+    case 8: return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6], u8[p + 7]);
+    default: return decode(u8, p, n);
+  }
+}
+
+/** `len` code units from view v at index i, in chunks that fromCharCode takes as arguments. */
+function decode(v: Uint8Array | Uint16Array, i: number, len: number): string {
+  if (len <= DECODE_CHUNK) return String.fromCharCode.apply(null, v.subarray(i, i + len) as unknown as number[]);
+  let s = '';
+  for (let j = 0; j < len; j += DECODE_CHUNK) {
+    s += String.fromCharCode.apply(null, v.subarray(i + j, i + Math.min(len, j + DECODE_CHUNK)) as unknown as number[]);
+  }
+  return s;
+}
