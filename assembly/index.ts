@@ -28,7 +28,7 @@ import { iterStart, iterRelease, iterNext, iterPoolSize, I_KEYS as IT_KEYS, I_VA
 import { heapTop, alloc, free } from "./alloc";
 import { f64key, batchGet, batchHas, batchDelete, batchSet, batchUndo } from "./batch";
 import { expandSeed } from "./hash";
-import { Str, Q_CHARS, strPrepare, strCommit, strRelease, copySlot } from "./strings";
+import { Str, Q_CHARS, Q_SLACK, strPrepare, strCommit, strRelease, copySlot } from "./strings";
 import {
   valOffset, H_COUNT, H_MOD, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS,
   H_TOMBSTONES, H_SEED, GROW_SAME, hget,
@@ -44,6 +44,8 @@ export const ITER_VALS: u32 = <u32>IT_VALS;
 export const ITER_BATCH: u32 = IT_BATCH;
 /** Where the JS side writes a string's UTF-16 code units in a query area. */
 export const STR_Q_CHARS: u32 = <u32>Q_CHARS;
+/** Bytes a query area must have beyond its chars (the core reads short strings 32 bytes at a time). */
+export const STR_Q_SLACK: u32 = <u32>Q_SLACK;
 
 
 // ---- maps ------------------------------------------------------------------
@@ -133,18 +135,21 @@ export function iter_pool_size(): u32 { return iterPoolSize(); }
 /** The field of the string key in query area q, for map h. */
 // @ts-ignore: decorator
 @inline function strKey(h: usize, q: usize, n: u32): Str {
-  strPrepare(q, n, load<u64>(h + H_SEED), true);
-  return changetype<Str>(q);
+  return changetype<Str>(strPrepare(q, n, load<u64>(h + H_SEED), true));
 }
 // @ts-ignore: decorator
 @inline function getStr<K>(h: usize, k: K): usize {
   let p = findPair<K, Str>(h, k);
   return p == 0 ? 0 : p + valOffset<K, Str>();
 }
-/** Store the string value in query area vq: its block is made first, so that running out of memory changes nothing. */
+/** The field of the string value in query area vq. Prepared before the key: an inline key's field is in globals that preparing another string overwrites. */
 // @ts-ignore: decorator
-@inline function setStr<K>(h: usize, k: K, vq: usize, vn: u32): i32 {
-  strPrepare(vq, vn, 0, false);
+@inline function strValue(vq: usize, vn: u32): usize {
+  return strPrepare(vq, vn, 0, false);
+}
+/** Store the string value whose field is at vq: its block is made first, so that running out of memory changes nothing. */
+// @ts-ignore: decorator
+@inline function setStr<K>(h: usize, k: K, vq: usize): i32 {
   if (!strCommit(h, vq)) return -1;
   let p = insertPair<K, Str>(h, k);
   if (p == 0) {
@@ -173,7 +178,7 @@ export function del_i32_v4(h: usize, k: i32): bool { return removePair<u32, u32>
 export function del_i32_v8(h: usize, k: i32): bool { return removePair<u32, u64>(h, <u32>k); }
 export function delany_i32(h: usize, k: i32): i32 { return delAny<u32>(h, <u32>k); }
 export function get_i32_str(h: usize, k: i32): usize { return getStr<u32>(h, <u32>k); }
-export function set_i32_str(h: usize, k: i32, vq: usize, vn: u32): i32 { return setStr<u32>(h, <u32>k, vq, vn); }
+export function set_i32_str(h: usize, k: i32, vq: usize, vn: u32): i32 { return setStr<u32>(h, <u32>k, strValue(vq, vn)); }
 export function has_i32_v12(h: usize, k: i32): bool { return findPair<u32, Str>(h, <u32>k) != 0; }
 export function del_i32_v12(h: usize, k: i32): bool { return removePair<u32, Str>(h, <u32>k); }
 
@@ -193,7 +198,7 @@ export function del_f64_v4(h: usize, k: f64): bool { return removePair<u64, u32>
 export function del_f64_v8(h: usize, k: f64): bool { return removePair<u64, u64>(h, f64key(k)); }
 export function delany_f64(h: usize, k: f64): i32 { return delAny<u64>(h, f64key(k)); }
 export function get_f64_str(h: usize, k: f64): usize { return getStr<u64>(h, f64key(k)); }
-export function set_f64_str(h: usize, k: f64, vq: usize, vn: u32): i32 { return setStr<u64>(h, f64key(k), vq, vn); }
+export function set_f64_str(h: usize, k: f64, vq: usize, vn: u32): i32 { return setStr<u64>(h, f64key(k), strValue(vq, vn)); }
 export function has_f64_v12(h: usize, k: f64): bool { return findPair<u64, Str>(h, f64key(k)) != 0; }
 export function del_f64_v12(h: usize, k: f64): bool { return removePair<u64, Str>(h, f64key(k)); }
 
@@ -213,7 +218,7 @@ export function del_i64_v4(h: usize, k: i64): bool { return removePair<u64, u32>
 export function del_i64_v8(h: usize, k: i64): bool { return removePair<u64, u64>(h, <u64>k); }
 export function delany_i64(h: usize, k: i64): i32 { return delAny<u64>(h, <u64>k); }
 export function get_i64_str(h: usize, k: i64): usize { return getStr<u64>(h, <u64>k); }
-export function set_i64_str(h: usize, k: i64, vq: usize, vn: u32): i32 { return setStr<u64>(h, <u64>k, vq, vn); }
+export function set_i64_str(h: usize, k: i64, vq: usize, vn: u32): i32 { return setStr<u64>(h, <u64>k, strValue(vq, vn)); }
 export function has_i64_v12(h: usize, k: i64): bool { return findPair<u64, Str>(h, <u64>k) != 0; }
 export function del_i64_v12(h: usize, k: i64): bool { return removePair<u64, Str>(h, <u64>k); }
 
@@ -228,7 +233,10 @@ export function set_str_i32(h: usize, q: usize, n: u32, v: i32): i32 { return se
 export function set_str_f64(h: usize, q: usize, n: u32, v: f64): i32 { return setBits<Str, u64>(h, strKey(h, q, n), reinterpret<u64>(v)); }
 export function set_str_i64(h: usize, q: usize, n: u32, v: i64): i32 { return setBits<Str, u64>(h, strKey(h, q, n), <u64>v); }
 export function set_str_any(h: usize, q: usize, n: u32, cand: i32): i32 { return setAny<Str>(h, strKey(h, q, n), cand); }
-export function set_str_str(h: usize, q: usize, n: u32, vq: usize, vn: u32): i32 { return setStr<Str>(h, strKey(h, q, n), vq, vn); }
+export function set_str_str(h: usize, q: usize, n: u32, vq: usize, vn: u32): i32 {
+  let v = strValue(vq, vn);
+  return setStr<Str>(h, strKey(h, q, n), v);
+}
 export function has_str_v4(h: usize, q: usize, n: u32): bool { return findPair<Str, u32>(h, strKey(h, q, n)) != 0; }
 export function has_str_v8(h: usize, q: usize, n: u32): bool { return findPair<Str, u64>(h, strKey(h, q, n)) != 0; }
 export function has_str_v12(h: usize, q: usize, n: u32): bool { return findPair<Str, Str>(h, strKey(h, q, n)) != 0; }

@@ -34,7 +34,10 @@
 // and, for a block string, the block header at Q_BLOCK in front of the chars
 // (narrowing Latin-1 chars in place). The query's field then points at the
 // query's own block, so a lookup compares it like any stored field; an insert
-// copies the block to allocator memory first (strCommit).
+// copies the block to allocator memory first (strCommit). An inline key's
+// field stays in two globals instead (its address is then QUERY_INLINE): the
+// lookup right after reads it from registers rather than loading, across
+// differently sized stores, what was just stored (a store-forwarding stall).
 
 import { mapAlloc, mapFree } from "./map";
 import { hash64 } from "./hash";
@@ -62,8 +65,16 @@ export const BK_CHARS: usize = 12;
 /** Query area: the field at 0, a block at Q_BLOCK (16-aligned like allocator blocks), its chars at Q_CHARS. */
 const Q_BLOCK: usize = 16;
 export const Q_CHARS: usize = Q_BLOCK + BK_CHARS;
+/** Bytes a query area must have after its chars: prepareInline reads 32 bytes of chars for any short string. */
+export const Q_SLACK: usize = 32;
 /** Mixed into the length before hashing a UTF-16 string, so that a two-byte string never hashes as the one-byte string with the same bytes. */
 const WIDE_LENGTH_BIT: u64 = 1 << 32;
+/** The "address" of the field of the inline key strPrepare built last: it is in queryLo and queryHi. No field lives at 0. */
+export const QUERY_INLINE: usize = 0;
+
+/** Bytes 0..7 and 8..11 of the field of the last inline string prepared. Per call, per instance. */
+let queryLo: u64 = 0;
+let queryHi: u32 = 0;
 
 // ---- the slot helpers: numeric bit patterns or string fields ----------------
 
@@ -92,8 +103,13 @@ const WIDE_LENGTH_BIT: u64 = 1 << 32;
 // @ts-ignore: decorator
 @inline export function copySlot<T>(q: usize, p: usize): void {
   if (isReference<T>()) {
-    store<u64>(q, load<u64>(p));
-    store<u32>(q, load<u32>(p, 8), 8);
+    if (p == QUERY_INLINE) {
+      store<u64>(q, queryLo);
+      store<u32>(q, queryHi, 8);
+    } else {
+      store<u64>(q, load<u64>(p));
+      store<u32>(q, load<u32>(p, 8), 8);
+    }
   } else {
     store<T>(q, load<T>(p));
   }
@@ -120,13 +136,21 @@ const WIDE_LENGTH_BIT: u64 = 1 << 32;
 
 /** The 64-bit hash of the string whose field is at f. */
 export function strHash(f: usize, seed: u64): u64 {
+  if (f == QUERY_INLINE) return inlineHash(queryLo, queryHi, seed);
   if (isBlock(load<u32>(f))) return load<u64>(<usize>load<u32>(f + F_PTR) + BK_HASH);
-  return hash64(load<u64>(f) ^ hash64(<u64>load<u32>(f + F_LEN), seed), seed);
+  return inlineHash(load<u64>(f), load<u32>(f + F_LEN), seed);
 }
 
-/** Whether the strings whose fields are at a and b are equal. */
+/** Hash of an inline field: two rounds of the seeded fmix64 over its 12 bytes. */
+// @ts-ignore: decorator
+@inline function inlineHash(lo: u64, hi: u32, seed: u64): u64 {
+  return hash64(lo ^ hash64(<u64>hi, seed), seed);
+}
+
+/** Whether the strings whose fields are at a (stored) and b (stored, or the query) are equal. */
 // @ts-ignore: decorator
 @inline export function strEqual(a: usize, b: usize): bool {
+  if (b == QUERY_INLINE) return load<u64>(a) == queryLo && load<u32>(a + F_LEN) == queryHi;
   let w0 = load<u32>(a);
   if (w0 != load<u32>(b) || load<u32>(a + F_LEN) != load<u32>(b + F_LEN)) return false;
   if (!isBlock(w0)) return load<u32>(a + F_PTR) == load<u32>(b + F_PTR);
@@ -148,10 +172,17 @@ function blocksEqual(x: usize, y: usize, size: usize): bool {
 
 /**
  * Build the field of the string whose `n` UTF-16 code units the JS side wrote
- * at q + Q_CHARS. Keys are hashed with `seed`; values need no hash.
+ * at q + Q_CHARS, and return its address: q, or QUERY_INLINE for an inline key.
+ * Keys are hashed with `seed`; values need no hash.
  */
-export function strPrepare(q: usize, n: u32, seed: u64, isKey: bool): void {
+export function strPrepare(q: usize, n: u32, seed: u64, isKey: bool): usize {
   let chars = q + Q_CHARS;
+  if (n <= INLINE_MAX && prepareInline(chars, n)) {
+    if (isKey) return QUERY_INLINE;
+    store<u64>(q, queryLo);
+    store<u32>(q + F_LEN, queryHi);
+    return q;
+  }
   let all: u32 = 0;
   for (let i: u32 = 0; i < n; i++) all |= <u32>load<u16>(chars + (<usize>i << 1));
   let latin1 = all <= 0xFF;
@@ -160,7 +191,12 @@ export function strPrepare(q: usize, n: u32, seed: u64, isKey: bool): void {
     store<u32>(q + F_LEN, 0);
     store<u8>(q, <u8>n);
     for (let i: u32 = 0; i < n; i++) store<u8>(q + 1 + <usize>i, <u8>load<u16>(chars + (<usize>i << 1)));
-    return;
+    if (isKey) {
+      queryLo = load<u64>(q);
+      queryHi = load<u32>(q + F_LEN);
+      return QUERY_INLINE;
+    }
+    return q;
   }
   let bytes = <usize>n;
   if (latin1) {
@@ -175,6 +211,32 @@ export function strPrepare(q: usize, n: u32, seed: u64, isKey: bool): void {
   store<u32>(q, (latin1 ? TAG_LATIN1 : TAG_UTF16) | (<u32>(hash >> 24) & HASH_BITS_MASK));
   store<u32>(q + F_PTR, <u32>block);
   store<u32>(q + F_LEN, n);
+  return q;
+}
+
+/** Lane numbers 0..7 and 8..15 of two i16x8 vectors: lanes at or past a string's length are masked off. */
+const LANES_LO: v128 = i16x8(0, 1, 2, 3, 4, 5, 6, 7);
+const LANES_HI: v128 = i16x8(8, 9, 10, 11, 12, 13, 14, 15);
+
+/**
+ * The inline field, into queryLo and queryHi, of a string of n <= INLINE_MAX
+ * code units, if they are all Latin-1: two 16-byte loads, a mask of the lanes
+ * past n, one test of the high bytes and one narrowing, instead of a loop per
+ * char. The loads read up to 32 bytes of chars whatever n is: query areas have
+ * Q_SLACK bytes of room.
+ */
+// @ts-ignore: decorator
+@inline function prepareInline(chars: usize, n: u32): bool {
+  let len = i16x8.splat(<i16>n);
+  let a = v128.and(v128.load(chars), i16x8.lt_u(LANES_LO, len));
+  let b = v128.and(v128.load(chars, 16), i16x8.lt_u(LANES_HI, len));
+  if (v128.any_true(v128.and(v128.or(a, b), i16x8.splat(<i16>0xFF00)))) return false;
+  let c = i8x16.narrow_i16x8_u(a, b);
+  let c0 = i64x2.extract_lane(c, 0);
+  // Field bytes: 0 = n, 1..7 = chars 0..6 (queryLo); 8..11 = chars 7..10 (queryHi).
+  queryLo = <u64>n | (<u64>c0 << 8);
+  queryHi = <u32>((<u64>c0 >> 56) | (<u64>i64x2.extract_lane(c, 1) << 8));
+  return true;
 }
 
 /**
@@ -201,6 +263,7 @@ function hashBytes(p: usize, n: usize, lengthWord: u64, seed: u64): u64 {
  * runs out. Inline strings need nothing.
  */
 export function strCommit(h: usize, f: usize): bool {
+  if (f == QUERY_INLINE) return true;
   let w0 = load<u32>(f);
   if (!isBlock(w0)) return true;
   let size = blockSize(w0, load<u32>(f + F_LEN));
@@ -214,6 +277,7 @@ export function strCommit(h: usize, f: usize): bool {
 
 /** Drop one reference to the block of the field at f, freeing it with the last. */
 export function strRelease(h: usize, f: usize): void {
+  if (f == QUERY_INLINE) return;
   let w0 = load<u32>(f);
   if (!isBlock(w0)) return;
   let block = <usize>load<u32>(f + F_PTR);

@@ -5,7 +5,7 @@
 //   node bench/chart.js [bench/results/latest.json] [bench/results/ratios.svg]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CASE_LABELS, sizeLabel } from './lib.js';
+import { CASE_LABELS, caseLabel, memoryLabel, sizeLabel } from './lib.js';
 
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -64,7 +64,7 @@ export function ratiosSvg(data) {
       const bars = rows
         .filter((r) => r.kind === kind && r.n === n)
         .sort((a, b) => caseOrder.indexOf(a.case) - caseOrder.indexOf(b.case))
-        .map((r) => ({ label: CASE_LABELS[r.case] ?? r.case, ratio: r.ratio }));
+        .map((r) => ({ label: caseLabel(kind, r.case), ratio: r.ratio }));
       if (bars.length === 0) return;
       const [svg, h] = panel(GAP + c * (PANEL_W + GAP), y, `${kind} keys, ${sizeLabel(n)} entries`, bars);
       parts.push(svg);
@@ -74,7 +74,7 @@ export function ratiosSvg(data) {
   }
   const mem = data.memory?.kinds;
   if (mem && Object.keys(mem).length > 0) {
-    const bars = Object.entries(mem).map(([kind, m]) => ({ label: `${kind} (HashMap: ${m.ratio.toFixed(2)}x Map's)`, ratio: m.map / m.hashMap }));
+    const bars = Object.entries(mem).map(([kind, m]) => ({ label: `${memoryLabel(kind, m)} (HashMap ${m.ratio.toFixed(2)}x)`, ratio: m.map / m.hashMap }));
     const [svg, h] = panel(GAP, y, "memory per entry (RSS, 1.0-1.9e6 entries): Map's bytes / HashMap's", bars);
     parts.push(svg);
     y += h + 10;

@@ -1,6 +1,6 @@
 // Garbage-collector pauses while a big map stays alive (run.js forks one process
 // per measurement, with --full):
-//   node --expose-gc bench/child-gc.js <none|map|hashmap> <int32|float64> [n=1e6] [iterations=2e7]
+//   node --expose-gc bench/child-gc.js <none|map|hashmap> <int32|float64|string> [n=1e6] [iterations=2e7]
 // Builds a map of n entries, then runs a workload that allocates short-lived
 // objects and, every 4th step, a longer-lived one (kept in a ring of 100,000, so
 // it is promoted and the old generation fills: major collections happen too),
@@ -11,7 +11,7 @@
 // Sends (or prints) the figures as one JSON object.
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { HashMap } from '../dist/index.js';
-import { KINDS, keyAt, valueAt, makeKeys, randomOrder, makeVals, now, gc } from './lib.js';
+import { KINDS, keyAt, valueAt, valueKindOf, makeKeys, randomOrder, makeVals, now, gc } from './lib.js';
 
 const [which, kind, nArg = '1e6', itersArg = '2e7'] = process.argv.slice(2);
 const n = Number(nArg);
@@ -25,7 +25,8 @@ if (!['none', 'map', 'hashmap'].includes(which) || !K || !(n > 0) || !(iters > 0
 let m = null;
 if (which !== 'none') {
   m = which === 'map' ? new Map() : new HashMap(null, K.hashMap);
-  for (let i = 0; i < n; i++) m.set(keyAt(kind, i), valueAt(kind, i)); // keys made as inserted, as a program would
+  const vk = valueKindOf(kind);
+  for (let i = 0; i < n; i++) m.set(keyAt(kind, i), valueAt(vk, i)); // keys made as inserted, as a program would
 }
 const q = randomOrder(makeKeys(kind, n, 0), 1 << 16, 5);
 const qv = makeVals(kind, 1 << 16, 7);

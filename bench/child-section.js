@@ -1,11 +1,13 @@
 // One key kind's timed section, in a process of its own (run.js forks one per kind):
-//   node --expose-gc bench/child-section.js <int32|float64> ['{"rounds":5,"ops":1048576,"buildKeys":1000000}']
+//   node --expose-gc bench/child-section.js <int32|float64|string> ['{"rounds":5,"ops":1048576,"buildKeys":1000000}']
 // Times every case at every size, Map and HashMap alternately, for several
 // rounds, and sends the rows (medians and raw round times) to the parent, or
-// prints them as JSON when run by hand.
+// prints them as JSON when run by hand. String keys (KINDS.string in lib.js)
+// skip the typed-array batch cases, make the keys of their builds inside the
+// timed loop, and add 'get-fresh': lookups with equal strings built afresh.
 import { HashMap } from '../dist/index.js';
 import {
-  KINDS, SIZES, compileLoops, makeKeys, makeVals, randomOrder, permutation, mixedOrder,
+  KINDS, SIZES, compileLoops, makeKeys, makeKeyCodes, codesOf, makeVals, randomOrder, permutation, mixedOrder,
   median, now, gc, progress,
 } from './lib.js';
 
@@ -47,10 +49,10 @@ function timedBuilds(loop, make, drop, keys, vals, reps) {
     const t0 = now();
     const m = loop(make, keys, vals);
     ms += now() - t0;
-    if (m.size !== keys.length) throw new Error(`bench: built ${m.size} entries, expected ${keys.length}`);
+    if (m.size !== vals.length) throw new Error(`bench: built ${m.size} entries, expected ${vals.length}`);
     drop(m);
   }
-  return [ms, keys.length];
+  return [ms, vals.length];
 }
 
 /** Delete every key `reps` times, timing the deletes; `restore` puts them back, untimed. */
@@ -82,45 +84,59 @@ function runSize(n, warmup) {
   const iterReps = Math.max(1, Math.round(S.ops / n));
   const qHit = randomOrder(keys, L, 99 + n);
   const qMiss = randomOrder(missingKeys, L, 98 + n);
-  const qMix = mixedOrder(keys, missingKeys, L, 97 + n);
   const qVals = makeVals(kind, L, 2);
-  const qDel = permutation(keys, 96 + n);
   const missing = K.missing;
+  // String keys: the builds make their keys from these codes, inside the timed loop (buildFresh in lib.js).
+  const [buildLoop, buildCapLoop, buildSrc] = K.codes ? ['buildFresh', 'buildCapFresh', makeKeyCodes(n, 0)] : ['build', 'buildCap', keys];
+  const iterLoop = kind === 'string' ? 'iterateStr' : 'iterate';
 
   // A and W: a map of each type for the reading cases, and a working pair for churn and deletes.
   const mapA = LM.build(makeMap, keys, vals);
   const hmA = LH.build(makeHm, keys, vals);
   const mapW = LM.build(makeMap, keys, vals);
   const hmW = LH.build(makeHm, keys, vals);
-  const out = [new K.Vals(L), new K.Vals(L)];
-  const has = [new Uint8Array(L), new Uint8Array(L)];
 
   const cases = [
     ['get-hit', L * reps, () => timed(() => LM.get(mapA, qHit, reps)), () => timed(() => LH.get(hmA, qHit, reps)), Object.is],
+  ];
+  if (K.codes) {
+    // The keys of qHit, in its order, made afresh for each lookup: the same sum as get-hit.
+    const qFresh = codesOf(qHit);
+    cases.push(['get-fresh', L * reps, () => timed(() => LM.getFresh(mapA, qFresh, reps)), () => timed(() => LH.getFresh(hmA, qFresh, reps)), Object.is]);
+  }
+  cases.push(
     ['get-miss', L * reps, () => timed(() => LM.get(mapA, qMiss, reps)), () => timed(() => LH.get(hmA, qMiss, reps)), Object.is],
     ['set', L * reps, () => timed(() => LM.set(mapA, qHit, qVals, reps)), () => timed(() => LH.set(hmA, qHit, qVals, reps)), Object.is],
     ['insert-capacity', n * buildReps,
-      () => timedBuilds(LM.buildCap, makeMap, dropMap, keys, vals, buildReps),
-      () => timedBuilds(LH.buildCap, makeHmCap, dropHm, keys, vals, buildReps), Object.is],
+      () => timedBuilds(LM[buildCapLoop], makeMap, dropMap, buildSrc, vals, buildReps),
+      () => timedBuilds(LH[buildCapLoop], makeHmCap, dropHm, buildSrc, vals, buildReps), Object.is],
     ['build-2nd', n * buildReps,
-      () => timedBuilds(LM.build, makeMap, dropMap, keys, vals, buildReps),
-      () => timedBuilds(LH.build, makeHm, dropHm, keys, vals, buildReps), Object.is],
+      () => timedBuilds(LM[buildLoop], makeMap, dropMap, buildSrc, vals, buildReps),
+      () => timedBuilds(LH[buildLoop], makeHm, dropHm, buildSrc, vals, buildReps), Object.is],
     ['churn', L * reps, () => timed(() => LM.churn(mapW, qHit, qVals, reps)), () => timed(() => LH.churn(hmW, qHit, qVals, reps)), Object.is],
-    ['iterate', n * iterReps, () => timed(() => LM.iterate(mapA, iterReps)), () => timed(() => LH.iterate(hmA, iterReps)), close],
-    ['getMany', L * reps,
-      () => timed(() => LM.getAll(mapA, qHit, out[0], missing, reps)),
-      () => timed(() => LH.getMany(hmA, qHit, out[1], missing, reps)), sameArrays],
-    ['setMany', L * reps,
-      () => timed(() => LM.setAll(mapA, qHit, qVals, reps).size),
-      () => timed(() => LH.setMany(hmA, qHit, qVals, reps).size), Object.is],
-    ['hasMany', L * reps,
-      () => timed(() => LM.hasAll(mapA, qMix, has[0], reps)),
-      () => timed(() => LH.hasMany(hmA, qMix, has[1], reps)), sameArrays],
-    ['deleteMany', n * buildReps,
-      () => timedDeletes(LM.deleteAll, mapW, qDel, () => LM.setAll(mapW, keys, vals, 1), buildReps),
-      () => timedDeletes(LH.deleteMany, hmW, qDel, () => hmW.setMany(keys, vals), buildReps), Object.is],
-  ];
-  // STRING KEYS: the typed-array batch cases (getMany ... deleteMany) do not apply to them; skip those when !K.batch.
+    ['iterate', n * iterReps, () => timed(() => LM[iterLoop](mapA, iterReps)), () => timed(() => LH[iterLoop](hmA, iterReps)), close],
+  );
+  // The typed-array batch operations: not for string keys (K.batch === false).
+  if (K.batch !== false) {
+    const qMix = mixedOrder(keys, missingKeys, L, 97 + n);
+    const qDel = permutation(keys, 96 + n);
+    const out = [new K.Vals(L), new K.Vals(L)];
+    const has = [new Uint8Array(L), new Uint8Array(L)];
+    cases.push(
+      ['getMany', L * reps,
+        () => timed(() => LM.getAll(mapA, qHit, out[0], missing, reps)),
+        () => timed(() => LH.getMany(hmA, qHit, out[1], missing, reps)), sameArrays],
+      ['setMany', L * reps,
+        () => timed(() => LM.setAll(mapA, qHit, qVals, reps).size),
+        () => timed(() => LH.setMany(hmA, qHit, qVals, reps).size), Object.is],
+      ['hasMany', L * reps,
+        () => timed(() => LM.hasAll(mapA, qMix, has[0], reps)),
+        () => timed(() => LH.hasMany(hmA, qMix, has[1], reps)), sameArrays],
+      ['deleteMany', n * buildReps,
+        () => timedDeletes(LM.deleteAll, mapW, qDel, () => LM.setAll(mapW, keys, vals, 1), buildReps),
+        () => timedDeletes(LH.deleteMany, hmW, qDel, () => hmW.setMany(keys, vals), buildReps), Object.is],
+    );
+  }
 
   const times = cases.map(() => [[], []]);
   const firstResult = [];

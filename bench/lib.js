@@ -18,21 +18,30 @@ export function median(a) {
 export const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
 
 // Key kinds. Each kind's timed section runs in a child process of its own
-// (run.js says why). `hashMap` is the HashMap's options; `Keys`/`Vals` the typed
-// arrays the keys and values live in (the batch operations take them as they
-// are); `missing` is what getMany stores for a missing key.
+// (run.js says why). `hashMap` is the HashMap's options; `Keys`/`Vals` the arrays
+// the keys and values live in (the batch operations take typed ones as they
+// are); `missing` is what getMany stores for a missing key; `batch: false` skips
+// the typed-array batch cases (they take no string keys); `codes: true` makes
+// the keys of the build loops (and of the 'get-fresh' case) inside the timed
+// loop, from their character codes (see keyCodesAt).
 export const KINDS = {
   int32: { hashMap: { key: 'int32', value: 'int32' }, Keys: Int32Array, Vals: Int32Array, missing: 0 },
   // Non-integer keys and values: Map stores every one boxed (a HeapNumber), as a real program's would be.
   float64: { hashMap: { key: 'float64', value: 'float64' }, Keys: Float64Array, Vals: Float64Array, missing: NaN },
-  // ---- STRING KEYS: NOT IMPLEMENTED YET (planned; see README "Status"). ----
-  // When HashMap takes { key: 'string' }, add a kind here, e.g.
-  //   string: { hashMap: { key: 'string', value: 'int32' }, Keys: Array, Vals: Int32Array, missing: 0, batch: false },
-  // make 10-character keys in keyAt() (time lookups both with the stored string
-  // objects and with equal strings built afresh: Map is 4x slower on the latter),
-  // skip the typed-array batch cases for it in child-section.js (`batch: false`),
-  // and add it to run.js's KIND_ORDER and rss-child.js.
+  // 10-character Latin-1 keys, int32 values. Lookups are timed both with the
+  // string objects the maps were filled with ('get-hit': Map finds its own key
+  // by identity, its hash already cached in the string) and with equal strings
+  // built afresh for each lookup ('get-fresh', as when they come from parsing:
+  // Map must hash and compare them). Builds make their keys as they insert
+  // them (a Map keeps them alive, a HashMap copies them).
+  string: { hashMap: { key: 'string', value: 'int32' }, Keys: Array, Vals: Int32Array, missing: 0, batch: false, codes: true },
 };
+
+/** The value kind of a key kind's maps. */
+export const valueKindOf = (kind) => KINDS[kind].hashMap.value;
+
+/** An array of n elements for a constructor: typed arrays zero-filled, an Array empty (filled in order, it stays packed). */
+const alloc = (Ctor, n) => (Ctor === Array ? [] : new Ctor(n));
 
 /** murmur3's finalizer: a bijection on 32-bit integers, so distinct inputs give distinct, random-looking keys without a Set. */
 export function fmix32(h) {
@@ -46,10 +55,41 @@ export function fmix32(h) {
 
 const KEY_SEED = 0x2545f491;
 
+/** Length of a string key. */
+export const KEY_CHARS = 10;
+// The digits of string keys: 64 Latin-1 characters, so a digit is 6 bits.
+const DIGITS = Uint8Array.from('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_', (ch) => ch.charCodeAt(0));
+
+/**
+ * The character codes of the j-th string key, into out[o .. o + 9]. Ten 6-bit
+ * digits (one of 64 characters each), low digit first: the first five and the
+ * low two bits of the sixth are the 32 bits of a bijective mix of j (fmix32,
+ * as for int32 keys), so distinct j give distinct keys; the sixth's other four
+ * bits and the last four digits come from a second mix of j.
+ */
+export function keyCodesAt(j, out, o) {
+  const a = fmix32((j + KEY_SEED) >>> 0);
+  const b = fmix32((j ^ 0x68e31da4) >>> 0);
+  out[o] = DIGITS[a & 63];
+  out[o + 1] = DIGITS[(a >>> 6) & 63];
+  out[o + 2] = DIGITS[(a >>> 12) & 63];
+  out[o + 3] = DIGITS[(a >>> 18) & 63];
+  out[o + 4] = DIGITS[(a >>> 24) & 63];
+  out[o + 5] = DIGITS[((a >>> 30) | (b << 2)) & 63];
+  out[o + 6] = DIGITS[(b >>> 4) & 63];
+  out[o + 7] = DIGITS[(b >>> 10) & 63];
+  out[o + 8] = DIGITS[(b >>> 16) & 63];
+  out[o + 9] = DIGITS[(b >>> 22) & 63];
+}
+
+const scratch = new Uint8Array(KEY_CHARS);
+
 /**
  * The j-th key of a kind: distinct j give distinct keys. float64 keys are
  * k + f with k a distinct int32 and f in (0, 1): a non-integer that uses the
- * whole mantissa, inside an interval no other key shares.
+ * whole mantissa, inside an interval no other key shares. String keys are 10
+ * characters (keyCodesAt), made with String.fromCharCode: a new flat one-byte
+ * string on each call, as the timed loops make them.
  */
 export function keyAt(kind, j) {
   const k = fmix32((j + KEY_SEED) >>> 0) | 0;
@@ -58,24 +98,49 @@ export function keyAt(kind, j) {
     const x = k + (fmix32((j ^ 0x68e31da4) >>> 0) + 0.5) / 4294967296;
     return Number.isInteger(x) ? k + 0.5 : x; // f rounded away at |k| near 2^31: keep it a non-integer
   }
-  throw new Error(`bench: key kind ${kind} is not implemented`); // STRING KEYS: make them here
+  if (kind === 'string') {
+    const c = scratch;
+    keyCodesAt(j, c, 0);
+    return String.fromCharCode(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]);
+  }
+  throw new Error(`bench: key kind ${kind} is not implemented`);
 }
 
-/** Keys number `from` to `from + n - 1`, in a typed array of the kind. Present keys use from = 0, missing ones from = n. */
+/** Keys number `from` to `from + n - 1`, in an array of the kind. Present keys use from = 0, missing ones from = n. */
 export function makeKeys(kind, n, from = 0) {
-  const out = new KINDS[kind].Keys(n);
+  const out = alloc(KINDS[kind].Keys, n);
   for (let i = 0; i < n; i++) out[i] = keyAt(kind, from + i);
   return out;
 }
 
-/** The i-th value: int32, or a non-integer float64 (so Map boxes it). */
-export function valueAt(kind, i, salt = 0) {
-  return kind === 'int32' ? (i * 7 + salt) | 0 : i * 0.5 + salt + 0.25;
+/** The character codes of string keys number `from` to `from + n - 1`, 10 a key, for the loops that make their keys. */
+export function makeKeyCodes(n, from = 0) {
+  const out = new Uint8Array(n * KEY_CHARS);
+  for (let i = 0; i < n; i++) keyCodesAt(from + i, out, i * KEY_CHARS);
+  return out;
 }
 
+/** The codes of the keys of `q`, in its order (q: string keys). */
+export function codesOf(q) {
+  const out = new Uint8Array(q.length * KEY_CHARS);
+  for (let i = 0; i < q.length; i++) {
+    const s = q[i];
+    if (s.length !== KEY_CHARS) throw new Error(`bench: key ${JSON.stringify(s)} is not ${KEY_CHARS} characters`);
+    for (let c = 0; c < KEY_CHARS; c++) out[i * KEY_CHARS + c] = s.charCodeAt(c);
+  }
+  return out;
+}
+
+/** The i-th value of a value kind: int32, or a non-integer float64 (so Map boxes it). */
+export function valueAt(valueKind, i, salt = 0) {
+  return valueKind === 'int32' ? (i * 7 + salt) | 0 : i * 0.5 + salt + 0.25;
+}
+
+/** n values for the maps of a key kind (of its value kind). */
 export function makeVals(kind, n, salt) {
   const out = new KINDS[kind].Vals(n);
-  for (let i = 0; i < n; i++) out[i] = valueAt(kind, i, salt);
+  const vk = valueKindOf(kind);
+  for (let i = 0; i < n; i++) out[i] = valueAt(vk, i, salt);
   return out;
 }
 
@@ -86,7 +151,7 @@ function lcg(seed) {
 
 /** `len` keys drawn at random (with repeats) from `keys`: the random order of the timed loops. */
 export function randomOrder(keys, len, seed) {
-  const out = new keys.constructor(len);
+  const out = alloc(keys.constructor, len);
   const next = lcg(seed);
   for (let i = 0; i < len; i++) out[i] = keys[next() % keys.length];
   return out;
@@ -107,7 +172,7 @@ export function permutation(keys, seed) {
 
 /** Half present, half missing keys, in random order. */
 export function mixedOrder(present, missing, len, seed) {
-  const out = new present.constructor(len);
+  const out = alloc(present.constructor, len);
   const next = lcg(seed);
   for (let i = 0; i < len; i++) {
     const r = next();
@@ -174,6 +239,43 @@ function iterate(m, reps) {
   return x;
 }
 
+// String keys made inside the loop, from their character codes (10 a key, see
+// keyCodesAt): a flat one-byte string per key, as a parser would produce.
+// Making them is timed along with the map operation, for both maps alike.
+function getFresh(m, c, reps) {
+  let x = 0;
+  for (let r = 0; r < reps; r++) {
+    for (let o = 0; o < c.length; o += 10) {
+      const v = m.get(String.fromCharCode(c[o], c[o + 1], c[o + 2], c[o + 3], c[o + 4], c[o + 5], c[o + 6], c[o + 7], c[o + 8], c[o + 9]));
+      x += v === undefined ? 1 : v;
+    }
+  }
+  return x;
+}
+
+function buildFresh(make, c, vals) {
+  const m = make();
+  for (let i = 0, o = 0; i < vals.length; i++, o += 10) {
+    m.set(String.fromCharCode(c[o], c[o + 1], c[o + 2], c[o + 3], c[o + 4], c[o + 5], c[o + 6], c[o + 7], c[o + 8], c[o + 9]), vals[i]);
+  }
+  return m;
+}
+
+function buildCapFresh(make, c, vals) {
+  const m = make(vals.length);
+  for (let i = 0, o = 0; i < vals.length; i++, o += 10) {
+    m.set(String.fromCharCode(c[o], c[o + 1], c[o + 2], c[o + 3], c[o + 4], c[o + 5], c[o + 6], c[o + 7], c[o + 8], c[o + 9]), vals[i]);
+  }
+  return m;
+}
+
+// for...of over string keys: reads one character of each key (k + v would concatenate strings).
+function iterateStr(m, reps) {
+  let x = 0;
+  for (let r = 0; r < reps; r++) for (const [k, v] of m) x += k.charCodeAt(0) + v;
+  return x;
+}
+
 // Map's side of the batch operations: plain loops over the same typed arrays.
 function getAll(m, q, out, missing, reps) {
   for (let r = 0; r < reps; r++) {
@@ -221,7 +323,7 @@ function deleteMany(m, q) {
   return m.deleteMany(q);
 }
 
-const TEMPLATES = [get, set, build, buildCap, churn, iterate, getAll, setAll, hasAll, deleteAll, getMany, setMany, hasMany, deleteMany];
+const TEMPLATES = [get, set, build, buildCap, churn, iterate, getFresh, buildFresh, buildCapFresh, iterateStr, getAll, setAll, hasAll, deleteAll, getMany, setMany, hasMany, deleteMany];
 
 /** Fresh copies of every loop, for one map type (tag: e.g. 'Map/int32'). */
 export function compileLoops(tag) {
@@ -245,6 +347,7 @@ export function progress(msg) {
 /** Case ids in table order, with their labels. */
 export const CASE_LABELS = {
   'get-hit': 'get, present key',
+  'get-fresh': 'get, present, fresh strings',
   'get-miss': 'get, missing key',
   set: 'set, existing key',
   'insert-capacity': 'insert into capacity-n map',
@@ -258,6 +361,15 @@ export const CASE_LABELS = {
   deleteMany: 'deleteMany, every key',
 };
 
+// Labels that differ by kind: string keys time get-hit with the stored string objects.
+const KIND_LABELS = { string: { 'get-hit': 'get, present, same strings' } };
+
+/** The label of a case for a key kind. */
+export const caseLabel = (kind, id) => KIND_LABELS[kind]?.[id] ?? CASE_LABELS[id] ?? id;
+
+/** A memory row's name: the key kind, and the value kind where it differs ('string -> int32'). */
+export const memoryLabel = (kind, m) => (m.valueKind && m.valueKind !== kind ? `${kind} -> ${m.valueKind}` : kind);
+
 /** 1000 -> '1e3', 1300000 -> '1.3e6'. */
 export function sizeLabel(n) {
   const e = Math.floor(Math.log10(n));
@@ -269,6 +381,6 @@ const ns = (x) => (x >= 1e5 ? x.toExponential(2) : x.toFixed(1)).padStart(8);
 
 /** One line of the terminal table. */
 export function formatRow(row) {
-  return `${row.kind.padEnd(8)}${sizeLabel(row.n).padStart(4)}  ${(CASE_LABELS[row.case] ?? row.case).padEnd(29)}` +
+  return `${row.kind.padEnd(8)}${sizeLabel(row.n).padStart(4)}  ${caseLabel(row.kind, row.case).padEnd(29)}` +
     `Map ${ns(row.mapNs)} ns  HashMap ${ns(row.hashMapNs)} ns  ratio ${row.ratio.toFixed(2).padStart(5)}`;
 }

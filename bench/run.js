@@ -4,12 +4,16 @@
 // heap, JIT state and wasm memory cannot disturb the next:
 //   1. Timed section, one child per key kind (child-section.js): every case at
 //      1e3, 1e5 and 1e6 entries, Map and HashMap timed alternately in that one
-//      process, several rounds, medians.
+//      process, several rounds, medians. Key kinds: int32, float64 (non-integer,
+//      boxed by Map) and 10-character strings (to int32 values; no typed-array
+//      batch cases, and lookups both with the stored string objects and with
+//      equal strings built afresh, see KINDS in lib.js).
 //   2. Build from empty, first build in a fresh process (child-build.js): one
 //      process per measurement, Map and HashMap alternately, median.
 //   3. Memory per entry (rss-child.js): RSS added by building from empty, one
 //      process per measurement, averaged over 1.0, 1.3, 1.6 and 1.9 million
-//      entries so that neither table's doubling sawtooth decides the result.
+//      entries so that neither table's doubling sawtooth decides the result;
+//      int32 -> int32, float64 -> float64 and string -> int32.
 //   4. Go reference (bench/go), when `go` is on the PATH.
 //   5. --full only: 2^25 entries (child-big.js), and GC pauses with a 1e6-entry
 //      map alive (child-gc.js).
@@ -44,22 +48,26 @@ import { writeFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
-import { SIZES, CASE_LABELS, median, mean, progress, sizeLabel, formatRow } from './lib.js';
+import { KINDS, SIZES, CASE_LABELS, valueKindOf, median, mean, progress, sizeLabel, formatRow, memoryLabel } from './lib.js';
 import { ratiosSvg } from './chart.js';
 
 const full = process.argv.includes('--full');
 const started = Date.now();
 process.env.TOPHASH_BENCH_T0 = String(started); // children stamp their progress lines from the same start
 
-// Repetition: the default run finishes in about 3 minutes on a 2-core VM; --full runs longer for tighter figures.
+// Repetition: the default run finishes in about 3.5 minutes on a 2-core VM; --full runs longer for tighter figures.
 const SECTION = full ? { rounds: 9, ops: 2 ** 21, buildKeys: 2e6 } : { rounds: 5, ops: 2 ** 20, buildKeys: 1e6 };
 const FRESH_BUILD_PROCESSES = full ? 9 : 5; // per kind, size and map type
+// String keys cost several times more per operation (making strings, hashing
+// them, a fresh key each build): fewer rounds and fresh-build processes in the
+// default run keep it under 5 minutes.
+const KIND_SECTION = { string: full ? SECTION : { ...SECTION, rounds: 3 } };
+const KIND_FRESH_BUILD_PROCESSES = { string: full ? FRESH_BUILD_PROCESSES : 3 };
 const MEM_SIZES = [1.0e6, 1.3e6, 1.6e6, 1.9e6];
 const MEM_REPEATS = full ? 3 : 1; // processes per kind, size and map type (median of them)
 const GC_REPEATS = 3; // --full: processes per kind and variant (median of them)
-// Key kinds in the order they run.
-// STRING KEYS: NOT IMPLEMENTED YET. Add 'string' here once HashMap takes string keys (see KINDS in lib.js).
-const KIND_ORDER = ['int32', 'float64'];
+// Key kinds in the order they run (see KINDS in lib.js).
+const KIND_ORDER = ['int32', 'float64', 'string'];
 
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));
 
@@ -88,24 +96,26 @@ const machine = {
 };
 console.log(`tophash bench (${full ? 'full' : 'default'} run): HashMap vs Map; ratio = Map time / HashMap time, above 1 = HashMap faster`);
 console.log(`${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`);
-console.log(`${SECTION.rounds} rounds, ~${SECTION.ops} operations a task, medians; sizes ${SIZES.map(sizeLabel).join(', ')}; key kinds ${KIND_ORDER.join(', ')}\n`);
+const fewer = KIND_ORDER.filter((k) => KIND_SECTION[k] && KIND_SECTION[k].rounds !== SECTION.rounds).map((k) => `, ${k} ${KIND_SECTION[k].rounds}`).join('');
+console.log(`${SECTION.rounds} rounds${fewer}, ~${SECTION.ops} operations a task, medians; sizes ${SIZES.map(sizeLabel).join(', ')}; key kinds ${KIND_ORDER.join(', ')}\n`);
 
 const results = [];
 
 // 1. Timed sections.
 for (const kind of KIND_ORDER) {
   progress(`section ${kind}: starting (a child process of its own)`);
-  const { rows } = await child('child-section.js', [kind, JSON.stringify(SECTION)]);
+  const { rows } = await child('child-section.js', [kind, JSON.stringify(KIND_SECTION[kind] ?? SECTION)]);
   results.push(...rows);
 }
-progress('section string: skipped, string keys are not implemented yet');
 
 // 2. First build in a fresh process.
-progress(`build from empty, 1st build in a fresh process: ${FRESH_BUILD_PROCESSES} processes per map, kind and size`);
+progress(`build from empty, 1st build in a fresh process: ${FRESH_BUILD_PROCESSES} processes per map, kind and size` +
+  Object.entries(KIND_FRESH_BUILD_PROCESSES).map(([k, p]) => ` (${k}: ${p})`).join(''));
 for (const kind of KIND_ORDER) {
+  const processes = KIND_FRESH_BUILD_PROCESSES[kind] ?? FRESH_BUILD_PROCESSES;
   for (const n of SIZES) {
     const ms = { map: [], hashmap: [] };
-    for (let p = 0; p < FRESH_BUILD_PROCESSES; p++) {
+    for (let p = 0; p < processes; p++) {
       for (const which of p % 2 ? ['hashmap', 'map'] : ['map', 'hashmap']) {
         ms[which].push((await child('child-build.js', [which, kind, n])).ms);
       }
@@ -122,12 +132,13 @@ for (const kind of KIND_ORDER) {
 progress(`memory: RSS added by a build from empty, a fresh process each (${MEM_REPEATS} per map, kind and size)`);
 const memory = { sizes: MEM_SIZES, repeats: MEM_REPEATS, kinds: {}, raw: [] };
 for (const kind of KIND_ORDER) {
+  const valueKind = valueKindOf(kind);
   const perEntry = { map: [], hashmap: [] };
   for (const n of MEM_SIZES) {
     const got = { map: [], hashmap: [] };
     for (let p = 0; p < MEM_REPEATS; p++) {
       for (const which of p % 2 ? ['hashmap', 'map'] : ['map', 'hashmap']) {
-        const out = execFileSync(process.execPath, ['--expose-gc', here('rss-child.js'), which, String(n), kind, kind], { encoding: 'utf8' });
+        const out = execFileSync(process.execPath, ['--expose-gc', here('rss-child.js'), which, String(n), kind, valueKind], { encoding: 'utf8' });
         const r = JSON.parse(out.trim().split('\n').pop());
         memory.raw.push(r);
         got[which].push(r.rssAdded / n);
@@ -135,9 +146,9 @@ for (const kind of KIND_ORDER) {
     }
     perEntry.map.push(median(got.map));
     perEntry.hashmap.push(median(got.hashmap));
-    progress(`  ${kind} ${sizeLabel(n)}: Map ${median(got.map).toFixed(1)} B/entry, HashMap ${median(got.hashmap).toFixed(1)} B/entry`);
+    progress(`  ${memoryLabel(kind, { valueKind })} ${sizeLabel(n)}: Map ${median(got.map).toFixed(1)} B/entry, HashMap ${median(got.hashmap).toFixed(1)} B/entry`);
   }
-  const m = { map: mean(perEntry.map), hashMap: mean(perEntry.hashmap) };
+  const m = { valueKind, map: mean(perEntry.map), hashMap: mean(perEntry.hashmap) };
   m.ratio = m.hashMap / m.map;
   memory.kinds[kind] = m;
 }
@@ -219,7 +230,7 @@ for (const row of results) {
 }
 console.log('\nMemory: RSS added per entry by a build from empty, mean over 1.0, 1.3, 1.6, 1.9 million entries');
 for (const [kind, m] of Object.entries(memory.kinds)) {
-  console.log(`${kind.padEnd(8)} Map ${m.map.toFixed(1).padStart(6)} B  HashMap ${m.hashMap.toFixed(1).padStart(6)} B  HashMap/Map ${m.ratio.toFixed(2)}x`);
+  console.log(`${memoryLabel(kind, m).padEnd(16)} Map ${m.map.toFixed(1).padStart(6)} B  HashMap ${m.hashMap.toFixed(1).padStart(6)} B  HashMap/Map ${m.ratio.toFixed(2)}x`);
 }
 console.log('');
 if (!go.found) console.log('Go reference: go not found on the PATH');
@@ -242,7 +253,7 @@ if (gcPauses) {
   }
 }
 
-// Issue 3's targets, checked against this run.
+// The issues' targets, checked against this run: the performance issue (issue 3) and string keys.
 const ratioOf = (kind, n, c) => find(kind, n, c)?.ratio;
 const goAt = (n) => (go.results ? go.results.find((g) => g.n === n) : undefined);
 const targets = [
@@ -259,12 +270,16 @@ const targets = [
   ['memory int32 (HashMap/Map)', memory.kinds.int32?.ratio, '<=', 0.6],
   ['memory float64 (HashMap/Map)', memory.kinds.float64?.ratio, '<=', 0.4],
   ['int32 get 1e6, HashMap/Go time', goAt(1e6) ? find('int32', 1e6, 'get-hit').hashMapNs / goAt(1e6).nsPerOp : undefined, '<=', 1.25],
-].map(([name, value, op, target]) => ({
-  name, value: value === undefined ? null : +value.toFixed(3), op, target,
+  ['string get 1e5, same strings', ratioOf('string', 1e5, 'get-hit'), '>=', 1.0, 'string keys'],
+  ['string get 1e5, fresh strings', ratioOf('string', 1e5, 'get-fresh'), '>=', 3.0, 'string keys'],
+  ['string set existing, 1e5', ratioOf('string', 1e5, 'set'), '>=', 1.0, 'string keys'],
+  ['memory string -> int32 (HashMap/Map)', memory.kinds.string?.ratio, '<=', 0.6, 'string keys'],
+].map(([name, value, op, target, issue = 'issue 3 (performance)']) => ({
+  name, issue, value: value === undefined ? null : +value.toFixed(3), op, target,
   met: value === undefined ? null : op === '>=' ? value >= target : value <= target,
 }));
-console.log('\nIssue 3 targets (this run):');
-for (const t of targets) {
+for (const [i, t] of targets.entries()) {
+  if (i === 0 || t.issue !== targets[i - 1].issue) console.log(`\nTargets, ${t.issue}, this run:`);
   const v = t.value === null ? 'n/a' : t.value.toFixed(2);
   console.log(`  ${t.name.padEnd(36)} ${v.padStart(5)}  target ${t.op} ${t.target}  ${t.met === null ? '(not measured)' : t.met ? 'met' : 'NOT MET'}`);
 }
@@ -272,7 +287,13 @@ for (const t of targets) {
 const durationS = +((Date.now() - started) / 1000).toFixed(1);
 const out = {
   date: new Date().toISOString(), mode: full ? 'full' : 'default', machine,
-  settings: { ...SECTION, sizes: SIZES, freshBuildProcesses: FRESH_BUILD_PROCESSES, kinds: KIND_ORDER },
+  settings: {
+    ...SECTION, sizes: SIZES, freshBuildProcesses: FRESH_BUILD_PROCESSES, kinds: KIND_ORDER,
+    perKind: Object.fromEntries(KIND_ORDER.map((k) => [k, {
+      rounds: (KIND_SECTION[k] ?? SECTION).rounds, freshBuildProcesses: KIND_FRESH_BUILD_PROCESSES[k] ?? FRESH_BUILD_PROCESSES,
+      key: KINDS[k].hashMap.key, value: KINDS[k].hashMap.value,
+    }])),
+  },
   results, memory, go, big, gc: gcPauses, targets, durationS,
 };
 mkdirSync(here('results/'), { recursive: true });

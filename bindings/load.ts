@@ -15,6 +15,7 @@ export interface CoreExports {
   readonly ITER_VALS: WebAssembly.Global;
   readonly ITER_BATCH: WebAssembly.Global;
   readonly STR_Q_CHARS: WebAssembly.Global;
+  readonly STR_Q_SLACK: WebAssembly.Global;
   map_new(keySize: number, valSize: number, capacity: number, seedLo: number, seedHi: number, fixedSeed: number, maxBytes: number): number;
   map_clear(h: number): number;
   map_free(h: number): void;

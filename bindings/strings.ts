@@ -18,6 +18,7 @@
 import { core, heap } from './load.js';
 
 const Q_CHARS = core.STR_Q_CHARS.value as number;
+const Q_SLACK = core.STR_Q_SLACK.value as number;
 /** Field layout (assembly/strings.ts): byte 0 is the inline length, or a tag with bit 7 set. */
 const TAG_BLOCK = 0x80;
 const TAG_WIDE = 0x40;
@@ -33,13 +34,17 @@ const DECODE_CHUNK = 8192;
 class QueryArea {
   addr = 0;
   units = 0;
+  /** Index of the chars in `u16`, and the view itself (renewed when memory growth detached it). */
+  at = 0;
+  u16: Uint16Array = new Uint16Array(0);
 
   /** Write `s` into the area (growing it if needed) and return the area's address. */
   put(s: string): number {
     const n = s.length;
     if (n > this.units) this.#grow(n);
-    const u16 = heap().u16;
-    const at = (this.addr + Q_CHARS) >>> 1;
+    let u16 = this.u16;
+    if (u16.length === 0) u16 = this.u16 = heap().u16;
+    const at = this.at;
     for (let i = 0; i < n; i++) u16[at + i] = s.charCodeAt(i);
     return this.addr;
   }
@@ -47,12 +52,19 @@ class QueryArea {
   #grow(n: number): void {
     let units = Math.max(FIRST_UNITS, this.units);
     while (units < n) units *= 2;
-    const addr = core.scratch_alloc(Q_CHARS + 2 * units) >>> 0;
+    const addr = core.scratch_alloc(bytesFor(units)) >>> 0;
     if (addr === 0) throw new RangeError(`HashMap: out of memory for a string of ${n} characters; the map is unchanged`);
-    if (this.units !== 0) core.scratch_free(this.addr, Q_CHARS + 2 * this.units);
+    if (this.units !== 0) core.scratch_free(this.addr, bytesFor(this.units));
     this.addr = addr;
     this.units = units;
+    this.at = (addr + Q_CHARS) >>> 1;
+    this.u16 = heap().u16;
   }
+}
+
+/** Bytes of a query area for `units` code units, with the room the core may read past them. */
+function bytesFor(units: number): number {
+  return Q_CHARS + 2 * units + Q_SLACK;
 }
 
 const keyArea = new QueryArea();
