@@ -24,6 +24,8 @@
 // ever returned to the operating system: wasm memory cannot shrink.
 
 /** Written at ALLOC_BASE once the allocator is initialised. */
+import { lockWord, unlockWord } from "./lock";
+
 const MAGIC: u32 = 0x74_6f_70_68; // "toph"
 /** Granularity of small classes: 16 keeps buckets and pairs aligned. */
 const SMALL_STEP: usize = 16;
@@ -53,6 +55,8 @@ const A_TOP: usize = 4;
 export const A_HITER_FREE: usize = 8;
 /** Iterator slots ever created (the pool's size). */
 export const A_HITER_TOTAL: usize = 12;
+/** The allocator's lock word (shared build; see lock.ts): it guards everything in this header. */
+const A_LOCK: usize = 16;
 const A_CLASSES: usize = 64;
 const A_SIZE: usize = A_CLASSES + CLASS_COUNT * 4;
 
@@ -60,6 +64,17 @@ const A_SIZE: usize = A_CLASSES + CLASS_COUNT * 4;
 // @ts-ignore: decorator
 @inline export function allocBase(): usize {
   return (__heap_base + CACHE_LINE - 1) & ~(CACHE_LINE - 1);
+}
+
+/** Take the allocator's lock (nothing in the private build); false when the wait timed out. */
+// @ts-ignore: decorator
+@inline export function lockHeap(): bool {
+  return lockWord(allocBase() + A_LOCK);
+}
+
+// @ts-ignore: decorator
+@inline export function unlockHeap(): void {
+  unlockWord(allocBase() + A_LOCK);
 }
 
 function ensureInit(): void {
@@ -113,8 +128,22 @@ function bump(rounded: usize): usize {
   return <usize>ptr;
 }
 
-/** Allocate `size` bytes (zeroed when `zero`); 0 when memory runs out. */
+/** Allocate `size` bytes (zeroed when `zero`); 0 when memory runs out (or, shared, the allocator's lock timed out). */
 export function alloc(size: usize, zero: bool): usize {
+  if (!lockHeap()) return 0;
+  let ptr = allocLocked(size);
+  unlockHeap();
+  // Fresh memory from the bump region is already zero: not touching it keeps its pages unmapped.
+  if (ptr != 0 && zero && !fresh) memory.fill(ptr, 0, roundSize(size));
+  return ptr;
+}
+
+/** Whether allocLocked's block came from the bump region (per call, per instance). */
+let fresh = false;
+
+/** Take a block, with the lock held. A reused block gets its first word (a free-list link) cleared. */
+function allocLocked(size: usize): usize {
+  fresh = false;
   ensureInit();
   let rounded = roundSize(size);
   let cls = classOf(rounded);
@@ -126,9 +155,11 @@ export function alloc(size: usize, zero: bool): usize {
   } else {
     ptr = takeHuge(head, rounded);
   }
-  if (ptr == 0) return bump(rounded); // fresh memory is already zero
-  if (zero) memory.fill(ptr, 0, rounded);
-  else store<u32>(ptr, 0);
+  if (ptr == 0) {
+    fresh = true;
+    return bump(rounded);
+  }
+  store<u32>(ptr, 0);
   return ptr;
 }
 
@@ -150,15 +181,17 @@ function takeHuge(head: usize, rounded: usize): usize {
 /** Return a block of `size` bytes (the size it was allocated with). */
 export function free(ptr: usize, size: usize): void {
   if (ptr == 0) return;
+  if (!lockHeap()) return; // the lock's holder died: leak the block rather than wait forever
   let rounded = roundSize(size);
   let cls = classOf(rounded);
   let head = allocBase() + A_CLASSES + (cls << 2);
   store<u32>(ptr, load<u32>(head));
   if (cls == CLASS_COUNT - 1) store<u32>(ptr, <u32>rounded, 4);
   store<u32>(head, <u32>ptr);
+  unlockHeap();
 }
 
-/** Allocator header field access for iter.ts's pool. */
+/** Allocator header field access for iter.ts's pool: call with the lock held (lockHeap). */
 // @ts-ignore: decorator
 @inline export function allocField(field: usize): usize {
   ensureInit();
@@ -167,12 +200,14 @@ export function free(ptr: usize, size: usize): void {
 
 /** Whether `bytes` more could ever be allocated: false for requests larger than what is left of the address space. */
 export function couldFit(bytes: u64): bool {
-  ensureInit();
-  return bytes <= ADDRESS_SPACE - <u64>load<u32>(allocBase() + A_TOP);
+  return bytes <= ADDRESS_SPACE - <u64>heapTop();
 }
 
 /** Bytes handed out from the bump region so far (for tests and stats). */
 export function heapTop(): usize {
+  if (!lockHeap()) return 0;
   ensureInit();
-  return <usize>load<u32>(allocBase() + A_TOP);
+  let top = <usize>load<u32>(allocBase() + A_TOP);
+  unlockHeap();
+  return top;
 }

@@ -19,6 +19,10 @@
 //         for any: the value's index (the candidate when inserted), -1 = OOM
 //   del   returns 1 removed, 0 absent; delany returns the old index or -1
 //   has   returns 1 or 0
+//   add   (numeric values) returns the new value; gos (getOrSet) the value now
+//         in the map (for str the address of its field, 0 = out of memory);
+//         the global `status` says whether it worked (update.ts). getOrSet of
+//         an 'any' value is set_<key>_any, which already keeps a present index.
 //
 // Header fields the JS side reads directly through a memory view are exported
 // as constants (HDR_*): count and the modification counter.
@@ -28,10 +32,12 @@ import { iterStart, iterRelease, iterNext, iterPoolSize, I_KEYS as IT_KEYS, I_VA
 import { heapTop, alloc, free } from "./alloc";
 import { f64key, batchGet, batchHas, batchDelete, batchSet, batchUndo } from "./batch";
 import { expandSeed } from "./hash";
+import { add32, addF64, add64, getOrSetBits, getOrSetStr } from "./update";
+export { status } from "./update";
 import { Str, Q_CHARS, Q_SLACK, strPrepare, strCommit, strRelease, copySlot } from "./strings";
 import {
   valOffset, H_COUNT, H_MOD, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS,
-  H_TOMBSTONES, H_SEED, GROW_SAME, hget,
+  H_TOMBSTONES, H_SEED, H_LOCK, H_SEQ, H_REFS, H_KINDS, GROW_SAME, hget,
 } from "./layout";
 
 /** Whether the last get of an f64 or i64 value found its key. Per call, per instance. */
@@ -39,6 +45,11 @@ export let found: i32 = 0;
 
 export const HDR_COUNT: u32 = <u32>H_COUNT;
 export const HDR_MOD: u32 = <u32>H_MOD;
+export const HDR_LOCK: u32 = <u32>H_LOCK;
+export const HDR_SEQ: u32 = <u32>H_SEQ;
+export const HDR_REFS: u32 = <u32>H_REFS;
+export const HDR_KINDS: u32 = <u32>H_KINDS;
+export { canBlock, lockTimeoutNs, lockTimedOut } from "./lock";
 export const ITER_KEYS: u32 = <u32>IT_KEYS;
 export const ITER_VALS: u32 = <u32>IT_VALS;
 export const ITER_BATCH: u32 = IT_BATCH;
@@ -244,6 +255,60 @@ export function del_str_v4(h: usize, q: usize, n: u32): bool { return removePair
 export function del_str_v8(h: usize, q: usize, n: u32): bool { return removePair<Str, u64>(h, strKey(h, q, n)); }
 export function del_str_v12(h: usize, q: usize, n: u32): bool { return removePair<Str, Str>(h, strKey(h, q, n)); }
 export function delany_str(h: usize, q: usize, n: u32): i32 { return delAny<Str>(h, strKey(h, q, n)); }
+
+
+// ---- add and getOrSet (update.ts): `status` tells a failure apart from a value ----
+
+// i32 keys
+export function add_i32_i32(h: usize, k: i32, d: f64): f64 { return add32<u32>(h, <u32>k, d, true); }
+export function add_i32_u32(h: usize, k: i32, d: f64): f64 { return add32<u32>(h, <u32>k, d, false); }
+export function add_i32_f64(h: usize, k: i32, d: f64): f64 { return addF64<u32>(h, <u32>k, d); }
+export function add_i32_i64(h: usize, k: i32, d: i64): i64 { return add64<u32>(h, <u32>k, d, true, false); }
+export function add_i32_u64(h: usize, k: i32, d: i64, negative: bool): i64 { return add64<u32>(h, <u32>k, d, false, negative); }
+export function gos_i32_i32(h: usize, k: i32, v: i32): f64 { return <f64><i32>getOrSetBits<u32, u32>(h, <u32>k, <u32>v); }
+export function gos_i32_u32(h: usize, k: i32, v: i32): f64 { return <f64>getOrSetBits<u32, u32>(h, <u32>k, <u32>v); }
+export function gos_i32_f64(h: usize, k: i32, v: f64): f64 { return reinterpret<f64>(getOrSetBits<u32, u64>(h, <u32>k, reinterpret<u64>(v))); }
+export function gos_i32_i64(h: usize, k: i32, v: i64): i64 { return <i64>getOrSetBits<u32, u64>(h, <u32>k, <u64>v); }
+export function gos_i32_str(h: usize, k: i32, vq: usize, vn: u32): usize { return getOrSetStr<u32>(h, <u32>k, strValue(vq, vn)); }
+
+// f64 keys
+export function add_f64_i32(h: usize, k: f64, d: f64): f64 { return add32<u64>(h, f64key(k), d, true); }
+export function add_f64_u32(h: usize, k: f64, d: f64): f64 { return add32<u64>(h, f64key(k), d, false); }
+export function add_f64_f64(h: usize, k: f64, d: f64): f64 { return addF64<u64>(h, f64key(k), d); }
+export function add_f64_i64(h: usize, k: f64, d: i64): i64 { return add64<u64>(h, f64key(k), d, true, false); }
+export function add_f64_u64(h: usize, k: f64, d: i64, negative: bool): i64 { return add64<u64>(h, f64key(k), d, false, negative); }
+export function gos_f64_i32(h: usize, k: f64, v: i32): f64 { return <f64><i32>getOrSetBits<u64, u32>(h, f64key(k), <u32>v); }
+export function gos_f64_u32(h: usize, k: f64, v: i32): f64 { return <f64>getOrSetBits<u64, u32>(h, f64key(k), <u32>v); }
+export function gos_f64_f64(h: usize, k: f64, v: f64): f64 { return reinterpret<f64>(getOrSetBits<u64, u64>(h, f64key(k), reinterpret<u64>(v))); }
+export function gos_f64_i64(h: usize, k: f64, v: i64): i64 { return <i64>getOrSetBits<u64, u64>(h, f64key(k), <u64>v); }
+export function gos_f64_str(h: usize, k: f64, vq: usize, vn: u32): usize { return getOrSetStr<u64>(h, f64key(k), strValue(vq, vn)); }
+
+// i64 keys
+export function add_i64_i32(h: usize, k: i64, d: f64): f64 { return add32<u64>(h, <u64>k, d, true); }
+export function add_i64_u32(h: usize, k: i64, d: f64): f64 { return add32<u64>(h, <u64>k, d, false); }
+export function add_i64_f64(h: usize, k: i64, d: f64): f64 { return addF64<u64>(h, <u64>k, d); }
+export function add_i64_i64(h: usize, k: i64, d: i64): i64 { return add64<u64>(h, <u64>k, d, true, false); }
+export function add_i64_u64(h: usize, k: i64, d: i64, negative: bool): i64 { return add64<u64>(h, <u64>k, d, false, negative); }
+export function gos_i64_i32(h: usize, k: i64, v: i32): f64 { return <f64><i32>getOrSetBits<u64, u32>(h, <u64>k, <u32>v); }
+export function gos_i64_u32(h: usize, k: i64, v: i32): f64 { return <f64>getOrSetBits<u64, u32>(h, <u64>k, <u32>v); }
+export function gos_i64_f64(h: usize, k: i64, v: f64): f64 { return reinterpret<f64>(getOrSetBits<u64, u64>(h, <u64>k, reinterpret<u64>(v))); }
+export function gos_i64_i64(h: usize, k: i64, v: i64): i64 { return <i64>getOrSetBits<u64, u64>(h, <u64>k, <u64>v); }
+export function gos_i64_str(h: usize, k: i64, vq: usize, vn: u32): usize { return getOrSetStr<u64>(h, <u64>k, strValue(vq, vn)); }
+
+// str keys
+export function add_str_i32(h: usize, q: usize, n: u32, d: f64): f64 { return add32<Str>(h, strKey(h, q, n), d, true); }
+export function add_str_u32(h: usize, q: usize, n: u32, d: f64): f64 { return add32<Str>(h, strKey(h, q, n), d, false); }
+export function add_str_f64(h: usize, q: usize, n: u32, d: f64): f64 { return addF64<Str>(h, strKey(h, q, n), d); }
+export function add_str_i64(h: usize, q: usize, n: u32, d: i64): i64 { return add64<Str>(h, strKey(h, q, n), d, true, false); }
+export function add_str_u64(h: usize, q: usize, n: u32, d: i64, negative: bool): i64 { return add64<Str>(h, strKey(h, q, n), d, false, negative); }
+export function gos_str_i32(h: usize, q: usize, n: u32, v: i32): f64 { return <f64><i32>getOrSetBits<Str, u32>(h, strKey(h, q, n), <u32>v); }
+export function gos_str_u32(h: usize, q: usize, n: u32, v: i32): f64 { return <f64>getOrSetBits<Str, u32>(h, strKey(h, q, n), <u32>v); }
+export function gos_str_f64(h: usize, q: usize, n: u32, v: f64): f64 { return reinterpret<f64>(getOrSetBits<Str, u64>(h, strKey(h, q, n), reinterpret<u64>(v))); }
+export function gos_str_i64(h: usize, q: usize, n: u32, v: i64): i64 { return <i64>getOrSetBits<Str, u64>(h, strKey(h, q, n), <u64>v); }
+export function gos_str_str(h: usize, q: usize, n: u32, vq: usize, vn: u32): usize {
+  let v = strValue(vq, vn);
+  return getOrSetStr<Str>(h, strKey(h, q, n), v);
+}
 
 // ---- iteration -------------------------------------------------------------
 

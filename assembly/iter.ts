@@ -31,14 +31,15 @@
 // overflow buckets are never freed, so the cursor's overflow pointer stays
 // valid; clear changes the epoch and live iterators end at their next step.
 
-import { alloc, allocField, A_HITER_FREE, A_HITER_TOTAL } from "./alloc";
+import { alloc, allocField, lockHeap, unlockHeap, A_HITER_FREE, A_HITER_TOTAL } from "./alloc";
 import {
   BUCKET_SLOTS, EVACUATED_Y, MIN_TOPHASH, GROW_DOUBLE,
-  H_B, H_GROWING, H_OLDBUCKETS, H_ITERS, H_EPOCH, H_RNG,
+  H_B, H_GROWING, H_NOVERFLOW, H_OLDBUCKETS, H_ITERS, H_EPOCH, H_RNG,
   hget, hset, pairAt, valOffset, bucketSize, bucketAt, tophashAt, overflowOf,
 } from "./layout";
 import { findPair, hashKey, isEvacuated } from "./map";
 import { keyAt } from "./strings";
+import { chainLimit } from "./lock";
 import { nextRandom, matchByte, firstSlot, realSlots } from "./hash";
 
 /** Entries one step call can hand out: enough to amortise the call, small enough that a `break` wastes little. */
@@ -78,22 +79,8 @@ const NO_CHAIN: u32 = 0xFFFFFFFF;
 
 /** Take a slot from the pool (growing it if needed) and start iterating map h; 0 when memory runs out. */
 export function iterStart(h: usize): usize {
-  let head = allocField(A_HITER_FREE);
-  let it = <usize>load<u32>(head);
-  if (it == 0) {
-    let chunk = alloc(HITER_SIZE * POOL_GROW, false);
-    if (chunk == 0) return 0;
-    for (let i: u32 = 1; i < POOL_GROW; i++) {
-      let s = chunk + <usize>i * HITER_SIZE;
-      store<u32>(s + I_NEXT, load<u32>(head));
-      store<u32>(head, <u32>s);
-    }
-    let total = allocField(A_HITER_TOTAL);
-    store<u32>(total, load<u32>(total) + POOL_GROW);
-    it = chunk;
-  } else {
-    store<u32>(head, load<u32>(it + I_NEXT));
-  }
+  let it = takeSlot();
+  if (it == 0) return 0;
   let B = hget(h, H_B);
   let r = nextRandom(h + H_RNG);
   store<u32>(it + I_MAP, <u32>h);
@@ -118,14 +105,41 @@ export function iterRelease(it: usize, mapAlive: bool): void {
     let h = <usize>load<u32>(it + I_MAP);
     hset(h, H_ITERS, hget(h, H_ITERS) - 1);
   }
+  if (!lockHeap()) return; // the allocator's lock holder died: leak the slot
   let head = allocField(A_HITER_FREE);
   store<u32>(it + I_NEXT, load<u32>(head));
   store<u32>(head, <u32>it);
+  unlockHeap();
+}
+
+/** A slot from the pool, which grows by POOL_GROW slots when empty; 0 when memory runs out. */
+function takeSlot(): usize {
+  if (!lockHeap()) return 0;
+  let head = allocField(A_HITER_FREE);
+  let it = <usize>load<u32>(head);
+  if (it != 0) store<u32>(head, load<u32>(it + I_NEXT));
+  unlockHeap();
+  if (it != 0) return it;
+  let chunk = alloc(HITER_SIZE * POOL_GROW, false);
+  if (chunk == 0 || !lockHeap()) return 0;
+  head = allocField(A_HITER_FREE);
+  for (let i: u32 = 1; i < POOL_GROW; i++) {
+    let s = chunk + <usize>i * HITER_SIZE;
+    store<u32>(s + I_NEXT, load<u32>(head));
+    store<u32>(head, <u32>s);
+  }
+  let total = allocField(A_HITER_TOTAL);
+  store<u32>(total, load<u32>(total) + POOL_GROW);
+  unlockHeap();
+  return chunk;
 }
 
 /** Iterator slots in the pool, busy or free. */
 export function iterPoolSize(): u32 {
-  return load<u32>(allocField(A_HITER_TOTAL));
+  if (!lockHeap()) return 0;
+  let n = load<u32>(allocField(A_HITER_TOTAL));
+  unlockHeap();
+  return n;
 }
 
 /** Bytes of a tophash word worth visiting: real entries and EVACUATED_Y tombstones. */
@@ -148,6 +162,9 @@ export function iterNext<K, V>(it: usize, max: u32): u32 {
   let bsize = bucketSize<K, V>();
   let itB = load<u32>(it + I_B);
   let itMask = (<u32>1 << itB) - 1;
+  // Shared build: a reader may see a half-made growth; bound the buckets one call visits (a whole
+  // iteration visits fewer) so that a torn pointer cycle cannot loop forever. The JS side retries.
+  let visits = chainLimit(hget(h, H_NOVERFLOW) + (<u32>1 << hget(h, H_B)));
   let offset = load<u32>(it + I_OFFSET);
   let start = load<u32>(it + I_START);
   let bucket = load<u32>(it + I_BUCKET);
@@ -183,6 +200,10 @@ export function iterNext<K, V>(it: usize, max: u32): u32 {
       if (bucket == 0) wrapped = 1;
     }
     let b = ovf != 0 ? ovf : bucketAt(h, chain, bsize);
+    if (ASC_FEATURE_THREADS && (b == 0 || --visits == 0)) {
+      done = 1;
+      break;
+    }
     // Slots in visiting order (i + offset) & 7, from i on: rotate the byte mask by the offset.
     let todo = rotr<u64>(visitable(load<u64>(b)), <u64>(offset << 3));
     if (i != 0) todo &= <u64>-1 << (<u64>i << 3);

@@ -170,8 +170,16 @@ export const H_TOMBSTONES: usize = 72;
 export const H_MINB: usize = 76;
 /** The array's only segment while it has at most SEG_BUCKETS buckets, else 0: saves small maps the directory load on every lookup. */
 export const H_SEG0: usize = 80;
+/** Shared maps: the writer lock word (lock.ts; taken by the JS side around every write). */
+export const H_LOCK: usize = 84;
+/** Shared maps: the sequence count, odd while a write is in progress; readers retry when it moved. */
+export const H_SEQ: usize = 88;
+/** Shared maps: the key and value kind codes of the bindings (u8 each), which attach checks a handle against. */
+export const H_KINDS: usize = 92;
+/** Shared maps (u64): the map's 48-bit id above a 16-bit count of the threads attached; 0 once freed. */
+export const H_REFS: usize = 96;
 /** Header size: a multiple of 16. */
-export const HEADER_SIZE: usize = 96;
+export const HEADER_SIZE: usize = 112;
 
 /** The seed was given by the user: never reseed. */
 export const HF_FIXED_SEED: u8 = 1;

@@ -26,6 +26,7 @@ import {
   overflowOf, setOverflow, dirLength, segmentBytes, SEG_SHIFT, SEG_BUCKETS,
 } from "./layout";
 import { growWork, hashGrow, overLoadFactor, tooManyOverflowBuckets } from "./grow";
+import { chainLimit } from "./lock";
 import { keyEquals, copySlot, releaseSlot, strHash, strCommit, strRelease } from "./strings";
 
 /** Largest B: 2^28 buckets would need more than the 4 GiB a wasm32 memory can address. */
@@ -91,9 +92,9 @@ export function freeOverflow(h: usize, b: usize, bsize: usize): void {
   return i;
 }
 
-/** Pair address of `key` in the chain starting at b, or 0. */
+/** Pair address of `key` in the chain starting at b, or 0. At most `limit` buckets (see lock.ts chainLimit). */
 // @ts-ignore: decorator
-@inline function findInChain<K, V>(b: usize, key: K, top: u8): usize {
+@inline function findInChain<K, V>(b: usize, key: K, top: u8, limit: u32): usize {
   do {
     let word = load<u64>(b);
     let m = matchByte(word, top);
@@ -103,7 +104,7 @@ export function freeOverflow(h: usize, b: usize, bsize: usize): void {
       if (keyEquals<K>(p, key)) return p;
       m &= m - 1;
     }
-    if (hasZeroByte(word)) return 0;
+    if (hasZeroByte(word) || --limit == 0) return 0;
     b = overflowOf(b);
   } while (b != 0);
   return 0;
@@ -114,7 +115,8 @@ export function findPair<K, V>(h: usize, key: K): usize {
   let bsize = bucketSize<K, V>();
   let hash = hashKey<K>(h, key);
   let b = bucketAt(h, homeIndex(h, <u32>hash, bsize), bsize);
-  return findInChain<K, V>(b, key, tophash(hash));
+  if (ASC_FEATURE_THREADS && b == 0) return 0; // a reader saw a half-made growth: it will retry
+  return findInChain<K, V>(b, key, tophash(hash), chainLimit(hget(h, H_NOVERFLOW)));
 }
 
 // ---- insert ----------------------------------------------------------------

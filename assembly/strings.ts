@@ -42,6 +42,7 @@
 import { mapAlloc, mapFree } from "./map";
 import { hash64 } from "./hash";
 import { STR_FIELD } from "./layout";
+import { inMemory } from "./lock";
 
 /** Longest Latin-1 string kept inline: the field less its length byte. */
 export const INLINE_MAX: u32 = 11;
@@ -154,7 +155,11 @@ export function strHash(f: usize, seed: u64): u64 {
   let w0 = load<u32>(a);
   if (w0 != load<u32>(b) || load<u32>(a + F_LEN) != load<u32>(b + F_LEN)) return false;
   if (!isBlock(w0)) return load<u32>(a + F_PTR) == load<u32>(b + F_PTR);
-  return blocksEqual(<usize>load<u32>(a + F_PTR), <usize>load<u32>(b + F_PTR), blockSize(w0, load<u32>(a + F_LEN)));
+  let x = <usize>load<u32>(a + F_PTR);
+  let y = <usize>load<u32>(b + F_PTR);
+  let size = blockSize(w0, load<u32>(a + F_LEN));
+  if (!inMemory(x, size) || !inMemory(y, size)) return false; // a torn read (shared build): the reader retries
+  return blocksEqual(x, y, size);
 }
 
 /** Whether two blocks of `size` bytes hold the same hash and chars (their refs may differ). */

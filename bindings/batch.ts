@@ -7,7 +7,7 @@
 // chunk is kept here until the call ends, so that if a later chunk runs out of
 // memory the earlier ones are undone too (see assembly/batch.ts).
 
-import { core, heap, op, type Heap } from './load.js';
+import type { Core, Heap } from './load.js';
 import { INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, KEY_ABI, describe } from './kinds.js';
 
 type NumArray = Int32Array | Uint32Array | Float64Array | BigInt64Array | BigUint64Array;
@@ -24,14 +24,19 @@ const OLD_OFF = CHUNK * 16;
 const FLAGS_OFF = CHUNK * 24;
 const SCRATCH_BYTES = CHUNK * 25;
 
-let scratch = 0;
-function scratchBase(): number {
-  if (scratch === 0) {
-    scratch = core.scratch_alloc(SCRATCH_BYTES) >>> 0;
-    if (scratch === 0) throw new RangeError('HashMap: out of memory for batch buffers');
+/** The Core's batch scratch block, allocated at first use. */
+function scratchBase(c: Core): number {
+  let base = c.cache.get('batchScratch') as number | undefined;
+  if (base === undefined) {
+    base = c.x.scratch_alloc(SCRATCH_BYTES) >>> 0;
+    if (base === 0) throw new RangeError('HashMap: out of memory for batch buffers');
+    c.cache.set('batchScratch', base);
   }
-  return scratch;
+  return base;
 }
+
+/** Views reaching the whole scratch block. */
+const scratchHeap = (c: Core, base: number): Heap => c.heap(base + SCRATCH_BYTES);
 
 function view(H: Heap, kind: number): NumArray {
   switch (kind) {
@@ -63,8 +68,8 @@ function checkKinds(kk: number, vk: number, method: string, anyOk = false): void
   }
 }
 
-function copyIn(kind: number, src: NumArray, from: number, n: number, addr: number): void {
-  (view(heap(), kind) as Int32Array).set(src.subarray(from, from + n) as Int32Array, at(kind, addr));
+function copyIn(c: Core, kind: number, src: NumArray, from: number, n: number, addr: number): void {
+  (view(c.heap(addr + n * 8), kind) as Int32Array).set(src.subarray(from, from + n) as Int32Array, at(kind, addr));
 }
 
 const sizeTag = (vk: number) => (KIND_SIZE[vk] === 4 ? 'v4' : 'v8');
@@ -82,22 +87,22 @@ interface BatchOps {
   readonly undo: BatchUndo;
 }
 
-/** The batch exports for one key kind and value size, looked up once. */
-const batchOpsCache: (BatchOps | undefined)[] = [];
-
-function batchOps(kk: number, vk: number): BatchOps {
+/** The batch exports of a Core for one key kind and value size, looked up once. */
+function batchOps(c: Core, kk: number, vk: number): BatchOps {
+  let cache = c.cache.get('batchOps') as (BatchOps | undefined)[] | undefined;
+  if (cache === undefined) c.cache.set('batchOps', (cache = []));
   const i = kk * 2 + (KIND_SIZE[vk] === 4 ? 0 : 1);
-  let ops = batchOpsCache[i];
+  let ops = cache[i];
   if (ops === undefined) {
     const tag = `${KEY_ABI[kk]}_${sizeTag(vk)}`;
     ops = {
-      get: op<BatchGet>(`batchget_${tag}`),
-      has: op<BatchHas>(`batchhas_${tag}`),
-      del: op<BatchDel>(`batchdel_${tag}`),
-      set: op<BatchSet>(`batchset_${tag}`),
-      undo: op<BatchUndo>(`batchundo_${tag}`),
+      get: c.op<BatchGet>(`batchget_${tag}`),
+      has: c.op<BatchHas>(`batchhas_${tag}`),
+      del: c.op<BatchDel>(`batchdel_${tag}`),
+      set: c.op<BatchSet>(`batchset_${tag}`),
+      undo: c.op<BatchUndo>(`batchundo_${tag}`),
     };
-    batchOpsCache[i] = ops;
+    cache[i] = ops;
   }
   return ops;
 }
@@ -136,89 +141,89 @@ function missingBits(vk: number, missing: unknown): bigint {
   }
 }
 
-export function getMany(h: number, kk: number, vk: number, keys: unknown, out: unknown, missing: unknown): NumArray {
+export function getMany(c: Core, h: number, kk: number, vk: number, keys: unknown, out: unknown, missing: unknown): NumArray {
   checkKinds(kk, vk, 'getMany');
   checkArray(kk, keys, 'keys');
   if (out === undefined) out = new ARRAY_OF[vk](keys.length);
   checkArray(vk, out, 'out');
   if (out.length !== keys.length) throw new RangeError(`HashMap: getMany's out has length ${out.length}, keys ${keys.length}`);
   const m = missingBits(vk, missing);
-  const f = batchOps(kk, vk).get;
-  const base = scratchBase();
+  const f = batchOps(c, kk, vk).get;
+  const base = scratchBase(c);
   for (let i = 0; i < keys.length; i += CHUNK) {
     const n = Math.min(CHUNK, keys.length - i);
-    copyIn(kk, keys, i, n, base + K_OFF);
+    copyIn(c, kk, keys, i, n, base + K_OFF);
     f(h, base + K_OFF, base + V_OFF, n, m);
     const start = at(vk, base + V_OFF);
-    (out as Int32Array).set(view(heap(), vk).subarray(start, start + n) as Int32Array, i);
+    (out as Int32Array).set(view(scratchHeap(c, base), vk).subarray(start, start + n) as Int32Array, i);
   }
   return out;
 }
 
-export function hasMany(h: number, kk: number, vk: number, keys: unknown, out: unknown): Uint8Array {
+export function hasMany(c: Core, h: number, kk: number, vk: number, keys: unknown, out: unknown): Uint8Array {
   checkKinds(kk, vk, 'hasMany', true);
   checkArray(kk, keys, 'keys');
   if (out === undefined) out = new Uint8Array(keys.length);
   if (!(out instanceof Uint8Array)) throw new TypeError(`HashMap: hasMany's out must be a Uint8Array, got ${describe(out)}`);
   if (out.length !== keys.length) throw new RangeError(`HashMap: hasMany's out has length ${out.length}, keys ${keys.length}`);
-  const f = batchOps(kk, vk).has;
-  const base = scratchBase();
+  const f = batchOps(c, kk, vk).has;
+  const base = scratchBase(c);
   for (let i = 0; i < keys.length; i += CHUNK) {
     const n = Math.min(CHUNK, keys.length - i);
-    copyIn(kk, keys, i, n, base + K_OFF);
+    copyIn(c, kk, keys, i, n, base + K_OFF);
     f(h, base + K_OFF, base + FLAGS_OFF, n);
-    out.set(new Uint8Array(core.memory.buffer, base + FLAGS_OFF, n), i);
+    out.set(scratchHeap(c, base).u8.subarray(base + FLAGS_OFF, base + FLAGS_OFF + n), i);
   }
   return out;
 }
 
-export function deleteMany(h: number, kk: number, vk: number, keys: unknown): number {
+export function deleteMany(c: Core, h: number, kk: number, vk: number, keys: unknown): number {
   // 'any' values would also need their JS-side table slots freed, one by one: not a batch operation.
   checkKinds(kk, vk, 'deleteMany');
   checkArray(kk, keys, 'keys');
-  const f = batchOps(kk, vk).del;
-  const base = scratchBase();
+  const f = batchOps(c, kk, vk).del;
+  const base = scratchBase(c);
   let count = 0;
   for (let i = 0; i < keys.length; i += CHUNK) {
     const n = Math.min(CHUNK, keys.length - i);
-    copyIn(kk, keys, i, n, base + K_OFF);
+    copyIn(c, kk, keys, i, n, base + K_OFF);
     count += f(h, base + K_OFF, n) >>> 0;
   }
   return count;
 }
 
 /** Store every pair, or, when memory runs out, none (then throws RangeError). */
-export function setMany(h: number, kk: number, vk: number, keys: unknown, values: unknown): void {
+export function setMany(c: Core, h: number, kk: number, vk: number, keys: unknown, values: unknown): void {
   checkKinds(kk, vk, 'setMany');
   checkArray(kk, keys, 'keys');
   checkArray(vk, values, 'values');
   if (values.length !== keys.length) throw new RangeError(`HashMap: setMany's values have length ${values.length}, keys ${keys.length}`);
-  const ops = batchOps(kk, vk);
+  const ops = batchOps(c, kk, vk);
   const set = ops.set;
-  const base = scratchBase();
+  const base = scratchBase(c);
   const logs: { from: number; n: number; flags: Uint8Array; old: NumArray }[] = [];
   for (let i = 0; i < keys.length; i += CHUNK) {
     const n = Math.min(CHUNK, keys.length - i);
-    copyIn(kk, keys, i, n, base + K_OFF);
-    copyIn(vk, values, i, n, base + V_OFF);
+    copyIn(c, kk, keys, i, n, base + K_OFF);
+    copyIn(c, vk, values, i, n, base + V_OFF);
     if (set(h, base + K_OFF, base + V_OFF, n, base + FLAGS_OFF, base + OLD_OFF) < 0) {
-      undo(h, kk, vk, keys, logs, ops.undo, base);
+      undo(c, h, kk, vk, keys, logs, ops.undo, base);
       throw new RangeError('HashMap: out of memory (setMany; no pair was stored)');
     }
     if (i + n < keys.length) {
-      const H = heap();
+      const H = scratchHeap(c, base);
       const o = at(vk, base + OLD_OFF);
-      logs.push({ from: i, n, flags: new Uint8Array(core.memory.buffer, base + FLAGS_OFF, n).slice(), old: view(H, vk).slice(o, o + n) });
+      logs.push({ from: i, n, flags: scratchHeap(c, base).u8.subarray(base + FLAGS_OFF, base + FLAGS_OFF + n).slice(), old: view(H, vk).slice(o, o + n) });
     }
   }
 }
 
-function undo(h: number, kk: number, vk: number, keys: NumArray, logs: { from: number; n: number; flags: Uint8Array; old: NumArray }[], f: BatchUndo, base: number): void {
+function undo(c: Core, h: number, kk: number, vk: number, keys: NumArray, logs: { from: number; n: number; flags: Uint8Array; old: NumArray }[], f: BatchUndo, base: number): void {
   for (let j = logs.length - 1; j >= 0; j--) {
     const { from, n, flags, old } = logs[j];
-    copyIn(kk, keys, from, n, base + K_OFF);
-    copyIn(vk, old, 0, n, base + OLD_OFF);
-    new Uint8Array(core.memory.buffer, base + FLAGS_OFF, n).set(flags);
+    copyIn(c, kk, keys, from, n, base + K_OFF);
+    copyIn(c, vk, old, 0, n, base + OLD_OFF);
+    scratchHeap(c, base).u8.subarray(base + FLAGS_OFF, base + FLAGS_OFF + n).set(flags);
     f(h, base + K_OFF, n, base + FLAGS_OFF, base + OLD_OFF);
   }
 }

@@ -7,7 +7,7 @@
 // live in a JS array (`vals`) that the wasm slot refers to by index; freed
 // indexes are reused.
 
-import { core, op, headerField } from './load.js';
+import { core as privateCore, type Core } from './load.js';
 import {
   type KeyKind, type ValueKind, type KeyOf, type ValueOf,
   INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, KEY_ABI, GET_ABI, SET_ABI,
@@ -15,7 +15,10 @@ import {
 } from './kinds.js';
 import { HashMapIterator, KEYS, VALUES, ENTRIES, disposedError, type MapCore } from './iterators.js';
 import * as batch from './batch.js';
-import { putKey, putValue, readString } from './strings.js';
+import { queryAreas, readString, type QueryArea } from './strings.js';
+import {
+  LockTimeoutError, MapLock, homeCore, coreFor, initRefs, addRef, dropRef, checkSharingAvailable, type SharedHandle,
+} from './shared.js';
 
 export interface HashMapOptions<KK extends KeyKind = KeyKind, VK extends ValueKind = ValueKind> {
   /** Key kind; default 'float64'. */
@@ -28,6 +31,10 @@ export interface HashMapOptions<KK extends KeyKind = KeyKind, VK extends ValueKi
   seed?: number;
   /** Cap on the wasm memory this map may hold, in bytes. */
   maxBytes?: number;
+  /** Put the map in shared memory, usable from several threads (see `handle` and `HashMap.attach`). Needs a value kind other than 'any'. */
+  shared?: boolean;
+  /** Shared maps: how long a lock wait may take before it throws a LockTimeoutError, in milliseconds (default 5000). */
+  lockTimeout?: number;
 }
 
 export interface HashMapStats {
@@ -55,26 +62,39 @@ export interface HashMapStats {
   tombstones: number;
 }
 
-const HDR_COUNT = core.HDR_COUNT.value as number;
-const found = core.found;
+const HDR_COUNT = privateCore.x.HDR_COUNT.value as number;
 const U32_MAX = 0xffff_ffff;
+const DEFAULT_LOCK_TIMEOUT_MS = 5000;
+/** Passed as `entries` by HashMap.attach: the constructor then adopts a shared map instead of making one. */
+const ATTACH = Symbol('attach');
 
 // The wasm exports take a numeric key as one argument and a string key or value as two (address, length).
 type GetFn = (h: number, k: unknown, n?: number) => number | bigint;
 type SetFn = (h: number, k: unknown, v: unknown, w?: unknown, n?: number) => number;
 type HasFn = (h: number, k: unknown, n?: number) => number;
 
+type UpdateFn = (h: number, k: unknown, a: unknown, b?: unknown, c?: unknown) => number | bigint;
+
 interface Ops {
   readonly get: GetFn;
   readonly set: SetFn;
   readonly has: HasFn;
   readonly del: HasFn;
+  /** add, for numeric value kinds (else null). */
+  readonly add: UpdateFn | null;
+  /** getOrSet, for all but 'any' (which uses set: it keeps a present index). */
+  readonly gos: UpdateFn | null;
 }
 
-/** The wasm exports for one pair of kinds, looked up once per pair. */
-const opsCache: (Ops | undefined)[] = [];
+/** Value part of the add and getOrSet exports: the kinds' own arithmetic. */
+const UPDATE_ABI: readonly string[] = ['i32', 'u32', 'f64', 'i64', 'u64', 'str', 'any'];
+const ST_RANGE = 1;
 
-function opsFor(kk: number, vk: number): Ops {
+/** The wasm exports of a Core for one pair of kinds, looked up once per pair. */
+function opsFor(c: Core, kk: number, vk: number): Ops {
+  let opsCache = c.cache.get('ops') as (Ops | undefined)[] | undefined;
+  if (opsCache === undefined) c.cache.set('ops', (opsCache = []));
+  const op = c.op.bind(c) as Core['op'];
   const i = kk * KIND_NAMES.length + vk;
   let ops = opsCache[i];
   if (ops === undefined) {
@@ -85,6 +105,8 @@ function opsFor(kk: number, vk: number): Ops {
       set: op<SetFn>(`set_${ka}_${SET_ABI[vk]}`),
       has: op<HasFn>(`has_${ka}_${vs}`),
       del: op<HasFn>(vk === ANY ? `delany_${ka}` : `del_${ka}_${vs}`),
+      add: vk === ANY || vk === STRING ? null : op<UpdateFn>(`add_${ka}_${UPDATE_ABI[vk]}`),
+      gos: vk === ANY ? null : op<UpdateFn>(`gos_${ka}_${UPDATE_ABI[vk] === 'u64' ? 'i64' : UPDATE_ABI[vk]}`),
     };
     opsCache[i] = ops;
   }
@@ -94,12 +116,39 @@ function opsFor(kk: number, vk: number): Ops {
 const mapRegistry = new FinalizationRegistry<MapCore>((c) => {
   if (!c.disposed) {
     c.disposed = true;
-    core.map_free(c.h);
+    release(c);
   }
 });
 
+/** Free a map's memory, or for a shared map drop this thread's reference (the last one frees it). */
+function release(c: MapCore): void {
+  if (c.lock === null || dropRef(c.core, c.h)) c.core.x.map_free(c.h);
+}
+
+function rangeOfSum(key: unknown, delta: unknown, vk: number): RangeError {
+  return new RangeError(`HashMap: add(${describe(key)}, ${describe(delta)}) would leave a value that does not fit value kind '${KIND_NAMES[vk]}'; the map is unchanged`);
+}
+
 function outOfMemory(what: string): RangeError {
   return new RangeError(`HashMap: out of memory (${what})`);
+}
+
+function isU32(x: unknown): x is number {
+  return typeof x === 'number' && x >>> 0 === x;
+}
+
+function maxBytesOption(x: unknown): number {
+  if (x === undefined) return 0;
+  if (typeof x !== 'number') throw new TypeError(`HashMap: option maxBytes must be a number, got ${describe(x)}`);
+  if (!(x >= 1) || !Number.isInteger(x)) throw new RangeError(`HashMap: option maxBytes must be a positive integer, got ${describe(x)}`);
+  return x > U32_MAX ? 0 : x;
+}
+
+function lockTimeoutOption(x: unknown): number {
+  if (x === undefined) return DEFAULT_LOCK_TIMEOUT_MS;
+  if (typeof x !== 'number') throw new TypeError(`HashMap: option lockTimeout must be a number, got ${describe(x)}`);
+  if (!(x >= 0) || x === Infinity) throw new RangeError(`HashMap: option lockTimeout must be a finite number of milliseconds >= 0, got ${describe(x)}`);
+  return x;
 }
 
 function integerOption(o: Record<string, unknown>, name: string, max: number): number | undefined {
@@ -123,52 +172,86 @@ export type ValueArray<V> = V extends string ? never : V extends bigint ? BigInt
 export class HashMapImpl<K, V> implements Map<K, V> {
   #h: number;
   readonly #c: MapCore;
+  readonly #core: Core;
+  /** The lock of a shared map; null for a private one. */
+  readonly #lock: MapLock | null;
+  readonly #found: WebAssembly.Global;
+  readonly #ka: QueryArea;
+  readonly #va: QueryArea;
+  /** Shared maps: the handle's identity. */
+  readonly #memoryId: number = 0;
+  readonly #id: number = 0;
   readonly #kk: number;
   readonly #vk: number;
   readonly #get: GetFn;
   readonly #set: SetFn;
   readonly #has: HasFn;
   readonly #del: HasFn;
+  readonly #ops: Ops;
   #free: number[] = [];
 
   constructor(entries?: Iterable<readonly [K, V]> | null, options?: HashMapOptions) {
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw new TypeError(`HashMap: options must be an object, got ${describe(options)}`);
-    }
-    const o = (options ?? {}) as Record<string, unknown>;
-    const kk = kindCode(o.key, 'key', FLOAT64);
-    const vk = kindCode(o.value, 'value', ANY);
-    const capacity = integerOption(o, 'capacity', U32_MAX) ?? 0;
-    const seed = integerOption(o, 'seed', U32_MAX);
-    const maxBytesOpt = o.maxBytes;
-    let maxBytes = 0;
-    if (maxBytesOpt !== undefined) {
-      if (typeof maxBytesOpt !== 'number') throw new TypeError(`HashMap: option maxBytes must be a number, got ${describe(maxBytesOpt)}`);
-      if (!(maxBytesOpt >= 1) || !Number.isInteger(maxBytesOpt)) {
-        throw new RangeError(`HashMap: option maxBytes must be a positive integer, got ${describe(maxBytesOpt)}`);
+    if ((entries as unknown) === ATTACH) {
+      const a = options as unknown as { core: Core; h: number; kk: number; vk: number; memoryId: number; id: number; lockTimeout: number };
+      this.#h = a.h;
+      this.#kk = a.kk;
+      this.#vk = a.vk;
+      this.#core = a.core;
+      this.#memoryId = a.memoryId;
+      this.#id = a.id;
+      this.#lock = new MapLock(a.core, a.h, a.lockTimeout);
+    } else {
+      if (options !== undefined && (options === null || typeof options !== 'object')) {
+        throw new TypeError(`HashMap: options must be an object, got ${describe(options)}`);
       }
-      maxBytes = maxBytesOpt > U32_MAX ? 0 : maxBytesOpt;
+      const o = (options ?? {}) as Record<string, unknown>;
+      const kk = kindCode(o.key, 'key', FLOAT64);
+      const vk = kindCode(o.value, 'value', ANY);
+      const capacity = integerOption(o, 'capacity', U32_MAX) ?? 0;
+      const seed = integerOption(o, 'seed', U32_MAX);
+      const maxBytes = maxBytesOption(o.maxBytes);
+      const shared = o.shared;
+      if (shared !== undefined && typeof shared !== 'boolean') throw new TypeError(`HashMap: option shared must be a boolean, got ${describe(shared)}`);
+      const lockTimeout = lockTimeoutOption(o.lockTimeout);
+      if (shared === true && vk === ANY) {
+        throw new TypeError("HashMap: a shared map needs a value kind other than 'any' (JS values cannot be shared between threads): give options.value");
+      }
+      let lo = seed ?? 0;
+      let hi = 0;
+      if (seed === undefined) {
+        const r = crypto.getRandomValues(new Uint32Array(2));
+        lo = r[0];
+        hi = r[1];
+      }
+      let c = privateCore;
+      if (shared === true) {
+        const home = homeCore();
+        c = home.core;
+        this.#memoryId = home.memoryId;
+      }
+      const h = c.x.map_new(KIND_SIZE[kk], KIND_SIZE[vk], capacity, lo, hi, seed === undefined ? 0 : 1, maxBytes) >>> 0;
+      if (h === 0) throw outOfMemory(`a map with capacity ${capacity}${maxBytes ? ` within maxBytes ${maxBytes}` : ''}`);
+      this.#h = h;
+      this.#kk = kk;
+      this.#vk = vk;
+      this.#core = c;
+      this.#lock = shared === true ? new MapLock(c, h, lockTimeout) : null;
+      if (shared === true) this.#id = initRefs(c, h, kk, vk);
     }
-    let lo = seed ?? 0;
-    let hi = 0;
-    if (seed === undefined) {
-      const r = crypto.getRandomValues(new Uint32Array(2));
-      lo = r[0];
-      hi = r[1];
-    }
-    const h = core.map_new(KIND_SIZE[kk], KIND_SIZE[vk], capacity, lo, hi, seed === undefined ? 0 : 1, maxBytes) >>> 0;
-    if (h === 0) throw outOfMemory(`a map with capacity ${capacity}${maxBytes ? ` within maxBytes ${maxBytes}` : ''}`);
-    this.#h = h;
-    this.#kk = kk;
-    this.#vk = vk;
-    const ops = opsFor(kk, vk);
+    const c = this.#core;
+    const ops = opsFor(c, this.#kk, this.#vk);
     this.#get = ops.get;
     this.#set = ops.set;
     this.#has = ops.has;
     this.#del = ops.del;
-    this.#c = { h, disposed: false, kk, vk, vals: vk === ANY ? [] : null };
+    this.#ops = ops;
+    this.#found = c.x.found;
+    const areas = queryAreas(c);
+    this.#ka = areas.key;
+    this.#va = areas.value;
+    this.#c = { h: this.#h, disposed: false, kk: this.#kk, vk: this.#vk, vals: this.#vk === ANY ? [] : null, core: c, lock: this.#lock };
     mapRegistry.register(this, this.#c, this.#c);
-    if (entries !== undefined && entries !== null) {
+    if (entries !== undefined && entries !== null && (entries as unknown) !== ATTACH) {
       try {
         for (const e of entries) {
           if (e === null || typeof e !== 'object') throw new TypeError(`HashMap: entry ${describe(e)} is not an entry object`);
@@ -179,6 +262,48 @@ export class HashMapImpl<K, V> implements Map<K, V> {
         throw err;
       }
     }
+  }
+
+  /**
+   * A shared map's handle, to post to a worker (it is structured-clonable), where
+   * `HashMap.attach(handle)` makes a HashMap of the same map. TypeError for a private map.
+   */
+  get handle(): SharedHandle {
+    this.#live();
+    if (this.#lock === null) throw new TypeError('HashMap: only a shared map has a handle: make it with { shared: true }');
+    return {
+      memory: this.#core.memory,
+      memoryId: this.#memoryId,
+      address: this.#h,
+      id: this.#id,
+      key: KIND_NAMES[this.#kk],
+      value: KIND_NAMES[this.#vk],
+      lockTimeout: this.#lock.timeoutMs,
+    };
+  }
+
+  /** Whether the map lives in shared memory. */
+  get shared(): boolean {
+    return this.#lock !== null;
+  }
+
+  /** A HashMap of the shared map a handle (from `map.handle`, maybe in another thread) refers to; it counts as one more reference until disposed. */
+  static attach<K = unknown, V = unknown>(handle: SharedHandle): HashMapImpl<K, V> {
+    checkSharingAvailable();
+    const bad = (why: string) => new TypeError(`HashMap.attach: ${why}`);
+    if (handle === null || typeof handle !== 'object') throw bad(`the handle ${describe(handle)} is not a handle object`);
+    const { memory, memoryId, address, id, key, value, lockTimeout } = handle as Partial<SharedHandle>;
+    if (!(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof SharedArrayBuffer)) throw bad('the handle has no shared memory');
+    if (!isU32(memoryId) || !isU32(address) || address === 0 || typeof id !== 'number' || !Number.isInteger(id) || id <= 0) throw bad('the handle is not one made by map.handle');
+    const kk = KIND_NAMES.indexOf(key as ValueKind);
+    const vk = KIND_NAMES.indexOf(value as ValueKind);
+    if (kk < 0 || kk === ANY || vk < 0 || vk === ANY) throw bad('the handle names no valid kinds');
+    const timeout = lockTimeoutOption(lockTimeout);
+    const c = coreFor(memoryId, memory);
+    if (address + 128 > c.heap(address + 128).u8.length || !addRef(c, address, id, kk, vk)) {
+      throw bad('no map of these kinds is at this handle\'s address: it was freed (every thread that had it disposed of it), or the handle was altered');
+    }
+    return new HashMapImpl<K, V>(ATTACH as never, { core: c, h: address, kk, vk, memoryId, id, lockTimeout: timeout } as never);
   }
 
   /** The map's key kind. */
@@ -192,16 +317,31 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   }
 
   get size(): number {
-    return headerField(this.#live(), HDR_COUNT);
+    if (this.#lock !== null) return this.#read(() => this.#core.headerField(this.#live(), HDR_COUNT));
+    return this.#core.headerField(this.#live(), HDR_COUNT);
   }
 
   get(key: K): V | undefined {
+    const lock = this.#lock;
+    if (lock === null) return this.#getU(key);
+    for (;;) {
+      const s = lock.beginRead();
+      try {
+        const r = this.#getU(key);
+        if (lock.validate(s)) return r;
+      } catch (e) {
+        if (lock.validate(s)) throw e;
+      }
+    }
+  }
+
+  #getU(key: K): V | undefined {
     const h = this.#h;
     if (h === 0) throw disposedError();
     let r: number | bigint;
     if (this.#kk === STRING) {
       if (typeof key !== 'string') return undefined;
-      r = this.#get(h, putKey(key), key.length);
+      r = this.#get(h, this.#ka.put(key), key.length);
     } else {
       if (!fits(this.#kk, key)) return undefined;
       r = this.#get(h, key);
@@ -211,19 +351,30 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       case UINT32:
         return (r === r ? r : undefined) as V | undefined;
       case FLOAT64:
-        return (r === r || found.value !== 0 ? r : undefined) as V | undefined;
+        return (r === r || this.#found.value !== 0 ? r : undefined) as V | undefined;
       case BIGINT64:
-        return (r !== 0n || found.value !== 0 ? r : undefined) as V | undefined;
+        return (r !== 0n || this.#found.value !== 0 ? r : undefined) as V | undefined;
       case BIGUINT64:
-        return (r !== 0n || found.value !== 0 ? BigInt.asUintN(64, r as bigint) : undefined) as V | undefined;
+        return (r !== 0n || this.#found.value !== 0 ? BigInt.asUintN(64, r as bigint) : undefined) as V | undefined;
       case STRING:
-        return (r === 0 ? undefined : readString(r as number)) as V | undefined;
+        return (r === 0 ? undefined : readString(this.#core, r as number)) as V | undefined;
       default:
         return ((r as number) < 0 ? undefined : this.#c.vals![r as number]) as V | undefined;
     }
   }
 
   set(key: K, value: V): this {
+    const lock = this.#lock;
+    if (lock === null) return this.#setU(key, value);
+    lock.beginWrite();
+    try {
+      return this.#setU(key, value);
+    } finally {
+      lock.endWrite();
+    }
+  }
+
+  #setU(key: K, value: V): this {
     const h = this.#h;
     if (h === 0) throw disposedError();
     const kk = this.#kk;
@@ -236,37 +387,62 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       if (vk === STRING) {
         // The value first: writing the key may grow memory, which moves nothing already written.
         const v = value as string;
-        const va = putValue(v);
-        r = kk === STRING ? this.#set(h, putKey(key as string), (key as string).length, va, v.length) : this.#set(h, key, va, v.length);
+        const va = this.#va.put(v);
+        r = kk === STRING ? this.#set(h, this.#ka.put(key as string), (key as string).length, va, v.length) : this.#set(h, key, va, v.length);
       } else {
-        r = kk === STRING ? this.#set(h, putKey(key as string), (key as string).length, value) : this.#set(h, key, value);
+        r = kk === STRING ? this.#set(h, this.#ka.put(key as string), (key as string).length, value) : this.#set(h, key, value);
       }
-      if (r < 0) throw outOfMemory('set; the map is unchanged');
+      if (r < 0) throw this.#oom('set; the map is unchanged');
       return this;
     }
     const free = this.#free;
     const cand = free.length > 0 ? free[free.length - 1] : vals.length;
-    const r = kk === STRING ? this.#set(h, putKey(key as string), (key as string).length, cand) : this.#set(h, key, cand);
-    if (r < 0) throw outOfMemory('set; the map is unchanged');
+    const r = kk === STRING ? this.#set(h, this.#ka.put(key as string), (key as string).length, cand) : this.#set(h, key, cand);
+    if (r < 0) throw this.#oom('set; the map is unchanged');
     if (r === cand && free.length > 0) free.pop();
     vals[r] = value;
     return this;
   }
 
   has(key: K): boolean {
+    const lock = this.#lock;
+    if (lock === null) return this.#hasU(key);
+    for (;;) {
+      const s = lock.beginRead();
+      try {
+        const r = this.#hasU(key);
+        if (lock.validate(s)) return r;
+      } catch (e) {
+        if (lock.validate(s)) throw e;
+      }
+    }
+  }
+
+  #hasU(key: K): boolean {
     const h = this.#h;
     if (h === 0) throw disposedError();
-    if (this.#kk === STRING) return typeof key === 'string' && this.#has(h, putKey(key), key.length) !== 0;
+    if (this.#kk === STRING) return typeof key === 'string' && this.#has(h, this.#ka.put(key), key.length) !== 0;
     return fits(this.#kk, key) && this.#has(h, key) !== 0;
   }
 
   delete(key: K): boolean {
+    const lock = this.#lock;
+    if (lock === null) return this.#deleteU(key);
+    lock.beginWrite();
+    try {
+      return this.#deleteU(key);
+    } finally {
+      lock.endWrite();
+    }
+  }
+
+  #deleteU(key: K): boolean {
     const h = this.#h;
     if (h === 0) throw disposedError();
     let r: number;
     if (this.#kk === STRING) {
       if (typeof key !== 'string') return false;
-      r = this.#del(h, putKey(key), key.length);
+      r = this.#del(h, this.#ka.put(key), key.length);
     } else {
       if (!fits(this.#kk, key)) return false;
       r = this.#del(h, key);
@@ -279,9 +455,113 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     return true;
   }
 
-  clear(): void {
+  /**
+   * Add `delta` to the value of `key` and return the new value; a missing key counts as 0. For
+   * numeric value kinds. One operation: on a shared map no other thread's add is lost. A sum that
+   * does not fit the value kind is a RangeError and changes nothing.
+   */
+  add(key: K, delta: V): V {
+    const lock = this.#lock;
+    if (lock === null) return this.#addU(key, delta);
+    lock.beginWrite();
+    try {
+      return this.#addU(key, delta);
+    } finally {
+      lock.endWrite();
+    }
+  }
+
+  #addU(key: K, delta: V): V {
     const h = this.#live();
-    const ok = core.map_clear(h);
+    const kk = this.#kk;
+    const vk = this.#vk;
+    const f = this.#ops.add;
+    if (f === null) throw new TypeError(`HashMap: add needs a numeric value kind; this map's values are '${KIND_NAMES[vk]}'`);
+    if (!fits(kk, key)) throw misfit(kk, key, 'key');
+    let r: number | bigint;
+    if (vk === BIGINT64 || vk === BIGUINT64) {
+      if (typeof delta !== 'bigint') throw new TypeError(`HashMap: add's delta ${describe(delta)} is not a bigint (value kind '${KIND_NAMES[vk]}')`);
+      const lo = vk === BIGINT64 ? -(2n ** 63n) : -(2n ** 64n) + 1n;
+      const hi = vk === BIGINT64 ? 2n ** 63n - 1n : 2n ** 64n - 1n;
+      if (delta < lo || delta > hi) throw rangeOfSum(key, delta, vk);
+      const d = BigInt.asIntN(64, delta);
+      r = kk === STRING ? f(h, this.#ka.put(key as string), (key as string).length, d, delta < 0n ? 1 : 0) : f(h, key, d, delta < 0n ? 1 : 0);
+      if (r === 0n) this.#updateFailed(key, delta, vk);
+      return (vk === BIGUINT64 ? BigInt.asUintN(64, r as bigint) : r) as V;
+    }
+    if (typeof delta !== 'number') throw new TypeError(`HashMap: add's delta ${describe(delta)} is not a number (value kind '${KIND_NAMES[vk]}')`);
+    // Integer kinds take integer deltas: a tiny fraction would round away in the sum and go unnoticed.
+    if (vk !== FLOAT64 && !Number.isInteger(delta)) throw rangeOfSum(key, delta, vk);
+    r = kk === STRING ? f(h, this.#ka.put(key as string), (key as string).length, delta) : f(h, key, delta);
+    if (r === 0 || r !== r) this.#updateFailed(key, delta, vk);
+    return r as V;
+  }
+
+  /**
+   * The value of `key`; if it is absent, store `value` first and return it. One operation: on a
+   * shared map, of several threads racing to set a key, one wins and all get its value.
+   */
+  getOrSet(key: K, value: V): V {
+    const lock = this.#lock;
+    if (lock === null) return this.#getOrSetU(key, value);
+    lock.beginWrite();
+    try {
+      return this.#getOrSetU(key, value);
+    } finally {
+      lock.endWrite();
+    }
+  }
+
+  #getOrSetU(key: K, value: V): V {
+    const h = this.#live();
+    const kk = this.#kk;
+    const vk = this.#vk;
+    if (!fits(kk, key)) throw misfit(kk, key, 'key');
+    const vals = this.#c.vals;
+    if (vals !== null) {
+      const free = this.#free;
+      const cand = free.length > 0 ? free[free.length - 1] : vals.length;
+      const r = kk === STRING ? this.#set(h, this.#ka.put(key as string), (key as string).length, cand) : this.#set(h, key, cand);
+      if (r < 0) throw this.#oom('getOrSet; the map is unchanged');
+      if (r !== cand) return vals[r] as V;
+      if (free.length > 0) free.pop();
+      vals[r] = value;
+      return value;
+    }
+    if (!fits(vk, value)) throw misfit(vk, value, 'value');
+    const f = this.#ops.gos!;
+    if (vk === STRING) {
+      const v = value as string;
+      const va = this.#va.put(v);
+      const r = (kk === STRING ? f(h, this.#ka.put(key as string), (key as string).length, va, v.length) : f(h, key, va, v.length)) as number;
+      if (r === 0) throw this.#oom('getOrSet; the map is unchanged');
+      return readString(this.#core, r) as V;
+    }
+    const r = kk === STRING ? f(h, this.#ka.put(key as string), (key as string).length, value) : f(h, key, value);
+    if ((r === 0 || r === 0n || r !== r) && this.#core.x.status.value !== 0) throw this.#oom('getOrSet; the map is unchanged');
+    return (vk === BIGUINT64 ? BigInt.asUintN(64, r as bigint) : r) as V;
+  }
+
+  /** The error for an operation that found no memory: out of memory, or for a shared map a timed-out wait for the allocator's lock. */
+  #oom(what: string): Error {
+    return this.#lock?.allocatorTimedOut() ?? outOfMemory(what);
+  }
+
+  /** After an add whose result may mean failure: throw what `status` says, if anything. */
+  #updateFailed(key: unknown, delta: unknown, vk: number): void {
+    const st = this.#core.x.status.value as number;
+    if (st === 0) return;
+    if (st === ST_RANGE) throw rangeOfSum(key, delta, vk);
+    throw this.#oom('add; the map is unchanged');
+  }
+
+  clear(): void {
+    this.#write(() => this.#clearU());
+  }
+
+  #clearU(): void {
+    const h = this.#live();
+    const ok = this.#core.x.map_clear(h);
     if (this.#c.vals !== null) {
       this.#c.vals = [];
       this.#free = [];
@@ -327,29 +607,33 @@ export class HashMapImpl<K, V> implements Map<K, V> {
    * All or nothing: when memory runs out, no pair is stored and a RangeError is thrown.
    */
   setMany(keys: KeyArray<K>, values: ValueArray<V>): this {
-    batch.setMany(this.#live(), this.#kk, this.#vk, keys, values);
+    this.#write(() => batch.setMany(this.#core, this.#live(), this.#kk, this.#vk, keys, values));
     return this;
   }
 
   /** out[i] = the value of keys[i], or `missing` (default 0, 0n or NaN by value kind). */
   getMany<O extends ValueArray<V>>(keys: KeyArray<K>, out?: O, missing?: V): O {
-    return batch.getMany(this.#live(), this.#kk, this.#vk, keys, out, missing) as O;
+    return this.#read(() => batch.getMany(this.#core, this.#live(), this.#kk, this.#vk, keys, out, missing)) as O;
   }
 
   /** out[i] = 1 if keys[i] is in the map, else 0. */
   hasMany(keys: KeyArray<K>, out?: Uint8Array): Uint8Array {
-    return batch.hasMany(this.#live(), this.#kk, this.#vk, keys, out);
+    return this.#read(() => batch.hasMany(this.#core, this.#live(), this.#kk, this.#vk, keys, out));
   }
 
   /** Delete every key; returns how many were present. */
   deleteMany(keys: KeyArray<K>): number {
-    return batch.deleteMany(this.#live(), this.#kk, this.#vk, keys);
+    return this.#write(() => batch.deleteMany(this.#core, this.#live(), this.#kk, this.#vk, keys));
   }
 
   /** Growth, evacuation and memory figures, read from the map's header. */
   stats(): HashMapStats {
+    return this.#read(() => this.#statsU());
+  }
+
+  #statsU(): HashMapStats {
     const h = this.#live();
-    const f = (i: number) => core.map_stat(h, i);
+    const f = (i: number) => this.#core.x.map_stat(h, i);
     const B = f(1);
     return {
       count: f(0),
@@ -372,7 +656,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     if (c.disposed) return;
     c.disposed = true;
     mapRegistry.unregister(c);
-    core.map_free(this.#h);
+    release(c);
     this.#h = 0;
     c.h = 0;
     c.vals = null;
@@ -399,6 +683,33 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     return parts.length === 0 ? `${head} {}` : `${head} { ${parts.join(', ')} }`;
   }
 
+  /** Run a write: under the lock for a shared map (outside the hot single operations, which inline this). */
+  #write<T>(f: () => T): T {
+    const lock = this.#lock;
+    if (lock === null) return f();
+    lock.beginWrite();
+    try {
+      return f();
+    } finally {
+      lock.endWrite();
+    }
+  }
+
+  /** Run a read: validated by the sequence count for a shared map, retried when a write came between. */
+  #read<T>(f: () => T): T {
+    const lock = this.#lock;
+    if (lock === null) return f();
+    for (;;) {
+      const s = lock.beginRead();
+      try {
+        const r = f();
+        if (lock.validate(s)) return r;
+      } catch (e) {
+        if (lock.validate(s)) throw e;
+      }
+    }
+  }
+
   #live(): number {
     const h = this.#h;
     if (h === 0) throw disposedError();
@@ -413,6 +724,8 @@ export interface HashMapConstructor {
     options: HashMapOptions<KK, VK>,
   ): HashMapImpl<KeyOf<KK>, ValueOf<VK>>;
   new <K = number, V = unknown>(entries?: Iterable<readonly [K, V]> | null, options?: HashMapOptions): HashMapImpl<K, V>;
+  /** A HashMap of the shared map a handle refers to (see `handle`). */
+  attach<K = unknown, V = unknown>(handle: SharedHandle): HashMapImpl<K, V>;
   readonly prototype: HashMapImpl<unknown, unknown>;
 }
 

@@ -12,7 +12,8 @@
 // FinalizationRegistry for an iterator abandoned half way. Result objects and
 // entry arrays are fresh each time: reuse is never observable.
 
-import { core, heap, op, type Heap } from './load.js';
+import { core as privateCore, type Core, type Heap } from './load.js';
+import type { MapLock } from './shared.js';
 import { INT32, UINT32, FLOAT64, BIGINT64, STRING, ANY, KIND_SIZE } from './kinds.js';
 import { readString } from './strings.js';
 
@@ -24,6 +25,10 @@ export interface MapCore {
   readonly vk: number;
   /** The JS-side table of 'any' values, or null for numeric value kinds. */
   vals: unknown[] | null;
+  /** The module instance the map lives in. */
+  readonly core: Core;
+  /** A shared map's lock; null for a private map. */
+  readonly lock: MapLock | null;
 }
 
 /** What an iterator calls back on its map to revalidate an entry. */
@@ -41,24 +46,25 @@ export const ENTRIES = 2;
 
 /** The first batch is small, so that a loop that breaks early wastes little. */
 const BATCH_FIRST = 8;
-const BATCH = core.ITER_BATCH.value as number;
-const ITER_KEYS = core.ITER_KEYS.value as number;
-const ITER_VALS = core.ITER_VALS.value as number;
-const HDR_MOD = core.HDR_MOD.value as number;
+const BATCH = privateCore.x.ITER_BATCH.value as number;
+const ITER_KEYS = privateCore.x.ITER_KEYS.value as number;
+const ITER_VALS = privateCore.x.ITER_VALS.value as number;
+const HDR_MOD = privateCore.x.HDR_MOD.value as number;
+/** Bytes of an iterator slot: the cursor (ITER_KEYS bytes, saved around a shared map's step), then keys and values. */
+const SLOT_END = ITER_VALS + (ITER_VALS - ITER_KEYS);
 
 type Step = (it: number, max: number) => number;
-const steps = new Map<string, Step>();
 
-function stepFor(kk: number, vk: number): Step {
+function stepFor(c: Core, kk: number, vk: number): Step {
   const name = `iter_next_k${KIND_SIZE[kk]}_v${KIND_SIZE[vk]}`;
-  let step = steps.get(name);
-  if (step === undefined) steps.set(name, (step = op<Step>(name)));
+  let step = c.cache.get(name) as Step | undefined;
+  if (step === undefined) c.cache.set(name, (step = c.op<Step>(name)));
   return step;
 }
 
 /** Decode the n string fields whose addresses are at u32 index `base` into `out`. */
-function readStrings(u32: Uint32Array, base: number, n: number, out: string[]): string[] {
-  for (let i = 0; i < n; i++) out[i] = readString(u32[base + i]);
+function readStrings(c: Core, u32: Uint32Array, base: number, n: number, out: string[]): string[] {
+  for (let i = 0; i < n; i++) out[i] = readString(c, u32[base + i]);
   return out;
 }
 
@@ -77,7 +83,25 @@ const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbo
 
 interface Held { it: number; c: MapCore }
 
-const abandoned = new FinalizationRegistry<Held>((x) => core.iter_release(x.it, x.c.disposed ? 0 : 1));
+const abandoned = new FinalizationRegistry<Held>((x) => {
+  try {
+    releaseSlot(x.c, x.it);
+  } catch {
+    // A shared map whose lock timed out: the slot stays taken, which costs only its memory.
+  }
+});
+
+/** Give an iterator slot back (under a shared map's lock: it changes the map's count of iterators). */
+function releaseSlot(c: MapCore, it: number): void {
+  const lock = c.disposed ? null : c.lock;
+  if (lock === null) return c.core.x.iter_release(it, c.disposed ? 0 : 1);
+  lock.beginWrite();
+  try {
+    c.core.x.iter_release(it, 1);
+  } finally {
+    lock.endWrite();
+  }
+}
 
 export function disposedError(): TypeError {
   return new TypeError('HashMap: this map was disposed');
@@ -112,7 +136,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     this.#map = map;
     this.#c = c;
     this.#mode = mode;
-    this.#step = stepFor(c.kk, c.vk);
+    this.#step = stepFor(c.core, c.kk, c.vk);
   }
 
   next(): IteratorResult<T, undefined> {
@@ -207,14 +231,12 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     let max = BATCH;
     if (!this.#started) {
       this.#started = true;
-      const it = core.iter_start(c.h);
-      if (it === 0) throw new RangeError('HashMap: out of memory for an iterator');
+      const it = this.#startSlot();
       this.#it = it;
       abandoned.register(this, { it, c }, this.#token);
       max = BATCH_FIRST;
     }
-    const n = this.#step(this.#it, max);
-    if (c.kk === STRING || c.vk === STRING) this.#decode(n);
+    const n = c.lock === null ? this.#stepU(max) : this.#stepShared(max);
     this.#views();
     this.#mod = this.#u32[this.#modIndex];
     this.#n = n;
@@ -222,18 +244,60 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     if (n < max) this.#ended = true;
   }
 
+  /** Take an iterator slot (under a shared map's lock: the start changes the map's generator and count of iterators). */
+  #startSlot(): number {
+    const c = this.#c;
+    const lock = c.lock;
+    if (lock !== null) lock.beginWrite();
+    let it = 0;
+    try {
+      it = c.core.x.iter_start(c.h);
+    } finally {
+      if (lock !== null) lock.endWrite();
+    }
+    if (it === 0) throw lock?.allocatorTimedOut() ?? new RangeError('HashMap: out of memory for an iterator');
+    return it;
+  }
+
+  /** One step of the core, and the decoding of its strings. */
+  #stepU(max: number): number {
+    const c = this.#c;
+    const n = this.#step(this.#it, max);
+    if (c.kk === STRING || c.vk === STRING) this.#decode(n);
+    return n;
+  }
+
+  /** A step on a shared map: a read validated by the sequence count; the cursor is put back before a retry. */
+  #stepShared(max: number): number {
+    const c = this.#c;
+    const lock = c.lock!;
+    const cursorAt = this.#it >>> 2;
+    const cursorWords = ITER_KEYS >>> 2;
+    const saved = c.core.heap(this.#it + SLOT_END).u32.slice(cursorAt, cursorAt + cursorWords);
+    for (;;) {
+      const s = lock.beginRead();
+      try {
+        const n = this.#stepU(max);
+        if (lock.validate(s)) return n;
+      } catch (e) {
+        if (lock.validate(s)) throw e;
+      }
+      c.core.heap(this.#it + SLOT_END).u32.set(saved, cursorAt);
+    }
+  }
+
   /** Decode the string keys or values of a batch just fetched, while their fields are still where the core said. */
   #decode(n: number): void {
     const c = this.#c;
-    const u32 = heap().u32;
-    if (c.kk === STRING) this.#strKeys = readStrings(u32, (this.#it + ITER_KEYS) >>> 2, n, this.#strKeys ?? []);
-    if (c.vk === STRING && this.#mode !== KEYS) this.#strVals = readStrings(u32, (this.#it + ITER_VALS) >>> 2, n, this.#strVals ?? []);
+    const u32 = c.core.heap(this.#it + SLOT_END).u32;
+    if (c.kk === STRING) this.#strKeys = readStrings(c.core, u32, (this.#it + ITER_KEYS) >>> 2, n, this.#strKeys ?? []);
+    if (c.vk === STRING && this.#mode !== KEYS) this.#strVals = readStrings(c.core, u32, (this.#it + ITER_VALS) >>> 2, n, this.#strVals ?? []);
   }
 
   /** Take fresh typed views of the memory (after a fetch, or once memory.grow detached the old ones). */
   #views(): void {
     const c = this.#c;
-    const H = heap();
+    const H = c.core.heap(Math.max(this.#it + SLOT_END, c.h + HDR_MOD + 4));
     this.#u32 = H.u32;
     this.#modIndex = (c.h + HDR_MOD) >>> 2;
     if (c.kk === STRING) {
@@ -279,7 +343,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   #release(): void {
     if (this.#it !== 0) {
       abandoned.unregister(this.#token);
-      core.iter_release(this.#it, this.#c.disposed ? 0 : 1);
+      releaseSlot(this.#c, this.#it);
       this.#it = 0;
     }
     this.#ended = true;
@@ -294,7 +358,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
 // 20 to 45 ns per entry without it.)
 export const SHAPE_ANCHOR = new HashMapIterator<number, number, number>(
   { has: () => false, get: () => undefined },
-  { h: 0, disposed: true, kk: 0, vk: 0, vals: null },
+  { h: 0, disposed: true, kk: 0, vk: 0, vals: null, core: privateCore, lock: null },
   KEYS,
 );
 

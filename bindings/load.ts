@@ -2,15 +2,29 @@
 // so users never call an init(). Node reads the file next to the package; any
 // other host fetches it by URL. Node-only modules are imported only on the
 // Node path, so a browser never reaches them.
+//
+// A Core is one instance of the module with what the bindings keep per
+// instance: typed views of its memory, string query areas, batch scratch, the
+// export functions per kind pair. Private maps share one Core of the private
+// build (`core` below); shared maps get a Core of the shared build per shared
+// memory (bindings/shared.ts).
 
 type Fn = (...args: never[]) => unknown;
 
 /** The wasm module's exports: the interface documented in assembly/index.ts and docs/design.md. */
 export interface CoreExports {
-  readonly memory: WebAssembly.Memory;
+  readonly memory?: WebAssembly.Memory;
   readonly found: WebAssembly.Global;
+  readonly status: WebAssembly.Global;
+  readonly lockTimedOut: WebAssembly.Global;
+  readonly canBlock: WebAssembly.Global;
+  readonly lockTimeoutNs: WebAssembly.Global;
   readonly HDR_COUNT: WebAssembly.Global;
   readonly HDR_MOD: WebAssembly.Global;
+  readonly HDR_LOCK: WebAssembly.Global;
+  readonly HDR_SEQ: WebAssembly.Global;
+  readonly HDR_REFS: WebAssembly.Global;
+  readonly HDR_KINDS: WebAssembly.Global;
   readonly ITER_KEYS: WebAssembly.Global;
   readonly ITER_VALS: WebAssembly.Global;
   readonly ITER_BATCH: WebAssembly.Global;
@@ -29,37 +43,7 @@ export interface CoreExports {
   [op: string]: unknown;
 }
 
-const wasmUrl = new URL('../build/tophash.wasm', import.meta.url);
-
-async function wasmBytesOrResponse(): Promise<BufferSource | Response> {
-  if (wasmUrl.protocol === 'file:') {
-    const fs = await import('node:fs/promises');
-    return fs.readFile(wasmUrl);
-  }
-  return fetch(wasmUrl);
-}
-
-async function instantiate(): Promise<WebAssembly.Instance> {
-  const source = await wasmBytesOrResponse();
-  if (typeof Response !== 'undefined' && source instanceof Response) {
-    if (typeof WebAssembly.instantiateStreaming === 'function' && source.headers.get('content-type') === 'application/wasm') {
-      return (await WebAssembly.instantiateStreaming(source, {})).instance;
-    }
-    return (await WebAssembly.instantiate(await source.arrayBuffer(), {})).instance;
-  }
-  return (await WebAssembly.instantiate(source as BufferSource, {})).instance;
-}
-
-export const core = (await instantiate()).exports as unknown as CoreExports;
-
-/** A wasm export by name, as a function. */
-export function op<F extends Fn>(name: string): F {
-  const f = core[name];
-  if (typeof f !== 'function') throw new Error(`tophash: the wasm core has no export ${name}`);
-  return f as F;
-}
-
-/** Typed views of the wasm memory, renewed whenever the memory has grown (growth detaches the old buffer). */
+/** Typed views of a wasm memory. */
 export interface Heap {
   readonly u8: Uint8Array;
   readonly u16: Uint16Array;
@@ -70,19 +54,72 @@ export interface Heap {
   readonly u64: BigUint64Array;
 }
 
-let views: Heap = makeViews();
-
-function makeViews(): Heap {
-  const b = core.memory.buffer;
+function makeViews(b: ArrayBufferLike): Heap {
   return { u8: new Uint8Array(b), u16: new Uint16Array(b), i32: new Int32Array(b), u32: new Uint32Array(b), f64: new Float64Array(b), i64: new BigInt64Array(b), u64: new BigUint64Array(b) };
 }
 
-export function heap(): Heap {
-  if (views.u32.length === 0) views = makeViews(); // memory.grow detached the old buffer
-  return views;
+/** One module instance and the bindings' per-instance state. */
+export class Core {
+  readonly x: CoreExports;
+  readonly memory: WebAssembly.Memory;
+  readonly shared: boolean;
+  #views: Heap;
+  /** Per-instance caches of the other binding modules (ops per kind pair, query areas, scratch). */
+  readonly cache = new Map<string, unknown>();
+  /** The lockTimeout (ms) last given to the instance's allocator lock (shared build). */
+  allocTimeoutMs = -1;
+
+  constructor(exports: CoreExports, memory: WebAssembly.Memory, shared: boolean) {
+    this.x = exports;
+    this.memory = memory;
+    this.shared = shared;
+    this.#views = makeViews(memory.buffer);
+  }
+
+  /**
+   * Views of the memory that reach at least byte `end`. Memory only grows: a view too short for an
+   * address someone allocated is renewed (a private memory's old buffer is detached, length 0; a
+   * shared memory's old buffer keeps its old length).
+   */
+  heap(end = 1): Heap {
+    const v = this.#views;
+    if (end <= v.u8.length) return v;
+    return (this.#views = makeViews(this.memory.buffer));
+  }
+
+  /** A wasm export by name, as a function. */
+  op<F extends Fn>(name: string): F {
+    const f = this.x[name];
+    if (typeof f !== 'function') throw new Error(`tophash: the wasm core has no export ${name}`);
+    return f as F;
+  }
+
+  /** A header field of map h, read through a view (no wasm call). */
+  headerField(h: number, offset: number): number {
+    return this.heap(h + offset + 4).u32[(h + offset) >>> 2];
+  }
 }
 
-/** A header field of map h, read through the current view (no wasm call). */
-export function headerField(h: number, offset: number): number {
-  return heap().u32[(h + offset) >>> 2];
+/** Where the module files are: next to the package's dist/. */
+export function wasmUrl(name: string): URL {
+  return new URL(`../build/${name}`, import.meta.url);
 }
+
+/** The compiled module at `url`: read from disk under Node, fetched (streaming where the server sends application/wasm) elsewhere. */
+export async function compile(url: URL): Promise<WebAssembly.Module> {
+  if (url.protocol === 'file:') {
+    const fs = await import('node:fs/promises');
+    return WebAssembly.compile(await fs.readFile(url));
+  }
+  const res = await fetch(url);
+  if (typeof WebAssembly.compileStreaming === 'function' && res.headers.get('content-type') === 'application/wasm') {
+    return WebAssembly.compileStreaming(res);
+  }
+  return WebAssembly.compile(await res.arrayBuffer());
+}
+
+const privateModule = await compile(wasmUrl('tophash.wasm'));
+const privateExports = (await WebAssembly.instantiate(privateModule, {})).exports as unknown as CoreExports;
+
+/** The Core of private maps. */
+export const core = new Core(privateExports, privateExports.memory!, false);

@@ -15,10 +15,10 @@
 // lone surrogates included (TextDecoder would replace them, and its 'latin1' is
 // really windows-1252).
 
-import { core, heap } from './load.js';
+import { core as privateCore, type Core } from './load.js';
 
-const Q_CHARS = core.STR_Q_CHARS.value as number;
-const Q_SLACK = core.STR_Q_SLACK.value as number;
+const Q_CHARS = privateCore.x.STR_Q_CHARS.value as number;
+const Q_SLACK = privateCore.x.STR_Q_SLACK.value as number;
 /** Field layout (assembly/strings.ts): byte 0 is the inline length, or a tag with bit 7 set. */
 const TAG_BLOCK = 0x80;
 const TAG_WIDE = 0x40;
@@ -30,20 +30,26 @@ const FIRST_UNITS = 1024;
 /** Arguments per String.fromCharCode call when decoding a long string: well under engines' argument limits. */
 const DECODE_CHUNK = 8192;
 
-/** A query area in wasm memory: its address and how many code units it can take. */
-class QueryArea {
+/** A query area in a Core's memory: its address and how many code units it can take. */
+export class QueryArea {
+  readonly #core: Core;
   addr = 0;
   units = 0;
-  /** Index of the chars in `u16`, and the view itself (renewed when memory growth detached it). */
+  /** Index of the chars in `u16`, and the view itself (renewed when it no longer reaches the area). */
   at = 0;
+  end = 0;
   u16: Uint16Array = new Uint16Array(0);
+
+  constructor(core: Core) {
+    this.#core = core;
+  }
 
   /** Write `s` into the area (growing it if needed) and return the area's address. */
   put(s: string): number {
     const n = s.length;
     if (n > this.units) this.#grow(n);
     let u16 = this.u16;
-    if (u16.length === 0) u16 = this.u16 = heap().u16;
+    if (u16.length * 2 < this.end) u16 = this.u16 = this.#core.heap(this.end).u16;
     const at = this.at;
     for (let i = 0; i < n; i++) u16[at + i] = s.charCodeAt(i);
     return this.addr;
@@ -52,13 +58,15 @@ class QueryArea {
   #grow(n: number): void {
     let units = Math.max(FIRST_UNITS, this.units);
     while (units < n) units *= 2;
-    const addr = core.scratch_alloc(bytesFor(units)) >>> 0;
+    const x = this.#core.x;
+    const addr = x.scratch_alloc(bytesFor(units)) >>> 0;
     if (addr === 0) throw new RangeError(`HashMap: out of memory for a string of ${n} characters; the map is unchanged`);
-    if (this.units !== 0) core.scratch_free(this.addr, bytesFor(this.units));
+    if (this.units !== 0) x.scratch_free(this.addr, bytesFor(this.units));
     this.addr = addr;
     this.units = units;
     this.at = (addr + Q_CHARS) >>> 1;
-    this.u16 = heap().u16;
+    this.end = addr + bytesFor(units);
+    this.u16 = this.#core.heap(this.end).u16;
   }
 }
 
@@ -67,33 +75,41 @@ function bytesFor(units: number): number {
   return Q_CHARS + 2 * units + Q_SLACK;
 }
 
-const keyArea = new QueryArea();
-const valueArea = new QueryArea();
-
-/** Write a string key for the next wasm call; returns the address to pass with its length. */
-export function putKey(s: string): number {
-  return keyArea.put(s);
+/** A Core's two query areas: one for a key, one for a value (set passes both). */
+export interface QueryAreas {
+  readonly key: QueryArea;
+  readonly value: QueryArea;
 }
 
-/** Write a string value for the next wasm call; returns the address to pass with its length. */
-export function putValue(s: string): number {
-  return valueArea.put(s);
+export function queryAreas(c: Core): QueryAreas {
+  let a = c.cache.get('queryAreas') as QueryAreas | undefined;
+  if (a === undefined) c.cache.set('queryAreas', (a = { key: new QueryArea(c), value: new QueryArea(c) }));
+  return a;
 }
 
-/** The string whose field is at address f. */
-export function readString(f: number): string {
-  const H = heap();
+/**
+ * The string whose field is at address f in core c's memory. On a shared map a reader may meet a
+ * field a writer is changing: a length or pointer out of memory then reads as '' (the reader's
+ * sequence check fails and it retries).
+ */
+export function readString(c: Core, f: number): string {
+  const H = c.heap(f + 12);
   const u8 = H.u8;
   const tag = u8[f];
   if ((tag & TAG_BLOCK) === 0) return readInline(u8, f + 1, tag);
   const ptr = H.u32[(f + F_PTR) >>> 2];
   const len = H.u32[(f + F_LEN) >>> 2];
   const chars = ptr + BK_CHARS;
-  return (tag & TAG_WIDE) === 0 ? decode(u8, chars, len) : decode(H.u16, chars >>> 1, len);
+  const wide = (tag & TAG_WIDE) !== 0;
+  const end = chars + (wide ? 2 * len : len);
+  const V = end <= u8.length ? H : c.heap(end);
+  if (end > V.u8.length) return '';
+  return wide ? decode(V.u16, chars >>> 1, len) : decode(V.u8, chars, len);
 }
 
 /** Up to 11 one-byte chars at p: one fromCharCode call with the codes as arguments, no array. */
 function readInline(u8: Uint8Array, p: number, n: number): string {
+  if (n > 11) return ''; // torn (shared maps only): the reader retries
   const f = String.fromCharCode;
   switch (n) {
     case 0: return '';

@@ -380,12 +380,12 @@ describe('options', () => {
     const opts = { key: 'int32', value: 'int32', seed: 3 };
     const warm = () => expectThrow(ctor([...good, ['x', 1]], opts), TypeError, 'bad key in entries');
     for (let i = 0; i < 5; i++) warm();
-    const top = core.heap_top();
+    const top = core.x.heap_top();
     for (let i = 0; i < 200; i++) {
       warm();
       expectThrow(ctor([...good, [1.5, 1]], opts), RangeError, 'unfitting key in entries');
     }
-    expect(core.heap_top()).toBe(top);
+    expect(core.x.heap_top()).toBe(top);
     // Entries are accepted from any iterable of entry objects, including array-likes with 0 and 1.
     const m = new HashMap<number, unknown>(new Map([[1, 'a'], [2, 'b']]), { key: 'int32' });
     expect([...m].sort()).toEqual([[1, 'a'], [2, 'b']]);
@@ -463,9 +463,9 @@ describe('use after dispose', () => {
       m.dispose();
     };
     for (let i = 0; i < 5; i++) make();
-    const top = core.heap_top();
+    const top = core.x.heap_top();
     for (let i = 0; i < 100; i++) make();
-    expect(core.heap_top()).toBe(top);
+    expect(core.x.heap_top()).toBe(top);
   });
 });
 
@@ -663,9 +663,9 @@ describe('out of memory under maxBytes', () => {
   it('a failed constructor leaks nothing', () => {
     const fail = () => expectThrow(() => new HashMap(null, { key: 'int32', capacity: 50_000, maxBytes: 100_000 }), RangeError, 'too big');
     for (let i = 0; i < 3; i++) fail();
-    const top = core.heap_top();
+    const top = core.x.heap_top();
     for (let i = 0; i < 100; i++) fail();
-    expect(core.heap_top()).toBe(top);
+    expect(core.x.heap_top()).toBe(top);
   });
 });
 

@@ -27,13 +27,13 @@ describe('FinalizationRegistry', () => {
     };
     build();
     await collect();
-    const top = core.heap_top() >>> 0;
+    const top = core.x.heap_top() >>> 0;
     // 50 more maps of ~20k entries each would need about 16 MB of fresh memory if nothing was freed.
     for (let round = 0; round < 3; round++) {
       build();
       await collect();
     }
-    expect((core.heap_top() >>> 0) - top).toBeLessThan(2_000_000);
+    expect((core.x.heap_top() >>> 0) - top).toBeLessThan(2_000_000);
   });
 
   it('releases the slot of an iterator abandoned half way', async () => {
@@ -49,11 +49,11 @@ describe('FinalizationRegistry', () => {
     expect(m.stats().liveIterators).toBe(100);
     await collect();
     expect(m.stats().liveIterators).toBe(0);
-    const pool = core.iter_pool_size();
+    const pool = core.x.iter_pool_size();
     abandon();
     await collect();
     expect(m.stats().liveIterators).toBe(0);
-    expect(core.iter_pool_size()).toBe(pool); // released slots were reused
+    expect(core.x.iter_pool_size()).toBe(pool); // released slots were reused
     m.dispose();
   });
 
@@ -66,9 +66,9 @@ describe('FinalizationRegistry', () => {
     };
     for (let i = 0; i < 20; i++) make();
     await collect();
-    const top = core.heap_top() >>> 0;
+    const top = core.x.heap_top() >>> 0;
     for (let i = 0; i < 20; i++) make();
     await collect();
-    expect((core.heap_top() >>> 0) - top).toBeLessThan(1_000_000);
+    expect((core.x.heap_top() >>> 0) - top).toBeLessThan(1_000_000);
   });
 });

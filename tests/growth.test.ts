@@ -479,16 +479,16 @@ describe('memory', () => {
     };
     // Same seed and keys each time: every map needs exactly the same blocks, so the top must not move at all.
     for (let j = 0; j < 10; j++) run(0, true, 'int32', 'int32');
-    const top = core.heap_top();
+    const top = core.x.heap_top();
     for (let j = 0; j < 1000; j++) run(0, true, 'int32', 'int32');
-    expect(core.heap_top()).toBe(top);
+    expect(core.x.heap_top()).toBe(top);
     // Random seeds and other kinds: the peak count of overflow buckets varies a little from map to map,
     // but a leak of even 16 bytes per map would add 16 KB over 1000 maps.
     for (const [kk, vk] of [['int32', 'any'], ['float64', 'float64'], ['bigint64', 'int32']] as [KeyKind, ValueKind][]) {
       for (let j = 0; j < 10; j++) run(j, false, kk, vk);
-      const top2 = core.heap_top();
+      const top2 = core.x.heap_top();
       for (let j = 0; j < 1000; j++) run(j, false, kk, vk);
-      expect(core.heap_top() - top2, `${kk} => ${vk}`).toBeLessThan(16 * 1024);
+      expect(core.x.heap_top() - top2, `${kk} => ${vk}`).toBeLessThan(16 * 1024);
     }
   });
 
@@ -497,7 +497,7 @@ describe('memory', () => {
     for (let i = 0; i < 300_000; i++) big.set(ikey(i), i);
     const bytes = big.stats().bytes;
     big.dispose();
-    const top = core.heap_top();
+    const top = core.x.heap_top();
     // 20 maps of 10k int32 entries hold well under what the big one gave back
     const maps: HashMap<number, number>[] = [];
     for (let j = 0; j < 20; j++) {
@@ -509,7 +509,7 @@ describe('memory', () => {
     expect(held).toBeLessThan(bytes);
     // Segments are page-sized classes: small maps cannot always reuse a big map's blocks exactly,
     // but most of what they need must come from freed memory.
-    expect(core.heap_top() - top).toBeLessThan(held);
+    expect(core.x.heap_top() - top).toBeLessThan(held);
     for (const m of maps) m.dispose();
   });
 });

@@ -616,9 +616,9 @@ describe('iterator slots are released: break, return(), throw', () => {
       mut.fill(1000);
       // Warm up: make sure the pool has a free slot, so a leak would show as growth.
       for (const _ of m) break;
-      const pool0 = core.iter_pool_size();
+      const pool0 = core.x.iter_pool_size();
       const bytes0 = m.stats().bytes;
-      const heap0 = core.heap_top();
+      const heap0 = core.x.heap_top();
       let sum = 0;
       for (let i = 0; i < 100_000; i++) {
         switch (i % 3) {
@@ -631,8 +631,8 @@ describe('iterator slots are released: break, return(), throw', () => {
       const s = m.stats();
       expect(s.liveIterators).toBe(0);
       expect(s.bytes).toBe(bytes0);
-      expect(core.iter_pool_size()).toBe(pool0);
-      expect(core.heap_top()).toBe(heap0);
+      expect(core.x.iter_pool_size()).toBe(pool0);
+      expect(core.x.heap_top()).toBe(heap0);
       sameContent(m, model, 'after 1e5 breaks');
       m.dispose();
     });
@@ -641,7 +641,7 @@ describe('iterator slots are released: break, return(), throw', () => {
   it('return(), throw, early return from a function, destructuring and forEach throw release the slot', () => {
     const m = newMap('float64', 'float64');
     for (let i = 0; i < 500; i++) m.set(i * 0.5, i);
-    const pool0 = core.iter_pool_size();
+    const pool0 = core.x.iter_pool_size();
 
     const it = m.entries();
     expect(m.stats().liveIterators).toBe(0); // a slot is taken only by the first next()
@@ -676,7 +676,7 @@ describe('iterator slots are released: break, return(), throw', () => {
       }
     }
     expect(m.stats().liveIterators).toBe(0);
-    expect(core.iter_pool_size()).toBeLessThanOrEqual(pool0 + 4);
+    expect(core.x.iter_pool_size()).toBeLessThanOrEqual(pool0 + 4);
 
     // Many iterators alive at once make the pool grow; releasing them makes them reusable.
     const many = Array.from({ length: 37 }, () => m.keys());
@@ -684,13 +684,13 @@ describe('iterator slots are released: break, return(), throw', () => {
     expect(m.stats().liveIterators).toBe(37);
     for (const x of many) x.return!();
     expect(m.stats().liveIterators).toBe(0);
-    const pool1 = core.iter_pool_size();
+    const pool1 = core.x.iter_pool_size();
     for (let r = 0; r < 50; r++) {
       const again = Array.from({ length: 37 }, () => m.keys());
       for (const x of again) x.next();
       for (const x of again) x.return!();
     }
-    expect(core.iter_pool_size()).toBe(pool1);
+    expect(core.x.iter_pool_size()).toBe(pool1);
     expect(m.stats().liveIterators).toBe(0);
 
     // An iteration that runs to its end releases by itself.
@@ -780,11 +780,11 @@ describe('iterators after clear() and dispose()', () => {
       expect(() => b.next()).toThrow(TypeError);
     };
     cycle();
-    const pool0 = core.iter_pool_size();
-    const heap0 = core.heap_top();
+    const pool0 = core.x.iter_pool_size();
+    const heap0 = core.x.heap_top();
     for (let i = 0; i < 2000; i++) cycle();
-    expect(core.iter_pool_size()).toBe(pool0);
-    expect(core.heap_top()).toBe(heap0);
+    expect(core.x.iter_pool_size()).toBe(pool0);
+    expect(core.x.heap_top()).toBe(heap0);
   });
 });
 

@@ -649,9 +649,9 @@ describe('bad input changes nothing', () => {
       'constructor with a numeric value',
     );
     for (let i = 0; i < 5; i++) bad(), badValue();
-    const top = core.heap_top();
+    const top = core.x.heap_top();
     for (let i = 0; i < 100; i++) bad(), badValue();
-    expect(core.heap_top()).toBe(top);
+    expect(core.x.heap_top()).toBe(top);
   });
 
   it('batch operations throw a TypeError on every map with a string kind, and change nothing', () => {
@@ -983,9 +983,9 @@ describe('memory: inline strings and out-of-line blocks', () => {
       return tomb;
     };
     for (let j = 0; j < 5; j++) make('dispose');
-    const top = core.heap_top();
+    const top = core.x.heap_top();
     for (let j = 0; j < 30; j++) expect(make(j % 2 ? 'dispose' : 'clear')).toBeGreaterThan(0);
-    expect(core.heap_top()).toBe(top);
+    expect(core.x.heap_top()).toBe(top);
   });
 
   it('dispose() frees string blocks: maps made afterwards reuse the memory', () => {
@@ -997,9 +997,9 @@ describe('memory: inline strings and out-of-line blocks', () => {
       m.dispose();
     };
     for (let j = 0; j < 5; j++) make(j);
-    const top = core.heap_top();
+    const top = core.x.heap_top();
     for (let j = 0; j < 30; j++) make(j);
-    expect(core.heap_top()).toBe(top);
+    expect(core.x.heap_top()).toBe(top);
 
     // A map of big strings, disposed: smaller maps of strings built afterwards mostly reuse its memory.
     const big = mk(S, S, { seed: 171 });
@@ -1007,7 +1007,7 @@ describe('memory: inline strings and out-of-line blocks', () => {
     for (let i = 0; i < 3000; i++) big.set(memKey(rand, i), memValue(rand));
     const bytes = big.stats().bytes;
     big.dispose();
-    const top2 = core.heap_top();
+    const top2 = core.x.heap_top();
     const maps: AnyMap[] = [];
     for (let j = 0; j < 5; j++) {
       const m = mk(S, 'int32', { seed: j });
@@ -1016,7 +1016,7 @@ describe('memory: inline strings and out-of-line blocks', () => {
     }
     const held = maps.reduce((a, m) => a + m.stats().bytes, 0);
     expect(held).toBeLessThan(bytes);
-    expect(core.heap_top() - top2).toBeLessThan(held);
+    expect(core.x.heap_top() - top2).toBeLessThan(held);
     for (const m of maps) m.dispose();
   });
 });

@@ -1,0 +1,92 @@
+// Locking in the shared build: the allocator's lock, and the helpers readers
+// use to stay safe while a writer changes the map under them.
+//
+// One source serves two builds. The private build (no threads) compiles every
+// function here to nothing; the shared build (`--enable threads`, imported
+// shared memory, ASC_FEATURE_THREADS) uses wasm atomics. The protocol, in full,
+// is in docs/design.md ("Concurrency protocol"):
+//
+//   - Each map has a writer lock word (H_LOCK) and a sequence count (H_SEQ) in
+//     its header. The JS side takes the lock around every write and makes the
+//     count odd while the write runs; readers run the plain lookup code
+//     between two reads of an even count, and retry when it moved. Those waits
+//     are in JS (bindings/shared.ts), which has a clock for lockTimeout and
+//     knows whether the thread may block.
+//   - The allocator is shared by every map of a memory: its lock (A_LOCK) is
+//     taken here, inside alloc and free, because they are called from deep in
+//     the map code. Lock order: a map's lock, then the allocator's.
+//   - A reader may see a half-made change. It must neither loop forever nor
+//     read outside memory: chain walks are bounded (chainLimit) and block
+//     compares checked against the memory size (inMemory). A wasm trap in a
+//     reader is caught by the JS side, which retries if the count moved.
+//
+// Lock words are 0 (free), 1 (held), 2 (held, someone may be waiting):
+// Drepper's futex mutex, with memory.atomic.wait32/notify.
+
+/** Set by the JS side: 0 where the thread may not block (a browser page's main thread): spin instead. */
+export let canBlock: i32 = 1;
+/** Set by the JS side: how long a lock wait may take, in nanoseconds. */
+export let lockTimeoutNs: i64 = 5_000_000_000;
+/** Set when a lock wait timed out (per call); the JS side turns the failure into a LockTimeoutError. */
+export let lockTimedOut: i32 = 0;
+
+/** Spins before a contended lock waits: the allocator holds it for well under a microsecond. */
+const SPINS: i32 = 200;
+/** Spins between clock reads while spinning instead of waiting. */
+const SPIN_CHUNK: i32 = 1000;
+
+// @ts-ignore: decorator
+@external("env", "now")
+declare function now(): f64;
+
+/** Take the lock word at w; false (and lockTimedOut set) if that takes longer than lockTimeoutNs. */
+// @ts-ignore: decorator
+@inline export function lockWord(w: usize): bool {
+  if (!ASC_FEATURE_THREADS) return true;
+  if (atomic.cmpxchg<u32>(w, 0, 1) == 0) return true;
+  return lockSlow(w);
+}
+
+/** Release the lock word at w, waking one waiter if there may be one. */
+// @ts-ignore: decorator
+@inline export function unlockWord(w: usize): void {
+  if (!ASC_FEATURE_THREADS) return;
+  if (atomic.xchg<u32>(w, 0) == 2) atomic.notify(w, 1);
+}
+
+function lockSlow(w: usize): bool {
+  for (let i = 0; i < SPINS; i++) {
+    if (atomic.load<u32>(w) == 0 && atomic.cmpxchg<u32>(w, 0, 1) == 0) return true;
+  }
+  let deadline = now() + <f64>lockTimeoutNs / 1e6;
+  while (atomic.xchg<u32>(w, 2) != 0) {
+    if (canBlock) {
+      let left = (deadline - now()) * 1e6;
+      if (left <= 0 || memory.atomic.wait32(w, 2, <i64>left) == 2 && now() >= deadline) {
+        lockTimedOut = 1;
+        return false;
+      }
+    } else {
+      for (let i = 0; i < SPIN_CHUNK && atomic.load<u32>(w) != 0; i++) {}
+      if (now() >= deadline) {
+        lockTimedOut = 1;
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/** Whether [p, p + size) lies in memory: a reader checks a block it found through a pointer that may be torn. */
+// @ts-ignore: decorator
+@inline export function inMemory(p: usize, size: usize): bool {
+  if (!ASC_FEATURE_THREADS) return true;
+  return <u64>p + <u64>size <= <u64>memory.size() << 16;
+}
+
+/** Most buckets a chain walk may visit: unbounded in the private build; in the shared build the overflow buckets the map has, plus its first, so that a torn pointer cycle cannot loop forever. */
+// @ts-ignore: decorator
+@inline export function chainLimit(noverflow: u32): u32 {
+  if (!ASC_FEATURE_THREADS) return 0xFFFFFFFF;
+  return noverflow + 1;
+}

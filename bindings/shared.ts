@@ -1,0 +1,239 @@
+// Maps shared between threads: the shared build of the core on a shared
+// WebAssembly.Memory, handles that travel to workers, reference counts, and the
+// JS half of the lock protocol (the wasm half is assembly/lock.ts; the whole
+// protocol is in docs/design.md, "Concurrency protocol").
+//
+// A thread instantiates the shared build once per shared memory it meets: its
+// own (made when it creates its first shared map), and each memory it first
+// attaches a handle from. A handle carries the memory, the memory's random id
+// (a Memory posted twice arrives as two objects, so the id tells they are one),
+// the map's address and its 48-bit id, and its kinds.
+//
+// Writers take the map's lock word and make its sequence count odd for the
+// duration of the one wasm call; readers call the plain lookup between two
+// reads of an even count and retry when it moved (or when the call trapped on
+// a half-made change). Waits spin briefly, then block with Atomics.wait where
+// the thread may (not on a browser page's main thread: there it spins), and
+// give up with a LockTimeoutError after `lockTimeout` milliseconds.
+
+import { Core, compile, wasmUrl, core as privateCore, type CoreExports } from './load.js';
+
+/** A lock wait passed the map's lockTimeout; the operation changed nothing. */
+export class LockTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LockTimeoutError';
+  }
+}
+
+const HDR_LOCK = privateCore.x.HDR_LOCK.value as number;
+const HDR_SEQ = privateCore.x.HDR_SEQ.value as number;
+const HDR_REFS = privateCore.x.HDR_REFS.value as number;
+const HDR_KINDS = privateCore.x.HDR_KINDS.value as number;
+/** Pages a shared memory may grow to: all a wasm32 memory can address. Reserved as address space, not memory. */
+const MAX_PAGES = 65536;
+/** Lock words: free, held, held with possible waiters (Drepper's futex mutex). */
+const HELD = 1;
+const CONTENDED = 2;
+/** Loads of a busy word before a thread waits: a writer holds a map for about a microsecond. */
+const SPINS = 1000;
+/** Longest single wait (ms): readers are not woken by writers, they look again this often. */
+const WAIT_SLICE_MS = 1;
+/** Bits of a map's reference word below its id. */
+const REF_BITS = 16n;
+const REF_MASK = (1n << REF_BITS) - 1n;
+
+const sharedModule = await compile(wasmUrl('tophash-shared.wasm'));
+
+/** Whether this thread may block in Atomics.wait (a browser page's main thread may not). */
+export const canBlock: boolean = (() => {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Shared memory needs SharedArrayBuffer: a browser page has it only when cross-origin isolated. */
+export function checkSharingAvailable(): void {
+  if (typeof SharedArrayBuffer === 'undefined') {
+    throw new Error(
+      'HashMap: shared maps need SharedArrayBuffer, which this page does not have: serve it cross-origin isolated, ' +
+        "with the headers 'Cross-Origin-Opener-Policy: same-origin' and 'Cross-Origin-Embedder-Policy: require-corp'",
+    );
+  }
+}
+
+const cores = new Map<number, Core>();
+let homeId = 0;
+
+function instantiate(memory: WebAssembly.Memory): Core {
+  const imports = { env: { memory, now: () => performance.now() } };
+  const x = new WebAssembly.Instance(sharedModule, imports).exports as unknown as CoreExports;
+  x.canBlock.value = canBlock ? 1 : 0;
+  return new Core(x, memory, true);
+}
+
+function randomU32(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0];
+}
+
+/** This thread's own shared memory and its Core, made at the first shared map it creates. */
+export function homeCore(): { core: Core; memoryId: number } {
+  checkSharingAvailable();
+  if (homeId === 0) {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    homeId = randomU32() || 1;
+    cores.set(homeId, instantiate(memory));
+  }
+  return { core: cores.get(homeId)!, memoryId: homeId };
+}
+
+/** The Core for a handle's memory, instantiated at the first handle from that memory. */
+export function coreFor(memoryId: number, memory: WebAssembly.Memory): Core {
+  let c = cores.get(memoryId);
+  if (c === undefined) cores.set(memoryId, (c = instantiate(memory)));
+  return c;
+}
+
+/** What a handle carries. */
+export interface SharedHandle {
+  readonly memory: WebAssembly.Memory;
+  readonly memoryId: number;
+  readonly address: number;
+  readonly id: number;
+  readonly key: string;
+  readonly value: string;
+  readonly lockTimeout: number;
+}
+
+/** A fresh map's kinds (so that attach can check a handle's) and reference word: a random 48-bit id, one reference. Returns the id. */
+export function initRefs(c: Core, h: number, kk: number, vk: number): number {
+  const u8 = c.heap(h + HDR_KINDS + 2).u8;
+  u8[h + HDR_KINDS] = kk;
+  u8[h + HDR_KINDS + 1] = vk;
+  const id = (randomU32() & 0xffff) * 2 ** 32 + randomU32() || 1;
+  const i64 = c.heap(h + HDR_REFS + 8).i64;
+  Atomics.store(i64, (h + HDR_REFS) / 8, (BigInt(id) << REF_BITS) | 1n);
+  return id;
+}
+
+/** Add a reference for an attach; false if the map at h is not (any more) the map with this id and kinds. */
+export function addRef(c: Core, h: number, id: number, kk: number, vk: number): boolean {
+  const u8 = c.heap(h + HDR_REFS + 8).u8;
+  if (u8[h + HDR_KINDS] !== kk || u8[h + HDR_KINDS + 1] !== vk) return false;
+  const i64 = c.heap(h + HDR_REFS + 8).i64;
+  const i = (h + HDR_REFS) / 8;
+  const want = BigInt(id);
+  for (;;) {
+    const v = Atomics.load(i64, i);
+    if (BigInt.asUintN(64, v) >> REF_BITS !== want || (v & REF_MASK) === 0n) return false;
+    if ((v & REF_MASK) === REF_MASK) throw new RangeError('HashMap: too many threads attached to this map');
+    if (Atomics.compareExchange(i64, i, v, v + 1n) === v) return true;
+  }
+}
+
+/** Drop a reference; true when it was the last (the caller then frees the map). */
+export function dropRef(c: Core, h: number): boolean {
+  const i64 = c.heap(h + HDR_REFS + 8).i64;
+  const i = (h + HDR_REFS) / 8;
+  for (;;) {
+    const v = Atomics.load(i64, i);
+    const last = (v & REF_MASK) === 1n;
+    if (Atomics.compareExchange(i64, i, v, last ? 0n : v - 1n) === v) return last;
+  }
+}
+
+/** The lock word and sequence count of one shared map, as this thread uses them. */
+export class MapLock {
+  readonly #core: Core;
+  readonly #lock: number;
+  readonly #seq: number;
+  readonly #end: number;
+  readonly timeoutMs: number;
+  #i32: Int32Array;
+
+  constructor(c: Core, h: number, timeoutMs: number) {
+    this.#core = c;
+    this.#lock = (h + HDR_LOCK) >>> 2;
+    this.#seq = (h + HDR_SEQ) >>> 2;
+    this.#end = h + HDR_REFS;
+    this.timeoutMs = timeoutMs;
+    this.#i32 = c.heap(this.#end).i32;
+  }
+
+  /** Take the lock and make the count odd: a write may start. Throws LockTimeoutError. */
+  beginWrite(): void {
+    const c = this.#core;
+    if (c.allocTimeoutMs !== this.timeoutMs) {
+      c.x.lockTimeoutNs.value = BigInt(Math.round(this.timeoutMs * 1e6));
+      c.allocTimeoutMs = this.timeoutMs;
+    }
+    const v = this.#i32;
+    if (Atomics.compareExchange(v, this.#lock, 0, HELD) !== 0) this.#lockSlow(v);
+    Atomics.add(v, this.#seq, 1);
+  }
+
+  /** Make the count even and release the lock. */
+  endWrite(): void {
+    const v = this.#i32;
+    Atomics.add(v, this.#seq, 1);
+    if (Atomics.exchange(v, this.#lock, 0) === CONTENDED) Atomics.notify(v, this.#lock, 1);
+  }
+
+  /** An even count to validate a read against; waits while a write is in progress. Throws LockTimeoutError. */
+  beginRead(): number {
+    const s = Atomics.load(this.#i32, this.#seq);
+    return (s & 1) === 0 ? s : this.#waitEven();
+  }
+
+  /** Whether no write happened since beginRead returned s. */
+  validate(s: number): boolean {
+    return Atomics.load(this.#i32, this.#seq) === s;
+  }
+
+  /** After an operation that failed for lack of memory: a LockTimeoutError instead, if the allocator's lock was the cause. */
+  allocatorTimedOut(): LockTimeoutError | null {
+    const g = this.#core.x.lockTimedOut;
+    if (g.value === 0) return null;
+    g.value = 0;
+    return this.#timeout('the allocator');
+  }
+
+  #lockSlow(v: Int32Array): void {
+    for (let i = 0; i < SPINS; i++) {
+      if (Atomics.load(v, this.#lock) === 0 && Atomics.compareExchange(v, this.#lock, 0, HELD) === 0) return;
+    }
+    const deadline = performance.now() + this.timeoutMs;
+    while (Atomics.exchange(v, this.#lock, CONTENDED) !== 0) {
+      const left = deadline - performance.now();
+      if (left <= 0) throw this.#timeout('its lock');
+      if (canBlock) Atomics.wait(v, this.#lock, CONTENDED, Math.min(left, 50));
+      else for (let i = 0; i < SPINS && Atomics.load(v, this.#lock) !== 0; i++);
+    }
+  }
+
+  #waitEven(): number {
+    const v = this.#i32;
+    for (let i = 0; i < SPINS; i++) {
+      const s = Atomics.load(v, this.#seq);
+      if ((s & 1) === 0) return s;
+    }
+    const deadline = performance.now() + this.timeoutMs;
+    for (;;) {
+      const s = Atomics.load(v, this.#seq);
+      if ((s & 1) === 0) return s;
+      const left = deadline - performance.now();
+      if (left <= 0) throw this.#timeout('a write in progress');
+      if (canBlock) Atomics.wait(v, this.#seq, s, Math.min(left, WAIT_SLICE_MS));
+    }
+  }
+
+  #timeout(what: string): LockTimeoutError {
+    return new LockTimeoutError(
+      `HashMap: waited more than lockTimeout (${this.timeoutMs} ms) for ${what}; the operation changed nothing. ` +
+        'If a thread died while writing to this map, the map stays locked and every later operation ends this way.',
+    );
+  }
+}
