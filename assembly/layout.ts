@@ -170,9 +170,9 @@ export const H_TOMBSTONES: usize = 72;
 export const H_MINB: usize = 76;
 /** The array's only segment while it has at most SEG_BUCKETS buckets, else 0: saves small maps the directory load on every lookup. */
 export const H_SEG0: usize = 80;
-/** Shared maps: the writer lock word (lock.ts; taken by the JS side around every write). */
+/** Shared maps: how many threads wait for the map (the JS side notifies them when it is non-zero). */
 export const H_LOCK: usize = 84;
-/** Shared maps: the sequence count, odd while a write is in progress; readers retry when it moved. */
+/** Shared maps: the sequence count, odd while a write is in progress: it is also the writers' lock (even to odd by compare-and-swap); readers retry when it moved. */
 export const H_SEQ: usize = 88;
 /** Shared maps: the key and value kind codes of the bindings (u8 each), which attach checks a handle against. */
 export const H_KINDS: usize = 92;

@@ -6,12 +6,12 @@
 // shared memory, ASC_FEATURE_THREADS) uses wasm atomics. The protocol, in full,
 // is in docs/design.md ("Concurrency protocol"):
 //
-//   - Each map has a writer lock word (H_LOCK) and a sequence count (H_SEQ) in
-//     its header. The JS side takes the lock around every write and makes the
-//     count odd while the write runs; readers run the plain lookup code
-//     between two reads of an even count, and retry when it moved. Those waits
-//     are in JS (bindings/shared.ts), which has a clock for lockTimeout and
-//     knows whether the thread may block.
+//   - Each map has a sequence count (H_SEQ) in its header that is also its
+//     writers' lock: the JS side moves it from even to odd with one
+//     compare-and-swap before a write and back to even after; readers run the
+//     plain lookup code between two reads of an even count, and retry when it
+//     moved. Those waits are in JS (bindings/shared.ts), which has a clock for
+//     lockTimeout and knows whether the thread may block.
 //   - The allocator is shared by every map of a memory: its lock (A_LOCK) is
 //     taken here, inside alloc and free, because they are called from deep in
 //     the map code. Lock order: a map's lock, then the allocator's.
@@ -20,8 +20,8 @@
 //     compares checked against the memory size (inMemory). A wasm trap in a
 //     reader is caught by the JS side, which retries if the count moved.
 //
-// Lock words are 0 (free), 1 (held), 2 (held, someone may be waiting):
-// Drepper's futex mutex, with memory.atomic.wait32/notify.
+// The allocator's lock word is 0 (free), 1 (held), 2 (held, someone may be
+// waiting): Drepper's futex mutex, with memory.atomic.wait32/notify.
 
 /** Set by the JS side: 0 where the thread may not block (a browser page's main thread): spin instead. */
 export let canBlock: i32 = 1;

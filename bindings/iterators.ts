@@ -326,9 +326,15 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     const mode = this.#mode;
     let value: V | undefined;
     if (this.#u32[this.#modIndex] !== this.#mod) {
-      // Never hand out a deleted entry or a stale value.
-      if (!this.#map.has(key)) return null;
-      if (mode !== KEYS) value = this.#map.get(key);
+      // Never hand out a deleted entry or a stale value. On a shared map another thread may delete the
+      // key between two calls: one get decides (a shared map holds no undefined values).
+      if (c.lock !== null && mode !== KEYS) {
+        value = this.#map.get(key);
+        if (value === undefined) return null;
+      } else {
+        if (!this.#map.has(key)) return null;
+        if (mode !== KEYS) value = this.#map.get(key);
+      }
       // The key may have been deleted and added again: then what we hand out now is the new entry,
       // which the core has not necessarily passed yet. Remember it, so it is not produced twice.
       (this.#seen ??= new Set()).add(key);

@@ -9,10 +9,10 @@
 // (a Memory posted twice arrives as two objects, so the id tells they are one),
 // the map's address and its 48-bit id, and its kinds.
 //
-// Writers take the map's lock word and make its sequence count odd for the
-// duration of the one wasm call; readers call the plain lookup between two
-// reads of an even count and retry when it moved (or when the call trapped on
-// a half-made change). Waits spin briefly, then block with Atomics.wait where
+// A writer takes the map by making its sequence count odd (one compare-and-swap)
+// for the duration of its one wasm call; readers call the plain lookup between
+// two reads of an even count and retry when it moved (or when the call trapped
+// on a half-made change). Waits spin briefly, then block with Atomics.wait where
 // the thread may (not on a browser page's main thread: there it spins), and
 // give up with a LockTimeoutError after `lockTimeout` milliseconds.
 
@@ -32,13 +32,10 @@ const HDR_REFS = privateCore.x.HDR_REFS.value as number;
 const HDR_KINDS = privateCore.x.HDR_KINDS.value as number;
 /** Pages a shared memory may grow to: all a wasm32 memory can address. Reserved as address space, not memory. */
 const MAX_PAGES = 65536;
-/** Lock words: free, held, held with possible waiters (Drepper's futex mutex). */
-const HELD = 1;
-const CONTENDED = 2;
 /** Loads of a busy word before a thread waits: a writer holds a map for about a microsecond. */
 const SPINS = 1000;
-/** Longest single wait (ms): readers are not woken by writers, they look again this often. */
-const WAIT_SLICE_MS = 1;
+/** Longest single wait (ms): a waiter looks again this often even if no writer notified it. */
+const WAIT_SLICE_MS = 5;
 /** Bits of a map's reference word below its id. */
 const REF_BITS = 16n;
 const REF_MASK = (1n << REF_BITS) - 1n;
@@ -145,25 +142,30 @@ export function dropRef(c: Core, h: number): boolean {
   }
 }
 
-/** The lock word and sequence count of one shared map, as this thread uses them. */
+/**
+ * The sequence count of one shared map, as this thread uses it. The count is also the writers' lock:
+ * a writer takes the map by moving the count from even to odd with one compare-and-swap, and gives it
+ * back by making it even again. So a thread that dies at any point of a write leaves the count odd,
+ * and every later operation (reads wait for an even count) times out: never a half-locked map where
+ * reads work and writes do not. The lock word next to it counts the threads waiting, so that a writer
+ * notifies only when someone waits.
+ */
 export class MapLock {
   readonly #core: Core;
-  readonly #lock: number;
+  readonly #waiters: number;
   readonly #seq: number;
-  readonly #end: number;
   readonly timeoutMs: number;
   #i32: Int32Array;
 
   constructor(c: Core, h: number, timeoutMs: number) {
     this.#core = c;
-    this.#lock = (h + HDR_LOCK) >>> 2;
+    this.#waiters = (h + HDR_LOCK) >>> 2;
     this.#seq = (h + HDR_SEQ) >>> 2;
-    this.#end = h + HDR_REFS;
     this.timeoutMs = timeoutMs;
-    this.#i32 = c.heap(this.#end).i32;
+    this.#i32 = c.heap(h + HDR_REFS).i32;
   }
 
-  /** Take the lock and make the count odd: a write may start. Throws LockTimeoutError. */
+  /** Take the map: make its count odd. Throws LockTimeoutError. */
   beginWrite(): void {
     const c = this.#core;
     if (c.allocTimeoutMs !== this.timeoutMs) {
@@ -171,15 +173,15 @@ export class MapLock {
       c.allocTimeoutMs = this.timeoutMs;
     }
     const v = this.#i32;
-    if (Atomics.compareExchange(v, this.#lock, 0, HELD) !== 0) this.#lockSlow(v);
-    Atomics.add(v, this.#seq, 1);
+    const s = Atomics.load(v, this.#seq);
+    if ((s & 1) !== 0 || Atomics.compareExchange(v, this.#seq, s, s + 1) !== s) this.#lockSlow(v);
   }
 
-  /** Make the count even and release the lock. */
+  /** Make the count even again: the write is done and the map free. */
   endWrite(): void {
     const v = this.#i32;
     Atomics.add(v, this.#seq, 1);
-    if (Atomics.exchange(v, this.#lock, 0) === CONTENDED) Atomics.notify(v, this.#lock, 1);
+    if (Atomics.load(v, this.#waiters) !== 0) Atomics.notify(v, this.#seq);
   }
 
   /** An even count to validate a read against; waits while a write is in progress. Throws LockTimeoutError. */
@@ -203,30 +205,34 @@ export class MapLock {
 
   #lockSlow(v: Int32Array): void {
     for (let i = 0; i < SPINS; i++) {
-      if (Atomics.load(v, this.#lock) === 0 && Atomics.compareExchange(v, this.#lock, 0, HELD) === 0) return;
+      const s = Atomics.load(v, this.#seq);
+      if ((s & 1) === 0 && Atomics.compareExchange(v, this.#seq, s, s + 1) === s) return;
     }
     const deadline = performance.now() + this.timeoutMs;
-    while (Atomics.exchange(v, this.#lock, CONTENDED) !== 0) {
-      const left = deadline - performance.now();
-      if (left <= 0) throw this.#timeout('its lock');
-      if (canBlock) Atomics.wait(v, this.#lock, CONTENDED, Math.min(left, 50));
-      else for (let i = 0; i < SPINS && Atomics.load(v, this.#lock) !== 0; i++);
+    for (;;) {
+      const s = this.#waitEven(deadline);
+      if (Atomics.compareExchange(v, this.#seq, s, s + 1) === s) return;
     }
   }
 
-  #waitEven(): number {
+  /** Wait until the count is even, and return it; LockTimeoutError past the deadline. */
+  #waitEven(deadline = -1): number {
     const v = this.#i32;
     for (let i = 0; i < SPINS; i++) {
       const s = Atomics.load(v, this.#seq);
       if ((s & 1) === 0) return s;
     }
-    const deadline = performance.now() + this.timeoutMs;
+    if (deadline < 0) deadline = performance.now() + this.timeoutMs;
     for (;;) {
       const s = Atomics.load(v, this.#seq);
       if ((s & 1) === 0) return s;
       const left = deadline - performance.now();
       if (left <= 0) throw this.#timeout('a write in progress');
-      if (canBlock) Atomics.wait(v, this.#seq, s, Math.min(left, WAIT_SLICE_MS));
+      if (canBlock) {
+        Atomics.add(v, this.#waiters, 1);
+        Atomics.wait(v, this.#seq, s, Math.min(left, WAIT_SLICE_MS));
+        Atomics.sub(v, this.#waiters, 1);
+      }
     }
   }
 

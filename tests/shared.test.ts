@@ -231,7 +231,7 @@ describe('shared: writers grow a tiny map while other threads read and iterate',
         const common = { handle: m.handle, ctl, W, N, LAG, UPD_LAG, OPS_PER_PASS, mode };
         type WriterR = { ops: number; paceWaits: number };
         type ReaderR = { reads: number; mustPresent: number; mustAbsent: number; sizes: number };
-        type IterR = { passes: number; overlapped: number; produced: number; maxSizeSeen: number; finalCount: number };
+        type IterR = { passes: number; overlapped: number; overlappedBig: number; produced: number; maxSizeSeen: number; finalCount: number };
         const [writers, reader, iter] = await withThreads(async (spawn) => {
           const ws = [];
           for (let w = 0; w < W; w++) ws.push(spawn('growth.mjs', { ...common, role: 'writer', w, seed: 1 + w }));
@@ -246,6 +246,7 @@ describe('shared: writers grow a tiny map while other threads read and iterate',
         expect(new Int32Array(ctl)[WRITERS_DONE]).toBe(W);
         // The concurrency must have been real: passes during the writes, checks that could fail.
         expect(iter.overlapped).toBeGreaterThanOrEqual(8);
+        expect(iter.overlappedBig).toBeGreaterThanOrEqual(8); // passes over 1000 entries or more
         expect(reader.mustPresent).toBeGreaterThan(100);
         expect(reader.mustAbsent).toBeGreaterThan(100);
         const keyOf = mode === 'int' ? (n: number): unknown => n : strKey;
@@ -276,6 +277,11 @@ describe('shared: writers grow a tiny map while other threads read and iterate',
         expect(s.count).toBe(expected.size);
         expect(s.B).toBeGreaterThanOrEqual(8); // grew many times
         expect(s.liveIterators).toBe(0);
+        console.log(
+          `${c.key} => ${c.value}: ${iter.passes} iteration passes (${iter.overlapped} during the writes, ${iter.overlappedBig} of them over 1000+ entries, ${iter.produced} entries produced, up to ${iter.maxSizeSeen} in one), ` +
+            `${reader.reads} reads (${reader.mustPresent} had to find the key, ${reader.mustAbsent} had to miss it), ${reader.sizes} size checks, ` +
+            `writers paused ${writers.map((w) => w.paceWaits).join('/')} ms for the iterator, final B = ${s.B}`,
+        );
       } finally {
         m.dispose();
       }
@@ -335,11 +341,14 @@ describe('shared: getOrSet races on fresh keys', () => {
 // ---- 4. a writer terminated mid-write -----------------------------------------------------------------
 
 describe('shared: a worker terminated in the middle of its writes', () => {
-  const KEYS = 2000, LOCK_TIMEOUT = 200, REPS = 6;
+  const KEYS = 2000, LOCK_TIMEOUT = 150, REPS = 8;
   const STOP = 0;
 
   it(`leaves a consistent map or LockTimeoutError on every later operation (${REPS} runs)`, { timeout: T }, async () => {
     const outcomes: string[] = [];
+    const probe = sharedMap('int32', 'int32');
+    const homeMemoryId = probe.handle.memoryId;
+    probe.dispose();
     for (let rep = 0; rep < REPS; rep++) {
       const mode = rep % 2 === 0 ? 'num' : 'str';
       const keyOf = mode === 'str' ? strKey : (n: number): unknown => n;
@@ -352,7 +361,21 @@ describe('shared: a worker terminated in the middle of its writes', () => {
         return typeof v === 'number' && v >= n && v < n + 1 && Number.isInteger((v - n) * 16);
       };
       const keyNum = (k: unknown): number => (mode === 'str' ? strKeyNum(k) : typeof k === 'number' && Number.isInteger(k) && k >= 0 && k < KEYS ? k : -1);
-      const m = mode === 'str' ? sharedMap('string', 'string', { lockTimeout: LOCK_TIMEOUT }) : sharedMap('int32', 'float64', { lockTimeout: LOCK_TIMEOUT });
+      // The map is made in a worker, in that worker's own shared memory: whatever the terminated worker
+      // leaves locked there (the allocator's lock is per memory) cannot reach the maps of the other tests.
+      // It also covers a map made in a worker and used by the main thread after its maker has gone.
+      const options = mode === 'str' ? { key: 'string', value: 'string', shared: true, lockTimeout: LOCK_TIMEOUT } : { key: 'int32', value: 'float64', shared: true, lockTimeout: LOCK_TIMEOUT };
+      const m = await withThreads(async (spawn) => {
+        const maker = spawn('ops.mjs', {});
+        maker.post({ cmd: 'create', options });
+        const r = (await maker.next()) as unknown as { ok: boolean; value: Handle; message?: string };
+        if (!r.ok) throw new Error(`making a shared map in a worker failed: ${r.message}`);
+        const attached = HashMap.attach<unknown, unknown>(r.value);
+        maker.post({ cmd: 'dispose' });
+        expect((await maker.next()).ok).toBe(true);
+        return attached;
+      });
+      expect(m.handle.memoryId).not.toBe(homeMemoryId);
       for (let n = 0; n < KEYS; n += 2) m.set(keyOf(n), valOf(n, 0));
       const withSurvivor = rep % 3 !== 2;
       let survivorOutcome = 'none';
@@ -374,26 +397,37 @@ describe('shared: a worker terminated in the middle of its writes', () => {
       });
       // The main thread: a full consistency check, or LockTimeoutError on every operation.
       let outcome: string;
+      // What the main thread did before a LockTimeoutError, if one comes: there must be nothing.
+      const answered: string[] = [];
+      let stage = 'size';
       const t0 = performance.now();
       try {
         const size = m.size;
+        answered.push('size');
         const seen = new Map<number, unknown>();
+        stage = 'iteration';
         for (const [k, v] of m) {
           const n = keyNum(k);
           if (n < 0 || !valid(n, v) || seen.has(n)) throw new Error(`rep ${rep}: iteration produced ${String(k)} => ${String(v)}${seen.has(n) ? ' twice' : ''}`);
           seen.set(n, v);
         }
+        answered.push('iteration');
         expect(seen.size).toBe(size);
+        stage = 'forEach';
         let forEachCount = 0;
         m.forEach(() => forEachCount++);
+        answered.push('forEach');
         expect(forEachCount).toBe(size);
+        stage = 'get/has';
         for (let n = 0; n < KEYS; n++) {
           const v = m.get(keyOf(n));
           if (v !== seen.get(n) || m.has(keyOf(n)) !== seen.has(n)) {
             throw new Error(`rep ${rep}: get(${String(keyOf(n))}) = ${String(v)}, iteration gave ${String(seen.get(n))}`);
           }
         }
+        answered.push('get/has');
         // And it still works as a map.
+        stage = 'writes';
         const k0 = keyOf(0), k1 = keyOf(1);
         m.set(k0, valOf(0, 15));
         expect(m.get(k0)).toBe(valOf(0, 15));
@@ -409,15 +443,18 @@ describe('shared: a worker terminated in the middle of its writes', () => {
       } catch (e) {
         if (!(e instanceof LockTimeoutError)) throw e;
         // It came after about lockTimeout (or at once, if the map already knows its lock is lost): no hang.
-        expect(e).toBeInstanceOf(Error);
         expect(performance.now() - t0).toBeLessThan(LOCK_TIMEOUT * 10);
-        // Every later operation too, and none hangs.
+        // Every later operation must throw it too, and none may hang.
         const later: [string, () => unknown][] = [
           ['size', () => m.size],
           ['get', () => m.get(keyOf(0))],
+          ['has', () => m.has(keyOf(0))],
           ['set', () => m.set(keyOf(2), valOf(2, 1))],
+          ['delete', () => m.delete(keyOf(2))],
           ['iterate', () => [...m.keys()]],
         ];
+        const report: string[] = [];
+        let mixed = answered.length > 0;
         for (const [name, f] of later) {
           const t1 = performance.now();
           let err: unknown = null;
@@ -426,8 +463,15 @@ describe('shared: a worker terminated in the middle of its writes', () => {
           } catch (e2) {
             err = e2;
           }
-          if (!(err instanceof LockTimeoutError)) throw new Error(`rep ${rep}: after a LockTimeoutError, ${name} gave ${err === null ? 'an answer' : String(err)}`);
+          if (!(err instanceof LockTimeoutError)) mixed = true;
+          report.push(`${name}: ${err === null ? 'answered' : err instanceof LockTimeoutError ? 'LockTimeoutError' : String(err)}`);
           expect(performance.now() - t1).toBeLessThan(LOCK_TIMEOUT * 10);
+        }
+        if (mixed) {
+          throw new Error(
+            `rep ${rep} (${mode}): after the termination the map is neither consistent nor locked for good: ` +
+              `${answered.length > 0 ? `${answered.join(', ')} answered, then ` : ''}${stage} threw LockTimeoutError; later: ${report.join(', ')}`,
+          );
         }
         outcome = 'timeout';
       }
@@ -527,6 +571,48 @@ describe('shared: lifetime', () => {
       });
     } finally {
       if (!disposedMain) m.dispose();
+    }
+  });
+
+  it('a map disposed by the main thread first lives on in a worker; the worker\'s dispose frees its memory', { timeout: T }, async () => {
+    const N = 200_000;
+    const keys = new Int32Array(N).map((_, i) => i * 7);
+    const vals = new Float64Array(N).map((_, i) => i + 0.5);
+    const probe = new HashMap<number, number>(null, { key: 'int32', value: 'float64', shared: true });
+    const memory = probe.handle.memory;
+    probe.dispose();
+    const before = memory.buffer.byteLength;
+    const m = new HashMap<number, number>(null, { key: 'int32', value: 'float64', shared: true });
+    m.setMany(keys, vals);
+    const grown = memory.buffer.byteLength - before;
+    expect(grown).toBeGreaterThan(1 << 20); // the map needed fresh memory
+    const handle = m.handle;
+    await withThreads(async (spawn) => {
+      const w = spawn('ops.mjs', {});
+      const call = async (msg: Record<string, unknown>): Promise<unknown> => {
+        w.post(msg);
+        const r = (await w.next()) as unknown as { ok: boolean; value?: unknown; name?: string; message?: string };
+        if (!r.ok) throw new Error(`${String(msg.cmd)} failed in the worker: ${r.name}: ${r.message}`);
+        return r.value;
+      };
+      expect(await call({ cmd: 'attach', handle })).toBe(N);
+      m.dispose(); // not the last reference: the map lives on
+      expect(await call({ cmd: 'size' })).toBe(N);
+      expect(await call({ cmd: 'get', key: 7 * 1234 })).toBe(1234.5);
+      expect(await call({ cmd: 'stats' })).toMatchObject({ count: N, liveIterators: 0 });
+      expect(HashMap.attach<number, number>(handle).dispose()).toBe(undefined); // still attachable
+      await call({ cmd: 'dispose' }); // the last reference: freed
+    });
+    expect(() => HashMap.attach(handle)).toThrow(TypeError);
+    // The freed memory is reused: the same map again needs (next to) no new memory.
+    const again = new HashMap<number, number>(null, { key: 'int32', value: 'float64', shared: true });
+    try {
+      const at = memory.buffer.byteLength;
+      again.setMany(keys, vals);
+      expect(memory.buffer.byteLength - at).toBeLessThan(grown / 4);
+      expect(again.get(7 * 1234)).toBe(1234.5);
+    } finally {
+      again.dispose();
     }
   });
 

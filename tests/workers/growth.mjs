@@ -9,7 +9,7 @@
 // "done" counter, so a reader that reads "done" counters before its operation and "started" counters
 // after it knows which keys must be present, which must be absent, and which versions are possible.
 import { HashMap } from '../../dist/index.js';
-import { workerData, run, check, show, sleep, rng, strKey, strKeyNum, strVal, strValParse } from './common.mjs';
+import { workerData, run, check, show, sleep, barrier, rng, strKey, strKeyNum, strVal, strValParse } from './common.mjs';
 
 // ctl layout
 export const BARRIER = 0; // and 1
@@ -17,6 +17,8 @@ export const WRITERS_DONE = 2;
 export const PASSES = 3;
 const WBASE = 16;
 const INS_START = 0, INS_DONE = 1, DEL_START = 2, DEL_DONE = 3, UPD_DONE = 4, ADD_DONE = 5;
+/** Per writer: its operation count, and that count when the iterator last started a pass. */
+const OPS = 6, PASS_SEEN = 7;
 const slot = (w, f) => WBASE + 8 * w + f;
 
 const { handle, ctl: ctlBuf, role, w: myW, W, N, LAG, UPD_LAG, OPS_PER_PASS, mode, seed } = workerData;
@@ -56,10 +58,12 @@ function writer(m) {
   let ops = 0;
   let paceWaits = 0;
   const pace = () => {
-    if ((++ops & 31) !== 0) return;
-    const want = Math.floor(ops / OPS_PER_PASS);
-    // Let the iterating thread keep up (so that many passes overlap the writes), within reason.
-    while (Atomics.load(ctl, PASSES) < want && paceWaits < 10000) {
+    ops++;
+    if ((ops & 31) !== 0) return;
+    st(w, OPS, ops);
+    // Let the iterating thread start a pass at least every OPS_PER_PASS of this writer's operations,
+    // so that passes overlap the writes at every size of the map (within reason).
+    while (ops - ld(w, PASS_SEEN) > OPS_PER_PASS && paceWaits < 10000) {
       sleep(1);
       paceWaits++;
     }
@@ -179,11 +183,14 @@ function iterator(m) {
       add[w] = ld(w, ADD_DONE);
     }
   };
-  let passes = 0, overlapped = 0, produced = 0, maxSizeSeen = 0;
+  let passes = 0, overlapped = 0, overlappedBig = 0, produced = 0, maxSizeSeen = 0;
   let finalCount = -1;
   for (;;) {
     const done = Atomics.load(ctl, WRITERS_DONE) === W;
-    for (let w = 0; w < W; w++) insDone[w] = ld(w, INS_DONE);
+    for (let w = 0; w < W; w++) {
+      insDone[w] = ld(w, INS_DONE);
+      st(w, PASS_SEEN, ld(w, OPS));
+    }
     snapStep();
     Atomics.add(ctl, PASSES, 1);
     const seen = new Uint8Array(W * N);
@@ -257,12 +264,14 @@ function iterator(m) {
       break;
     }
     overlapped++;
+    if (count >= 1000) overlappedBig++;
   }
-  return { passes, overlapped, produced, maxSizeSeen, finalCount };
+  return { passes, overlapped, overlappedBig, produced, maxSizeSeen, finalCount };
 }
 
 run(() => {
   const m = HashMap.attach(handle);
+  barrier(ctl, BARRIER, W + 2); // writers, reader and iterator start together
   try {
     if (role === 'writer') return writer(m);
     if (role === 'reader') return reader(m);

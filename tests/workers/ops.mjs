@@ -5,16 +5,18 @@ import { run, nextMessage, post } from './common.mjs';
 run(async () => {
   let m = null;
   for (;;) {
-    const { cmd, handle, key, value } = await nextMessage();
+    const { cmd, handle, key, value, options } = await nextMessage();
     if (cmd === 'exit') return {};
     try {
       let r;
       switch (cmd) {
+        case 'create': m = new HashMap(null, options); r = m.handle; break;
         case 'attach': m = HashMap.attach(handle); r = m.size; break;
         case 'set': m.set(key, value); r = m.size; break;
         case 'get': r = m.get(key); break;
         case 'size': r = m.size; break;
         case 'entries': r = [...m]; break;
+        case 'stats': r = m.stats(); break;
         case 'dispose': m.dispose(); break;
         case 'dispose-again': m.dispose(); break;
         default: throw new Error(`ops.mjs: unknown command ${cmd}`);
