@@ -1,0 +1,243 @@
+// The package in a real browser: headless Debian Chromium (/usr/bin/chromium, or CHROMIUM_PATH)
+// driven by playwright-core, never a downloaded browser. A small static server (tests/browser/
+// server.ts) serves dist/, build/, demo/ and the test pages of tests/browser/, cross-origin
+// isolated or not by route. The pages import the built package (/dist/index.js) as plain ES
+// modules, no bundler: `npm run build` first (npm test does).
+//
+//   core.html    core operations and iteration of every kind against Map; the wasm compiled while
+//                it streams (application/wasm), and again from bytes where the server sends another
+//                type (/octet/ route)
+//   shared.html  shared maps written by the page and two Web Workers at once: exact totals
+//   plain.html   a page without the isolation headers: `shared: true` throws an Error naming them
+//   the demo     demo/serve.mjs (what `npm run demo` runs) serving demo/, run short (?quick):
+//                no console error, the shared count exact, a bar per benchmark case
+//
+// Without Chromium the suite is skipped with a loud warning, except under CI=true, where a missing
+// Chromium fails.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { startServer, type TestServer } from './browser/server.js';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const IN_CI = process.env.CI === 'true';
+/** Launch options that work with Debian's Chromium here (see the toolchain notes). */
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const T = 60_000;
+
+const MISSING = [
+  '',
+  '*'.repeat(100),
+  `*  BROWSER SUITE NOT RUN: no Chromium at ${CHROMIUM}.`,
+  '*  tests/browser.test.ts (the package in a real browser) was skipped; the Node suites ran.',
+  '*  Install Debian\'s Chromium:   sudo apt-get install chromium     (or set CHROMIUM_PATH)',
+  '*  Under CI=true a missing Chromium is a failure.',
+  '*'.repeat(100),
+  '',
+].join('\n');
+
+/** What a page left in window.__result (tests/browser/harness.js). */
+interface PageResult {
+  ok: boolean;
+  result?: Record<string, unknown>;
+  error?: string;
+}
+
+interface WasmLoad {
+  fn: string;
+  what: string;
+}
+
+/** Nothing Node-only in what the browser loads: the built bindings, scanned. */
+describe('browser code path', () => {
+  it('dist/ uses no Node-only API outside the file: branch of the loader', () => {
+    const dir = `${REPO}dist`;
+    const files = readdirSync(dir).filter((f) => f.endsWith('.js'));
+    expect(files).toContain('index.js');
+    const offenders: string[] = [];
+    for (const f of files) {
+      // Comments may name anything; code may not.
+      const code = readFileSync(`${dir}/${f}`, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+      code.split('\n').forEach((line, i) => {
+        if (/\b(process|Buffer|__dirname|__filename|global)\b|\brequire\(|node:|from ['"]fs['"]/.test(line)) offenders.push(`${f}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    // The one allowed: load.js reads the wasm from disk when its URL is a file: URL (Node).
+    const allowed = offenders.filter((l) => /^load\.js:\d+: const fs = await import\('node:fs\/promises'\);$/.test(l));
+    expect(allowed).toHaveLength(1);
+    expect(offenders.filter((l) => !allowed.includes(l))).toEqual([]);
+    const load = readFileSync(`${dir}/load.js`, 'utf8');
+    expect(load).toMatch(/if \(url\.protocol === 'file:'\) \{\s*const fs = await import\('node:fs\/promises'\);/);
+  });
+});
+
+if (!HAVE_CHROMIUM) {
+  describe('browser suite (Chromium missing)', () => {
+    if (IN_CI) {
+      it('Chromium is installed (CI=true: required)', () => {
+        throw new Error(`CI=true and no Chromium at ${CHROMIUM}: the browser suite cannot run. .ci/run installs it with apt-get install chromium.`);
+      });
+    } else {
+      console.warn(MISSING);
+      it.skip(`the browser suite: no Chromium at ${CHROMIUM} (apt-get install chromium)`, () => {});
+    }
+  });
+}
+
+describe.runIf(HAVE_CHROMIUM)('in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startServer(REPO.replace(/\/$/, ''));
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000 });
+  }, T);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** Open a page, wait for window.__result; the console errors, page errors and failed requests with it. */
+  async function runPage(url: string, done = 'window.__result !== undefined', result = 'window.__result', timeout = 45_000, extra = 'null') {
+    const context: BrowserContext = await browser.newContext();
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}: ${r.failure()?.errorText}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+    });
+    try {
+      const response = await page.goto(url);
+      await page.waitForFunction(done, undefined, { timeout, polling: 100 });
+      const value = await page.evaluate(result);
+      const isolated = (await page.evaluate('globalThis.crossOriginIsolated')) as boolean;
+      return { value, problems, isolated, headers: response?.headers() ?? {}, extra: await page.evaluate(extra) };
+    } catch (e) {
+      throw new Error(`${url}: ${(e as Error).message}\n${problems.join('\n')}`);
+    } finally {
+      await context.close();
+    }
+  }
+
+  function passed(r: { value: unknown; problems: string[] }): Record<string, unknown> {
+    const v = r.value as PageResult;
+    if (!v.ok) throw new Error(`${v.error}\n${r.problems.join('\n')}`);
+    expect(r.problems).toEqual([]);
+    return v.result!;
+  }
+
+  const size = (f: string) => statSync(`${REPO}build/${f}`).size;
+
+  it('core operations and iteration; the wasm compiled while it streams (application/wasm)', async () => {
+    const r = await runPage(`${server.origin}/tests/browser/core.html`);
+    const res = passed(r);
+    expect(res.isolated).toBe(true);
+    expect(res.checks as number).toBeGreaterThan(10_000);
+    const loads = res.wasmLoads as WasmLoad[];
+    // Both modules (private and shared build) by streaming compilation, none from bytes.
+    const streamed = loads.filter((l) => l.fn === 'compileStreaming' || l.fn === 'instantiateStreaming').map((l) => new URL(l.what).pathname);
+    expect(streamed.sort()).toEqual(['/build/tophash-shared.wasm', '/build/tophash.wasm']);
+    expect(loads.filter((l) => (l.fn === 'compile' || l.fn === 'instantiate') && l.what !== 'a Module')).toEqual([]);
+    expect(r.headers['cross-origin-opener-policy']).toBe('same-origin');
+  }, T);
+
+  it('the wasm served as application/octet-stream: compiled from the fetched bytes', async () => {
+    const r = await runPage(`${server.origin}/octet/tests/browser/core.html`);
+    const res = passed(r);
+    const loads = res.wasmLoads as WasmLoad[];
+    expect(loads.filter((l) => l.fn.endsWith('Streaming'))).toEqual([]);
+    const fromBytes = loads.filter((l) => (l.fn === 'compile' || l.fn === 'instantiate') && l.what !== 'a Module').map((l) => l.what);
+    expect(fromBytes.sort()).toEqual([`${size('tophash-shared.wasm')} bytes`, `${size('tophash.wasm')} bytes`].sort());
+    expect(server.requests).toContain('GET /octet/build/tophash.wasm');
+  }, T);
+
+  it('a shared map used by the page and two Web Workers at once: exact totals', async () => {
+    const r = await runPage(`${server.origin}/tests/browser/shared.html`);
+    const res = passed(r);
+    expect(r.isolated).toBe(true);
+    expect(res.threads).toBe(3);
+    expect(res.total).toBe(3 * 40 * 1000);
+    expect((res.winners as number[]).every((w) => [1, 2, 3].includes(w))).toBe(true);
+    expect(res.workerCrossOriginIsolated).toEqual([true, true]);
+    expect(res.grownB as number).toBeGreaterThanOrEqual(12);
+  }, T);
+
+  it('a page that is not cross-origin isolated: shared: true throws an Error naming the headers', async () => {
+    const r = await runPage(`${server.origin}/plain/tests/browser/plain.html`);
+    const res = passed(r);
+    expect(r.isolated).toBe(false);
+    expect(r.headers['cross-origin-opener-policy']).toBeUndefined();
+    expect(res.name).toBe('Error');
+    expect(res.message).toContain("'Cross-Origin-Opener-Policy: same-origin'");
+    expect(res.message).toContain("'Cross-Origin-Embedder-Policy: require-corp'");
+  }, T);
+
+  describe('the demo (demo/serve.mjs, as `npm run demo` serves it)', () => {
+    let demo: ChildProcess | undefined;
+    let demoUrl = '';
+
+    beforeAll(async () => {
+      const proc = spawn(process.execPath, [`${REPO}demo/serve.mjs`, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      demo = proc;
+      demoUrl = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`demo/serve.mjs printed no address: ${out}`)), 15_000);
+        proc.stdout!.on('data', (d: Buffer) => {
+          out += String(d);
+          const m = /http:\/\/127\.0\.0\.1:\d+\/demo\//.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[0]);
+          }
+        });
+        proc.stderr!.on('data', (d: Buffer) => (out += String(d)));
+        proc.on('exit', (code) => reject(new Error(`demo/serve.mjs exited (${code}): ${out}`)));
+      });
+    }, T);
+
+    afterAll(() => {
+      demo?.kill();
+    });
+
+    it('serves the page cross-origin isolated and the wasm as application/wasm', async () => {
+      const page = await fetch(demoUrl);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(page.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+      const wasm = await fetch(new URL('/build/tophash-shared.wasm', demoUrl));
+      expect(wasm.headers.get('content-type')).toBe('application/wasm');
+      expect((await wasm.arrayBuffer()).byteLength).toBe(size('tophash-shared.wasm'));
+      expect((await fetch(new URL('/package.json', demoUrl))).status).toBe(404);
+      expect((await fetch(new URL('/demo/../package.json', demoUrl))).status).toBe(404);
+    }, T);
+
+    it('loads and runs without console errors: shared word count exact, a bar per benchmark case', async () => {
+      const bars = "document.querySelectorAll('#chart .ratio-bar').length";
+      const r = await runPage(`${demoUrl}?quick`, 'window.__demo && window.__demo.done', 'window.__demo', 45_000, bars);
+      expect(r.problems).toEqual([]);
+      expect(r.isolated).toBe(true);
+      const state = r.value as {
+        errors: string[];
+        shared: { exact: boolean; total: number; distinct: number } | null;
+        bench: { rows: { label: string; ratio: number }[] } | null;
+      };
+      expect(state.errors).toEqual([]);
+      expect(state.shared).toMatchObject({ exact: true, total: 4 * 40_000 });
+      expect(state.shared!.distinct).toBeGreaterThan(1000);
+      expect(state.bench!.rows.map((x) => x.label)).toHaveLength(5);
+      for (const row of state.bench!.rows) expect(row.ratio).toBeGreaterThan(0);
+      expect(r.extra).toBe(5);
+    }, T);
+  });
+});

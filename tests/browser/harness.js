@@ -1,0 +1,48 @@
+// In-page harness of the browser tests (tests/browser.test.ts). A page script runs its checks in
+// run(fn); the result, or the first failure, is left in window.__result for the test to read.
+
+/** Throw unless cond: every check of a page goes through this. */
+export function check(cond, msg) {
+  if (!cond) throw new Error(typeof msg === 'function' ? msg() : msg);
+}
+
+/** x for a failure message: -0, bigints and strings told apart. */
+export function show(x) {
+  if (typeof x === 'bigint') return `${x}n`;
+  if (typeof x === 'string') return JSON.stringify(x);
+  return Object.is(x, -0) ? '-0' : String(x);
+}
+
+/** Whether f throws an instance of type (exactly that class when exact), with a message matching re. */
+export function throws(f, type, re = /./, exact = false) {
+  try {
+    f();
+  } catch (e) {
+    check(e instanceof type && (!exact || e.constructor === type), () => `expected ${type.name}, got ${e?.name}: ${e?.message}`);
+    check(re.test(String(e.message)), () => `message ${JSON.stringify(e.message)} does not match ${re}`);
+    return e;
+  }
+  throw new Error(`expected ${type.name} (${re}), nothing was thrown`);
+}
+
+/** mulberry32: a small seeded generator, so a failure can be replayed. */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Run the page's checks; window.__result is { ok: true, result } or { ok: false, error }. */
+export function run(fn) {
+  Promise.resolve()
+    .then(fn)
+    .then(
+      (result) => (window.__result = { ok: true, result }),
+      (e) => (window.__result = { ok: false, error: `${e?.name ?? 'Error'}: ${e?.message ?? e}\n${e?.stack ?? ''}` }),
+    );
+}

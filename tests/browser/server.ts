@@ -1,0 +1,95 @@
+// The static server of tests/browser.test.ts (node:http, no dependency). It serves the repository's
+// dist/, build/, demo/ and tests/browser/ with the MIME types a browser needs (application/wasm for
+// the wasm, text/javascript for modules).
+//
+// Routes: a path is served cross-origin isolated (COOP same-origin, COEP require-corp, CORP
+// same-origin on every response) unless it starts with one of these prefixes, which are stripped
+// before the file is looked up:
+//   /plain/  no isolation headers: the page is not cross-origin isolated, as on an ordinary server
+//   /octet/  .wasm sent as application/octet-stream: the bindings must fall back from streaming
+//            compilation to compiling the fetched bytes
+import { createServer, type Server } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+};
+
+/** Top-level folders of the repository that may be served. */
+const ROOTS = ['dist', 'build', 'demo', 'tests/browser'];
+
+export interface TestServer {
+  readonly origin: string;
+  /** Every request, as method + the path requested (with its route prefix). */
+  readonly requests: string[];
+  close(): Promise<void>;
+}
+
+/** Serve `repo` on 127.0.0.1, on a free port. */
+export async function startServer(repo: string): Promise<TestServer> {
+  const requests: string[] = [];
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      requests.push(`${req.method} ${url.pathname}`);
+      let p = decodeURIComponent(url.pathname);
+      let isolated = true;
+      let wasmType = 'application/wasm';
+      for (;;) {
+        if (p.startsWith('/plain/')) {
+          isolated = false;
+          p = p.slice('/plain'.length);
+        } else if (p.startsWith('/octet/')) {
+          wasmType = 'application/octet-stream';
+          p = p.slice('/octet'.length);
+        } else break;
+      }
+      const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
+      if (isolated) {
+        headers['Cross-Origin-Opener-Policy'] = 'same-origin';
+        headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
+        headers['Cross-Origin-Resource-Policy'] = 'same-origin';
+      }
+      const rel = path.posix.normalize(p).replace(/^\/+/, '');
+      const file = path.join(repo, rel);
+      if (!ROOTS.some((r) => rel === r || rel.startsWith(`${r}/`)) || !file.startsWith(repo + path.sep)) {
+        res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('not found');
+        return;
+      }
+      try {
+        if (!(await stat(file)).isFile()) throw new Error('not a file');
+        const body = await readFile(file);
+        const ext = path.extname(file);
+        const type = ext === '.wasm' ? wasmType : (TYPES[ext] ?? 'application/octet-stream');
+        res.writeHead(200, { ...headers, 'Content-Type': type, 'Content-Length': String(body.length) }).end(body);
+      } catch {
+        res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('not found');
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
