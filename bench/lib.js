@@ -1,6 +1,8 @@
 // Shared pieces of the benchmark: key kinds, key sets, query orders, medians,
 // and the timed loops (compiled once per map type, see compileLoops).
 
+import { readFileSync } from 'node:fs';
+
 export const SIZES = [1e3, 1e5, 1e6];
 
 /** Milliseconds, high resolution. */
@@ -383,4 +385,70 @@ const ns = (x) => (x >= 1e5 ? x.toExponential(2) : x.toFixed(1)).padStart(8);
 export function formatRow(row) {
   return `${row.kind.padEnd(8)}${sizeLabel(row.n).padStart(4)}  ${caseLabel(row.kind, row.case).padEnd(29)}` +
     `Map ${ns(row.mapNs)} ns  HashMap ${ns(row.hashMapNs)} ns  ratio ${row.ratio.toFixed(2).padStart(5)}`;
+}
+
+// ---- Shared maps (child-shared.js, shared-worker.js) ----
+
+/** Slots of the control Int32Array (on a SharedArrayBuffer) of the shared-map section's barrier. */
+export const SHARED_CTL = { READY: 0, GO: 1, DONE: 2, LENGTH: 3 };
+
+/** A warning for a shared-map row during which other processes took a tenth of a core or more. */
+const disturbed = (r) => (r.otherCores >= 0.1 ? `  [other processes used ${r.otherCores.toFixed(2)} cores meanwhile: disturbed]` : '');
+
+const mops = (x) => `${(x / 1e6).toFixed(1).padStart(6)} M/s`;
+
+/** The terminal lines of the shared-map section (the `shared` object child-shared.js makes). */
+export function sharedLines(shared) {
+  const s = shared.settings;
+  const out = [
+    `Shared maps (int32 -> int32, { shared: true }), medians of ${s.rounds} rounds. Throughput: worker threads released together`,
+    'at a barrier, the main thread waiting; ops/s = all threads\' operations / wall time from the release to the last finish:',
+  ];
+  for (const r of shared.scaling) {
+    const label = r.op === 'get' ? `get ${sizeLabel(r.n)}, random present keys` : `add(k, 1) on ${r.keys} keys`;
+    out.push(`  ${label.padEnd(30)} 1 thread ${mops(r.opsPerSec[0])}  2 threads ${mops(r.opsPerSec[1])}  2 / 1 ${r.ratio.toFixed(2).padStart(5)}x` +
+      `  (${r.opsPerThread} a thread)${disturbed(r)}`);
+  }
+  out.push('One thread, the same keys and order on a shared and a private map (each timed in a worker that uses only it):');
+  for (const r of shared.single) {
+    out.push(`  ${`get ${sizeLabel(r.n)}, random present keys`.padEnd(30)} private ${r.privateNs.toFixed(1).padStart(6)} ns  shared ${r.sharedNs.toFixed(1).padStart(6)} ns` +
+      `  shared / private ${r.ratio.toFixed(2).padStart(5)}x${disturbed(r)}`);
+  }
+  return out;
+}
+
+/** The shared-map targets: [name, value, op, target]; the value is undefined for a size that was not measured. */
+export function sharedTargets(shared) {
+  const sizes = shared?.settings?.sizes ?? [1e5, 1e6];
+  const scale = (n) => shared?.scaling?.find((r) => r.op === 'get' && r.n === n)?.ratio;
+  const single = (n) => shared?.single?.find((r) => r.n === n)?.ratio;
+  return [
+    ...sizes.map((n) => [`shared get ${sizeLabel(n)}, 2 threads / 1, ops/s`, scale(n), '>=', 1.7]),
+    ...sizes.map((n) => [`shared get ${sizeLabel(n)}, shared/private time`, single(n), '<=', 1.3]),
+  ];
+}
+
+/**
+ * CPU time so far, for telling whether other processes ran during a measurement
+ * (Linux; null elsewhere): the machine's busy time (all CPUs, /proc/stat) and
+ * this process's own (all its threads), both in ms, and the wall clock.
+ */
+export function cpuSnapshot() {
+  let stat;
+  try {
+    stat = readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return null;
+  }
+  // cpu  user nice system idle iowait irq softirq steal ...: in USER_HZ (100 a second) ticks.
+  const f = stat.slice(0, stat.indexOf('\n')).trim().split(/\s+/).slice(1).map(Number);
+  const busyTicks = f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] || 0);
+  const own = process.cpuUsage();
+  return { busyMs: busyTicks * 10, ownMs: (own.user + own.system) / 1e3, wallMs: performance.now() };
+}
+
+/** The CPU other processes used between two snapshots, in cores (0.5: half a core on average); null if unknown. */
+export function otherCpu(a, b) {
+  if (!a || !b) return null;
+  return Math.max(0, (b.busyMs - a.busyMs - (b.ownMs - a.ownMs)) / (b.wallMs - a.wallMs));
 }

@@ -15,7 +15,12 @@
 //      entries so that neither table's doubling sawtooth decides the result;
 //      int32 -> int32, float64 -> float64 and string -> int32.
 //   4. Go reference (bench/go), when `go` is on the PATH.
-//   5. --full only: 2^25 entries (child-big.js), and GC pauses with a 1e6-entry
+//   5. Shared maps (child-shared.js, its worker threads in shared-worker.js):
+//      get throughput of 1 and 2 worker threads on one shared map (1e5 and 1e6
+//      int32 entries), add(k, 1) of 1 and 2 threads on 1000 keys (the cost of
+//      the map's lock), and one thread's get on a shared map against a private
+//      one.
+//   6. --full only: 2^25 entries (child-big.js), and GC pauses with a 1e6-entry
 //      map alive (child-gc.js).
 // Output: the table below, bench/results/latest.json (raw round times and the
 // machine), and bench/results/ratios.svg (chart.js).
@@ -48,7 +53,7 @@ import { writeFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
-import { KINDS, SIZES, CASE_LABELS, valueKindOf, median, mean, progress, sizeLabel, formatRow, memoryLabel } from './lib.js';
+import { KINDS, SIZES, CASE_LABELS, valueKindOf, median, mean, progress, sizeLabel, formatRow, memoryLabel, sharedLines, sharedTargets } from './lib.js';
 import { ratiosSvg } from './chart.js';
 
 const full = process.argv.includes('--full');
@@ -66,6 +71,8 @@ const KIND_FRESH_BUILD_PROCESSES = { string: full ? FRESH_BUILD_PROCESSES : 3 };
 const MEM_SIZES = [1.0e6, 1.3e6, 1.6e6, 1.9e6];
 const MEM_REPEATS = full ? 3 : 1; // processes per kind, size and map type (median of them)
 const GC_REPEATS = 3; // --full: processes per kind and variant (median of them)
+// Shared maps (child-shared.js has the other settings): about 15 s in the default run.
+const SHARED = full ? { rounds: 11, getOps: [2 ** 22, 2 ** 21], addOps: 2 ** 20, singleOps: 2 ** 21 } : { rounds: 7 };
 // Key kinds in the order they run (see KINDS in lib.js).
 const KIND_ORDER = ['int32', 'float64', 'string'];
 
@@ -182,7 +189,11 @@ if (goVersion.error || goVersion.status !== 0) {
   }
 }
 
-// 5. --full only: 2^25 entries, and GC pauses.
+// 5. Shared maps, in a child process of its own (its worker threads import dist/ too).
+progress('shared maps: get with 1 and 2 worker threads, add(k, 1) under contention, one thread shared vs private (a child process of its own)');
+const { shared } = await child('child-shared.js', [JSON.stringify(SHARED)]);
+
+// 6. --full only: 2^25 entries, and GC pauses.
 let big = null;
 let gcPauses = null;
 if (full) {
@@ -241,6 +252,8 @@ else {
     console.log(`Go reference (${go.go}) map[int32]int32 get ${sizeLabel(g.n).padStart(4)}: ${g.nsPerOp.toFixed(1)} ns/op; HashMap ${js.hashMapNs.toFixed(1)} ns/op = ${(js.hashMapNs / g.nsPerOp).toFixed(2)}x Go's time`);
   }
 }
+console.log('');
+for (const line of sharedLines(shared)) console.log(line);
 if (big) {
   console.log(`\n2^25 int32 entries: Map ${big.map.error ? `fails at ${big.map.entries.toLocaleString('en-US')} entries (${big.map.error})` : `holds ${big.map.entries} entries`}; ` +
     (big.hashMap.error ? `HashMap fails at ${big.hashMap.entries} (${big.hashMap.error})` :
@@ -274,6 +287,7 @@ const targets = [
   ['string get 1e5, fresh strings', ratioOf('string', 1e5, 'get-fresh'), '>=', 3.0, 'string keys'],
   ['string set existing, 1e5', ratioOf('string', 1e5, 'set'), '>=', 1.0, 'string keys'],
   ['memory string -> int32 (HashMap/Map)', memory.kinds.string?.ratio, '<=', 0.6, 'string keys'],
+  ...sharedTargets(shared).map((t) => [...t, 'shared maps']),
 ].map(([name, value, op, target, issue = 'issue 3 (performance)']) => ({
   name, issue, value: value === undefined ? null : +value.toFixed(3), op, target,
   met: value === undefined ? null : op === '>=' ? value >= target : value <= target,
@@ -294,7 +308,7 @@ const out = {
       key: KINDS[k].hashMap.key, value: KINDS[k].hashMap.value,
     }])),
   },
-  results, memory, go, big, gc: gcPauses, targets, durationS,
+  results, memory, go, big, gc: gcPauses, shared, targets, durationS,
 };
 mkdirSync(here('results/'), { recursive: true });
 writeFileSync(here('results/latest.json'), JSON.stringify(out, null, 2) + '\n');
