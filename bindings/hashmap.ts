@@ -11,7 +11,7 @@ import { core as privateCore, type Core } from './load.js';
 import {
   type KeyKind, type ValueKind, type KeyOf, type ValueOf,
   INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, KEY_ABI, GET_ABI, SET_ABI,
-  kindCode, fits, misfit, describe,
+  kindCode, fits, misfit, describe, I64_MIN, I64_MAX, U64_MAX,
 } from './kinds.js';
 import { HashMapIterator, KEYS, VALUES, ENTRIES, disposedError, type MapCore } from './iterators.js';
 import * as batch from './batch.js';
@@ -94,19 +94,18 @@ const ST_RANGE = 1;
 function opsFor(c: Core, kk: number, vk: number): Ops {
   let opsCache = c.cache.get('ops') as (Ops | undefined)[] | undefined;
   if (opsCache === undefined) c.cache.set('ops', (opsCache = []));
-  const op = c.op.bind(c) as Core['op'];
   const i = kk * KIND_NAMES.length + vk;
   let ops = opsCache[i];
   if (ops === undefined) {
     const ka = KEY_ABI[kk];
     const vs = `v${KIND_SIZE[vk]}`;
     ops = {
-      get: op<GetFn>(`get_${ka}_${GET_ABI[vk]}`),
-      set: op<SetFn>(`set_${ka}_${SET_ABI[vk]}`),
-      has: op<HasFn>(`has_${ka}_${vs}`),
-      del: op<HasFn>(vk === ANY ? `delany_${ka}` : `del_${ka}_${vs}`),
-      add: vk === ANY || vk === STRING ? null : op<UpdateFn>(`add_${ka}_${UPDATE_ABI[vk]}`),
-      gos: vk === ANY ? null : op<UpdateFn>(`gos_${ka}_${UPDATE_ABI[vk] === 'u64' ? 'i64' : UPDATE_ABI[vk]}`),
+      get: c.op<GetFn>(`get_${ka}_${GET_ABI[vk]}`),
+      set: c.op<SetFn>(`set_${ka}_${SET_ABI[vk]}`),
+      has: c.op<HasFn>(`has_${ka}_${vs}`),
+      del: c.op<HasFn>(vk === ANY ? `delany_${ka}` : `del_${ka}_${vs}`),
+      add: vk === ANY || vk === STRING ? null : c.op<UpdateFn>(`add_${ka}_${UPDATE_ABI[vk]}`),
+      gos: vk === ANY ? null : c.op<UpdateFn>(`gos_${ka}_${UPDATE_ABI[vk] === 'u64' ? 'i64' : UPDATE_ABI[vk]}`),
     };
     opsCache[i] = ops;
   }
@@ -463,14 +462,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
    * does not fit the value kind is a RangeError and changes nothing.
    */
   add(key: K, delta: V): V {
-    const lock = this.#lock;
-    if (lock === null) return this.#addU(key, delta);
-    lock.beginWrite();
-    try {
-      return this.#addU(key, delta);
-    } finally {
-      lock.endWrite();
-    }
+    return this.#lock === null ? this.#addU(key, delta) : this.#write(() => this.#addU(key, delta));
   }
 
   #addU(key: K, delta: V): V {
@@ -483,9 +475,8 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     let r: number | bigint;
     if (vk === BIGINT64 || vk === BIGUINT64) {
       if (typeof delta !== 'bigint') throw new TypeError(`HashMap: add's delta ${describe(delta)} is not a bigint (value kind '${KIND_NAMES[vk]}')`);
-      const lo = vk === BIGINT64 ? -(2n ** 63n) : -(2n ** 64n) + 1n;
-      const hi = vk === BIGINT64 ? 2n ** 63n - 1n : 2n ** 64n - 1n;
-      if (delta < lo || delta > hi) throw rangeOfSum(key, delta, vk);
+      // bigint64 deltas must fit 64 signed bits; biguint64 deltas may be negative (a decrement).
+      if (vk === BIGINT64 ? delta < I64_MIN || delta > I64_MAX : delta < -U64_MAX || delta > U64_MAX) throw rangeOfSum(key, delta, vk);
       const d = BigInt.asIntN(64, delta);
       r = kk === STRING ? f(h, this.#ka.put(key as string), (key as string).length, d, delta < 0n ? 1 : 0) : f(h, key, d, delta < 0n ? 1 : 0);
       if (r === 0n) this.#updateFailed(key, delta, vk);
@@ -504,14 +495,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
    * shared map, of several threads racing to set a key, one wins and all get its value.
    */
   getOrSet(key: K, value: V): V {
-    const lock = this.#lock;
-    if (lock === null) return this.#getOrSetU(key, value);
-    lock.beginWrite();
-    try {
-      return this.#getOrSetU(key, value);
-    } finally {
-      lock.endWrite();
-    }
+    return this.#lock === null ? this.#getOrSetU(key, value) : this.#write(() => this.#getOrSetU(key, value));
   }
 
   #getOrSetU(key: K, value: V): V {

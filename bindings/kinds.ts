@@ -28,9 +28,9 @@ export const GET_ABI: readonly string[] = ['i32', 'u32', 'f64', 'i64', 'i64', 's
 /** Name of the value part of the wasm set exports: int32 and uint32 share their bits. */
 export const SET_ABI: readonly string[] = ['i32', 'i32', 'f64', 'i64', 'i64', 'str', 'any'];
 
-const I64_MIN = -(2n ** 63n);
-const I64_MAX = 2n ** 63n - 1n;
-const U64_MAX = 2n ** 64n - 1n;
+export const I64_MIN = -(2n ** 63n);
+export const I64_MAX = 2n ** 63n - 1n;
+export const U64_MAX = 2n ** 64n - 1n;
 
 export function kindCode(name: unknown, what: 'key' | 'value', fallback: number): number {
   if (name === undefined) return fallback;
