@@ -55,6 +55,16 @@ const LOW7: u64 = 0x7F7F7F7F7F7F7F7F;
   return ~(((x & LOW7) + LOW7) | x | LOW7);
 }
 
+/**
+ * Slots of bucket b whose tophash equals every lane of `tops` (i8x16.splat of a tophash): bit s set
+ * for slot s. SIMD: one 8-byte load into a vector, a byte compare and a bitmask (pcmpeqb + pmovmskb
+ * on x64). The upper eight lanes load as 0, which no tophash equals (all are >= MIN_TOPHASH).
+ */
+// @ts-ignore: decorator
+@inline export function matchTops(b: usize, tops: v128): u32 {
+  return <u32>i8x16.bitmask(i8x16.eq(v128.load64_zero(b), tops));
+}
+
 /** Bytes of `word` that hold a real entry (>= MIN_TOPHASH): bit 7 of each such byte is set. Exact. */
 // @ts-ignore: decorator
 @inline export function realSlots(word: u64): u64 {

@@ -37,7 +37,7 @@ import {
   H_B, H_GROWING, H_NOVERFLOW, H_OLDBUCKETS, H_ITERS, H_EPOCH, H_RNG,
   hget, hset, pairAt, valOffset, bucketSize, bucketAt, tophashAt, overflowOf,
 } from "./layout";
-import { findPair, hashKey, isEvacuated } from "./map";
+import { findPairOutline, hashKey, isEvacuated } from "./map";
 import { keyAt } from "./strings";
 import { chainLimit } from "./lock";
 import { nextRandom, matchByte, firstSlot, realSlots } from "./hash";
@@ -216,7 +216,7 @@ export function iterNext<K, V>(it: usize, max: u32): u32 {
       let key = keyAt<K>(p);
       if (tophashAt(b, s) == EVACUATED_Y) {
         if ((<u32>hashKey<K>(h, key) & itMask) != logical) continue;
-        p = findPair<K, V>(h, key);
+        p = findPairOutline<K, V>(h, key);
         if (p == 0) continue;
       } else if (check && (<u32>hashKey<K>(h, key) & itMask) != logical) {
         continue;

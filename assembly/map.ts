@@ -16,7 +16,7 @@
 // does.
 
 import { alloc, free, roundSize, couldFit } from "./alloc";
-import { hash64, tophash, matchByte, hasZeroByte, firstSlot, nextRandom } from "./hash";
+import { hash64, tophash, matchTops, matchByte, hasZeroByte, firstSlot, nextRandom } from "./hash";
 import {
   BUCKET_SLOTS, B_GEN, EMPTY_ONE, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, HF_FIXED_SEED, NO_SPLIT,
   H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_SEED, H_RNG, H_DIR, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT,
@@ -95,11 +95,12 @@ export function freeOverflow(h: usize, b: usize, bsize: usize): void {
 /** Pair address of `key` in the chain starting at b, or 0. At most `limit` buckets (see lock.ts chainLimit). */
 // @ts-ignore: decorator
 @inline function findInChain<K, V>(b: usize, key: K, top: u8, limit: u32): usize {
+  let tops = i8x16.splat(<i8>top);
   do {
     let word = load<u64>(b);
-    let m = matchByte(word, top);
+    let m = matchTops(b, tops);
     while (m != 0) {
-      let s = firstSlot(m);
+      let s = <u32>ctz(m);
       let p = pairAt<K, V>(b, s);
       if (keyEquals<K>(p, key)) return p;
       m &= m - 1;
@@ -110,13 +111,23 @@ export function freeOverflow(h: usize, b: usize, bsize: usize): void {
   return 0;
 }
 
-/** Pair address of `key`, or 0. Never allocates, never moves anything. */
-export function findPair<K, V>(h: usize, key: K): usize {
+/**
+ * Pair address of `key`, or 0. Never allocates, never moves anything. Inlined into the get and has
+ * exports and the batch loops (a call less on the hottest path: about 1 ns of 11 at 1e3 entries);
+ * other callers take findPairOutline.
+ */
+// @ts-ignore: decorator
+@inline export function findPair<K, V>(h: usize, key: K): usize {
   let bsize = bucketSize<K, V>();
   let hash = hashKey<K>(h, key);
   let b = bucketAt(h, homeIndex(h, <u32>hash, bsize), bsize);
   if (ASC_FEATURE_THREADS && b == 0) return 0; // a reader saw a half-made growth: it will retry
   return findInChain<K, V>(b, key, tophash(hash), chainLimit(hget(h, H_NOVERFLOW)));
+}
+
+/** findPair as a function of its own, for the callers whose speed does not hinge on it. */
+export function findPairOutline<K, V>(h: usize, key: K): usize {
+  return findPair<K, V>(h, key);
 }
 
 // ---- insert ----------------------------------------------------------------

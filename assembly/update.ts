@@ -6,7 +6,7 @@
 // instance): ST_OK, ST_RANGE (the sum does not fit the value kind; nothing
 // changed), ST_OOM (the key was absent and memory ran out; nothing changed).
 
-import { findPair, insertPair } from "./map";
+import { findPairOutline, insertPair } from "./map";
 import { H_MOD, hget, hset, valOffset } from "./layout";
 import { Str, strCommit, strRelease, copySlot } from "./strings";
 
@@ -33,7 +33,7 @@ export let status: i32 = ST_OK;
 /** add for int32 (signed) and uint32 values: the sum must be an integer in the kind's range. */
 // @ts-ignore: decorator
 @inline export function add32<K>(h: usize, key: K, delta: f64, signed: bool): f64 {
-  let p = findPair<K, u32>(h, key);
+  let p = findPairOutline<K, u32>(h, key);
   let q = p + valOffset<K, u32>();
   let old: f64 = p == 0 ? 0 : signed ? <f64>load<i32>(q) : <f64>load<u32>(q);
   let sum = old + delta;
@@ -47,7 +47,7 @@ export let status: i32 = ST_OK;
 /** add for float64 values: any sum. */
 // @ts-ignore: decorator
 @inline export function addF64<K>(h: usize, key: K, delta: f64): f64 {
-  let p = findPair<K, u64>(h, key);
+  let p = findPairOutline<K, u64>(h, key);
   let old: f64 = p == 0 ? 0 : load<f64>(p + valOffset<K, u64>());
   let sum = old + delta;
   if (!storeSum<K, u64>(h, key, p, reinterpret<u64>(sum))) return fail(ST_OOM);
@@ -63,7 +63,7 @@ export let status: i32 = ST_OK;
  */
 // @ts-ignore: decorator
 @inline export function add64<K>(h: usize, key: K, delta: i64, signed: bool, negative: bool): i64 {
-  let p = findPair<K, u64>(h, key);
+  let p = findPairOutline<K, u64>(h, key);
   let old: i64 = p == 0 ? 0 : load<i64>(p + valOffset<K, u64>());
   let sum = old + delta;
   let overflow = signed
@@ -85,7 +85,7 @@ export let status: i32 = ST_OK;
 // @ts-ignore: decorator
 @inline export function getOrSetBits<K, V>(h: usize, key: K, value: V): V {
   status = ST_OK;
-  let p = findPair<K, V>(h, key);
+  let p = findPairOutline<K, V>(h, key);
   if (p != 0) return load<V>(p + valOffset<K, V>());
   p = insertPair<K, V>(h, key);
   if (p == 0) {
@@ -99,7 +99,7 @@ export let status: i32 = ST_OK;
 /** getOrSet for string values (the field of the value in query area vq): the address of the value's field now in the map, 0 when memory runs out. */
 // @ts-ignore: decorator
 @inline export function getOrSetStr<K>(h: usize, key: K, vq: usize): usize {
-  let p = findPair<K, Str>(h, key);
+  let p = findPairOutline<K, Str>(h, key);
   if (p == 0) {
     if (!strCommit(h, vq)) return 0;
     p = insertPair<K, Str>(h, key);

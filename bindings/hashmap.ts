@@ -11,7 +11,7 @@ import { core as privateCore, type Core } from './load.js';
 import {
   type KeyKind, type ValueKind, type KeyOf, type ValueOf,
   INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, KEY_ABI, GET_ABI, SET_ABI,
-  kindCode, fits, misfit, describe, I64_MIN, I64_MAX, U64_MAX,
+  kindCode, fits, misfit, describe, I64_MIN, I64_MAX, U64_MAX, NUM_NONE, NUM_F64, numberTest, passes,
 } from './kinds.js';
 import { HashMapIterator, KEYS, VALUES, ENTRIES, disposedError, type MapCore } from './iterators.js';
 import * as batch from './batch.js';
@@ -188,6 +188,14 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   readonly #del: HasFn;
   readonly #ops: Ops;
   #free: number[] = [];
+  // Fast paths (get/has/set/delete of a private map whose kinds are numbers): the number tests of
+  // the key kind, and of the key kind again when the value kind is a number too (else NUM_NONE).
+  // NUM_NONE on a shared or disposed map, whose operations then take the general path. One
+  // comparison and a key test stand before the wasm call: at 1e6 entries every extra load or
+  // branch there shows, because it leaves fewer lookups' cache misses in flight at once.
+  #fastKey = NUM_NONE;
+  #fastPair = NUM_NONE;
+  #fastVal = NUM_NONE;
 
   constructor(entries?: Iterable<readonly [K, V]> | null, options?: HashMapOptions) {
     if ((entries as unknown) === ATTACH) {
@@ -249,6 +257,11 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     this.#ka = areas.key;
     this.#va = areas.value;
     this.#c = { h: this.#h, disposed: false, kk: this.#kk, vk: this.#vk, vals: this.#vk === ANY ? [] : null, core: c, lock: this.#lock };
+    if (this.#lock === null) {
+      this.#fastKey = numberTest(this.#kk);
+      this.#fastVal = numberTest(this.#vk);
+      if (this.#fastVal !== NUM_NONE) this.#fastPair = this.#fastKey;
+    }
     mapRegistry.register(this, this.#c, this.#c);
     if (entries !== undefined && entries !== null && (entries as unknown) !== ATTACH) {
       try {
@@ -321,7 +334,14 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   }
 
   get(key: K): V | undefined {
-    // Kept tiny so that V8 inlines it and #getU into the caller: the private path pays one null check.
+    // Kept tiny so that V8 inlines it into the caller. The core returns NaN for a missing key, and
+    // for a float64 value it also sets its `found` flag: a NaN found is a stored NaN.
+    const t = this.#fastPair;
+    if (t !== NUM_NONE && passes(t, key)) {
+      const r = this.#get(this.#h, key) as number;
+      if (r === r) return r as V;
+      return (this.#fastVal === NUM_F64 && this.#found.value !== 0 ? r : undefined) as V | undefined;
+    }
     return this.#lock === null ? this.#getU(key) : this.#getShared(key);
   }
 
@@ -368,6 +388,11 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   }
 
   set(key: K, value: V): this {
+    const t = this.#fastPair;
+    if (t !== NUM_NONE && passes(t, key) && passes(this.#fastVal, value)) {
+      if (this.#set(this.#h, key, value) < 0) throw this.#oom('set; the map is unchanged');
+      return this;
+    }
     if (this.#lock === null) return this.#setU(key, value);
     const lock = this.#lock;
     lock.beginWrite();
@@ -409,7 +434,8 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   }
 
   has(key: K): boolean {
-    // Kept tiny so that V8 inlines it and #hasU into the caller: the private path pays one null check.
+    const t = this.#fastKey;
+    if (t !== NUM_NONE && passes(t, key)) return this.#has(this.#h, key) !== 0;
     return this.#lock === null ? this.#hasU(key) : this.#hasShared(key);
   }
 
@@ -434,6 +460,8 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   }
 
   delete(key: K): boolean {
+    const t = this.#fastPair;
+    if (t !== NUM_NONE && passes(t, key)) return this.#del(this.#h, key) !== 0;
     return this.#lock === null ? this.#deleteU(key) : this.#write(() => this.#deleteU(key));
   }
 
@@ -643,6 +671,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     c.disposed = true;
     mapRegistry.unregister(c);
     release(c);
+    this.#fastKey = this.#fastPair = this.#fastVal = NUM_NONE;
     this.#h = 0;
     c.h = 0;
     c.vals = null;

@@ -55,6 +55,25 @@ export function fits(kind: number, x: unknown): boolean {
   }
 }
 
+// Number tests of the operations' fast paths (bindings/hashmap.ts): a map keeps the test of its
+// key kind and of its value kind as a small code, so that get/has/set/delete test a key with one
+// comparison of that code instead of a switch over every kind. NUM_NONE never passes.
+export const NUM_NONE = 0;
+export const NUM_I32 = 1;
+export const NUM_U32 = 2;
+export const NUM_F64 = 3;
+
+/** The number test of a kind: NUM_I32, NUM_U32 or NUM_F64 for the number kinds, else NUM_NONE. */
+export function numberTest(kind: number): number {
+  return kind === INT32 ? NUM_I32 : kind === UINT32 ? NUM_U32 : kind === FLOAT64 ? NUM_F64 : NUM_NONE;
+}
+
+/** Whether `x` passes number test `t`: the same answer as fits() for the kind of `t`, false for NUM_NONE. */
+export function passes(t: number, x: unknown): boolean {
+  if (typeof x !== 'number') return false;
+  return t === NUM_I32 ? (x | 0) === x : t === NUM_F64 || (t === NUM_U32 && x >>> 0 === x);
+}
+
 /** The error for a key or value that does not fit its kind: TypeError for the wrong JS type, RangeError for the right type out of range. */
 export function misfit(kind: number, x: unknown, what: 'key' | 'value'): Error {
   const name = KIND_NAMES[kind];

@@ -80,3 +80,46 @@ describe('model-based: random get/set/has/delete/clear against Map', () => {
     }
   }
 });
+
+describe('number fast paths (bindings/hashmap.ts #fastPair)', () => {
+  // The core's `found` flag is set only by lookups of float64 values; a miss on a map of another
+  // value kind must not read a flag left over from a float64 map's hit.
+  it('a miss after another map found a stored NaN is still undefined', () => {
+    const nanMap = new HashMap<number, number>([[1, NaN]], { key: 'int32', value: 'float64' });
+    for (const vk of ['int32', 'uint32', 'float64'] as const) {
+      const m = new HashMap<number, number>([[1, 5]], { key: 'int32', value: vk });
+      expect(nanMap.get(1)).toBeNaN();
+      expect(m.get(2)).toBe(undefined);
+      expect(nanMap.get(1)).toBeNaN();
+      expect(m.get(1)).toBe(5);
+      m.dispose();
+    }
+    expect(nanMap.get(2)).toBe(undefined);
+    nanMap.dispose();
+  });
+
+  // Keys the number tests must hand to the general path (which answers absent or throws), per kind.
+  it('keys outside a kind miss, -0 is 0, and a disposed map throws on every operation', () => {
+    for (const kk of ['int32', 'uint32', 'float64'] as const) {
+      const m = new HashMap<number, number>([[0, 7], [1, 8]], { key: kk, value: 'int32' });
+      expect(m.get(-0)).toBe(7);
+      expect(m.has(-0)).toBe(true);
+      const outside: unknown[] = ['1', 1n, null, undefined, [1], { valueOf: () => 1 }];
+      if (kk !== 'float64') outside.push(1.5, NaN, 2 ** 32 + 1);
+      if (kk === 'int32') outside.push(2 ** 31);
+      if (kk === 'uint32') outside.push(-1);
+      for (const k of outside) {
+        expect(m.get(k as number)).toBe(undefined);
+        expect(m.has(k as number)).toBe(false);
+        expect(m.delete(k as number)).toBe(false);
+      }
+      expect(() => m.set(1, 1.5)).toThrow(RangeError);
+      expect(m.get(1)).toBe(8);
+      m.dispose();
+      expect(() => m.get(1)).toThrow(TypeError);
+      expect(() => m.has(1)).toThrow(TypeError);
+      expect(() => m.set(1, 1)).toThrow(TypeError);
+      expect(() => m.delete(1)).toThrow(TypeError);
+    }
+  });
+});
