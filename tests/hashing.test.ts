@@ -7,6 +7,7 @@
 // two-byte keys, with negative controls that show the exact checks tell plausible mistakes apart.
 import { describe, it, expect, vi } from 'vitest';
 import { HashMap } from '../bindings/index.js';
+import { discardSeedPool } from '../bindings/hashmap.js';
 import type { NumericKeyKind as KeyKind } from './helpers.js';
 import { KEY_KINDS, rng, withSeed } from './helpers.js';
 
@@ -53,8 +54,9 @@ function predictedOverflow(kind: KeyKind, keys: (number | bigint)[], seed: bigin
   return overflowFor(sizes.values());
 }
 
-/** Make crypto.getRandomValues hand the next map the words lo, hi; restores itself after one call. */
+/** Make crypto.getRandomValues hand the next map the words lo, hi (the bindings draw seeds from a pool: emptied before and after). */
 function withRandomWords<T>(lo: number, hi: number, fn: () => T): T {
+  discardSeedPool();
   const spy = vi.spyOn(crypto, 'getRandomValues').mockImplementation(((a: Uint32Array) => {
     a[0] = lo;
     a[1] = hi;
@@ -64,6 +66,7 @@ function withRandomWords<T>(lo: number, hi: number, fn: () => T): T {
     return fn();
   } finally {
     spy.mockRestore();
+    discardSeedPool();
   }
 }
 
