@@ -19,6 +19,10 @@
 //         for any: the value's index (the candidate when inserted), -1 = OOM
 //   del   returns 1 removed, 0 absent; delany returns the old index or -1
 //   has   returns 1 or 0
+//   sget  (shared maps, number kinds) get between two reads of the map's
+//         sequence count: as get, but NaN with the global `readTorn` set when a
+//         write was in progress or came between (the JS side then waits and
+//         retries); lock.ts
 //   add   (numeric values) returns the new value; gos (getOrSet) the value now
 //         in the map (for str the address of its field, 0 = out of memory);
 //         the global `status` says whether it worked (update.ts). getOrSet of
@@ -49,7 +53,8 @@ export const HDR_LOCK: u32 = <u32>H_LOCK;
 export const HDR_SEQ: u32 = <u32>H_SEQ;
 export const HDR_REFS: u32 = <u32>H_REFS;
 export const HDR_KINDS: u32 = <u32>H_KINDS;
-export { canBlock, lockTimeoutNs, lockTimedOut } from "./lock";
+export { canBlock, lockTimeoutNs, lockTimedOut, readTorn } from "./lock";
+import { seqCount, seqValid } from "./lock";
 export const ITER_KEYS: u32 = <u32>IT_KEYS;
 export const ITER_VALS: u32 = <u32>IT_VALS;
 export const ITER_BATCH: u32 = IT_BATCH;
@@ -309,6 +314,33 @@ export function gos_str_str(h: usize, q: usize, n: u32, vq: usize, vn: u32): usi
   let v = strValue(vq, vn);
   return getOrSetStr<Str>(h, strKey(h, q, n), v);
 }
+
+// ---- validated gets of shared maps (number kinds) --------------------------
+
+// @ts-ignore: decorator
+@inline function sgetI32<K>(h: usize, k: K): f64 {
+  let s = seqCount(h + H_SEQ);
+  let r = getI32<K>(h, k);
+  return seqValid(h + H_SEQ, s) ? r : NaN;
+}
+// @ts-ignore: decorator
+@inline function sgetU32<K>(h: usize, k: K): f64 {
+  let s = seqCount(h + H_SEQ);
+  let r = getU32<K>(h, k);
+  return seqValid(h + H_SEQ, s) ? r : NaN;
+}
+// @ts-ignore: decorator
+@inline function sgetF64<K>(h: usize, k: K): f64 {
+  let s = seqCount(h + H_SEQ);
+  let r = getF64<K>(h, k);
+  return seqValid(h + H_SEQ, s) ? r : NaN;
+}
+export function sget_i32_i32(h: usize, k: i32): f64 { return sgetI32<u32>(h, <u32>k); }
+export function sget_i32_u32(h: usize, k: i32): f64 { return sgetU32<u32>(h, <u32>k); }
+export function sget_i32_f64(h: usize, k: i32): f64 { return sgetF64<u32>(h, <u32>k); }
+export function sget_f64_i32(h: usize, k: f64): f64 { return sgetI32<u64>(h, f64key(k)); }
+export function sget_f64_u32(h: usize, k: f64): f64 { return sgetU32<u64>(h, f64key(k)); }
+export function sget_f64_f64(h: usize, k: f64): f64 { return sgetF64<u64>(h, f64key(k)); }
 
 // ---- iteration -------------------------------------------------------------
 

@@ -33,6 +33,8 @@
 
 // ---- bucket geometry -------------------------------------------------------
 
+import { inMemory } from "./lock";
+
 /** Slots per bucket: Go's bucketCnt, one tophash byte each, so one u64 load reads all eight. */
 export const BUCKET_SLOTS: u32 = 8;
 /** Byte offset of the tophash array in a bucket. */
@@ -212,7 +214,16 @@ export const NO_SPLIT: u32 = 0xFFFFFFFF;
 // @ts-ignore: decorator
 @inline export function bucketAt(h: usize, i: u32, bsize: usize): usize {
   let only = <usize>hget(h, H_SEG0);
-  if (only != 0) return only + <usize>i * bsize;
-  let seg = <usize>load<u32>(<usize>hget(h, H_DIR) + ((<usize>(i >> SEG_SHIFT)) << 2));
-  return seg == 0 ? 0 : seg + <usize>(i & SEG_MASK) * bsize;
+  if (only != 0) return checkedBucket(only + <usize>i * bsize, bsize);
+  let slot = <usize>hget(h, H_DIR) + ((<usize>(i >> SEG_SHIFT)) << 2);
+  if (ASC_FEATURE_THREADS && !inMemory(slot, 4)) return 0;
+  let seg = <usize>load<u32>(slot);
+  return seg == 0 ? 0 : checkedBucket(seg + <usize>(i & SEG_MASK) * bsize, bsize);
+}
+
+/** b, or 0 in the shared build when a torn read made it point past memory (a reader then retries). */
+// @ts-ignore: decorator
+@inline export function checkedBucket(b: usize, bsize: usize): usize {
+  if (ASC_FEATURE_THREADS && !inMemory(b, bsize)) return 0;
+  return b;
 }

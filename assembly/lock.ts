@@ -16,9 +16,12 @@
 //     taken here, inside alloc and free, because they are called from deep in
 //     the map code. Lock order: a map's lock, then the allocator's.
 //   - A reader may see a half-made change. It must neither loop forever nor
-//     read outside memory: chain walks are bounded (chainLimit) and block
-//     compares checked against the memory size (inMemory). A wasm trap in a
-//     reader is caught by the JS side, which retries if the count moved.
+//     read outside memory: chain walks are bounded (chainLimit), and buckets
+//     and blocks reached through pointers checked against the memory size
+//     (inMemory). A wasm trap in a reader is caught by the JS side anyway,
+//     which retries if the count moved.
+//   - A get of number kinds reads the count itself, before and after its
+//     lookup (seqCount, seqValid; index.ts sget_*): one call, no JS atomics.
 //
 // The allocator's lock word is 0 (free), 1 (held), 2 (held, someone may be
 // waiting): Drepper's futex mutex, with memory.atomic.wait32/notify.
@@ -75,6 +78,24 @@ function lockSlow(w: usize): bool {
     }
   }
   return true;
+}
+
+/** Set by a validated read (index.ts sget_*) whose lookup a write overlapped: the JS side then takes its waiting path. Per call, per instance. */
+export let readTorn: i32 = 0;
+
+/** A map's sequence count, at w (its H_SEQ field): even when no write is in progress. A plain load in the private build, where it stays 0. */
+// @ts-ignore: decorator
+@inline export function seqCount(w: usize): u32 {
+  if (!ASC_FEATURE_THREADS) return load<u32>(w);
+  return atomic.load<u32>(w);
+}
+
+/** Whether a read that started at count s (of the count at w) saw no write: s even and the count unchanged; else readTorn is set. */
+// @ts-ignore: decorator
+@inline export function seqValid(w: usize, s: u32): bool {
+  if ((s & 1) == 0 && seqCount(w) == s) return true;
+  readTorn = 1;
+  return false;
 }
 
 /** Whether [p, p + size) lies in memory: a reader checks a block it found through a pointer that may be torn. */

@@ -22,7 +22,7 @@ import {
   H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_SEED, H_RNG, H_DIR, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT,
   H_ITERS, H_BYTES, H_MAXBYTES, H_MOD, H_EPOCH, H_KEYSIZE, H_VALSIZE, H_GEN, H_FLAGS, H_TOMBSTONES,
   H_MINB, H_SEG0, HEADER_SIZE, STR_FIELD, B_PAIRS, pairSizeOf, valueOffsetOf,
-  hget, hset, pairAt, pairSize, valOffset, bucketSize, bucketSizeOf, bucketAt, tophashAt, setTophash,
+  hget, hset, pairAt, pairSize, valOffset, bucketSize, bucketSizeOf, bucketAt, checkedBucket, tophashAt, setTophash,
   overflowOf, setOverflow, dirLength, segmentBytes, SEG_SHIFT, SEG_BUCKETS,
 } from "./layout";
 import { growWork, hashGrow, overLoadFactor, tooManyOverflowBuckets } from "./grow";
@@ -106,7 +106,7 @@ export function freeOverflow(h: usize, b: usize, bsize: usize): void {
       m &= m - 1;
     }
     if (hasZeroByte(word) || --limit == 0) return 0;
-    b = overflowOf(b);
+    b = checkedBucket(overflowOf(b), bucketSize<K, V>());
   } while (b != 0);
   return 0;
 }

@@ -217,6 +217,9 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   #fastKey = NUM_NONE;
   #fastPair = NUM_NONE;
   #fastVal = NUM_NONE;
+  /** A shared map's get: the number test of the key kind when the value kind is a number, and the core's validated get (sget). */
+  #sharedGet = NUM_NONE;
+  #sget: GetFn | null = null;
 
   constructor(entries?: Iterable<readonly [K, V]> | null, options?: HashMapOptions) {
     if ((entries as unknown) === ATTACH) {
@@ -277,10 +280,14 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     this.#ka = areas.key;
     this.#va = areas.value;
     this.#c = { h: this.#h, disposed: false, kk: this.#kk, vk: this.#vk, vals: this.#vk === ANY ? [] : null, core: c, lock: this.#lock };
+    const fastVal = numberTest(this.#vk);
     if (this.#lock === null) {
       this.#fastKey = numberTest(this.#kk);
-      this.#fastVal = numberTest(this.#vk);
-      if (this.#fastVal !== NUM_NONE) this.#fastPair = this.#fastKey;
+      this.#fastVal = fastVal;
+      if (fastVal !== NUM_NONE) this.#fastPair = this.#fastKey;
+    } else if (fastVal !== NUM_NONE && numberTest(this.#kk) !== NUM_NONE) {
+      this.#sharedGet = numberTest(this.#kk);
+      this.#sget = c.op<GetFn>(`sget_${KEY_ABI[this.#kk]}_${GET_ABI[this.#vk]}`);
     }
     mapRegistry.register(this, this.#c, this.#c);
     if (entries !== undefined && entries !== null && (entries as unknown) !== ATTACH) {
@@ -362,7 +369,28 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       if (r === r) return r as V;
       return (this.#fastVal === NUM_F64 && this.#found.value !== 0 ? r : undefined) as V | undefined;
     }
+    const u = this.#sharedGet;
+    if (u !== NUM_NONE && passes(u, key)) return this.#getSharedFast(key);
     return this.#lock === null ? this.#getU(key) : this.#getShared(key);
+  }
+
+  /**
+   * get of number kinds on a shared map: the core reads the sequence count before and after the
+   * lookup itself (sget), so the usual read costs one call and no JS atomics. NaN with readTorn set:
+   * a write was in progress or came between, and the general path waits and retries; so does a trap
+   * (the core checks torn pointers against the memory size, so none is expected).
+   */
+  #getSharedFast(key: K): V | undefined {
+    try {
+      const r = this.#sget!(this.#h, key) as number;
+      if (r === r) return r as V;
+      const torn = this.#core.x.readTorn;
+      if (torn.value === 0) return (this.#vk === FLOAT64 && this.#found.value !== 0 ? r : undefined) as V | undefined;
+      torn.value = 0;
+    } catch {
+      // the general path decides
+    }
+    return this.#getShared(key);
   }
 
   /** get on a shared map: validated by the sequence count, retried when a write came between (no closure: it is the hot read). */
@@ -691,7 +719,8 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     c.disposed = true;
     mapRegistry.unregister(c);
     release(c);
-    this.#fastKey = this.#fastPair = this.#fastVal = NUM_NONE;
+    this.#fastKey = this.#fastPair = this.#fastVal = this.#sharedGet = NUM_NONE;
+    this.#sget = null;
     this.#h = 0;
     c.h = 0;
     c.vals = null;

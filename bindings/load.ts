@@ -17,6 +17,7 @@ export interface CoreExports {
   readonly found: WebAssembly.Global;
   readonly status: WebAssembly.Global;
   readonly lockTimedOut: WebAssembly.Global;
+  readonly readTorn: WebAssembly.Global;
   readonly canBlock: WebAssembly.Global;
   readonly lockTimeoutNs: WebAssembly.Global;
   readonly HDR_COUNT: WebAssembly.Global;
