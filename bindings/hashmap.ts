@@ -209,17 +209,18 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   readonly #del: HasFn;
   readonly #ops: Ops;
   #free: number[] = [];
-  // Fast paths (get/has/set/delete of a private map whose kinds are numbers): the number tests of
-  // the key kind, and of the key kind again when the value kind is a number too (else NUM_NONE).
-  // NUM_NONE on a shared or disposed map, whose operations then take the general path. One
-  // comparison and a key test stand before the wasm call: at 1e6 entries every extra load or
-  // branch there shows, because it leaves fewer lookups' cache misses in flight at once.
+  // Fast paths (get/has/set/delete when the kinds are numbers): the number tests of the key kind
+  // (#fastKey, has), of the key kind when the value kind is a number too (#fastGet, get; #fastPair,
+  // set and delete) and of the value kind (#fastVal). One comparison and a key test stand before
+  // the wasm call: at 1e6 entries every extra load or branch there shows, because it leaves fewer
+  // lookups' cache misses in flight at once. A shared map has only #fastGet, whose call (#fget) is
+  // then the core's validated get (sget: see #getMissed); a disposed map has none, and every
+  // operation takes the general path.
   #fastKey = NUM_NONE;
+  #fastGet = NUM_NONE;
   #fastPair = NUM_NONE;
   #fastVal = NUM_NONE;
-  /** A shared map's get: the number test of the key kind when the value kind is a number, and the core's validated get (sget). */
-  #sharedGet = NUM_NONE;
-  #sget: GetFn | null = null;
+  #fget: GetFn;
 
   constructor(entries?: Iterable<readonly [K, V]> | null, options?: HashMapOptions) {
     if ((entries as unknown) === ATTACH) {
@@ -280,14 +281,15 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     this.#ka = areas.key;
     this.#va = areas.value;
     this.#c = { h: this.#h, disposed: false, kk: this.#kk, vk: this.#vk, vals: this.#vk === ANY ? [] : null, core: c, lock: this.#lock };
-    const fastVal = numberTest(this.#vk);
+    this.#fastVal = numberTest(this.#vk);
+    const keyTest = numberTest(this.#kk);
+    if (this.#fastVal !== NUM_NONE) this.#fastGet = keyTest;
+    this.#fget = ops.get;
     if (this.#lock === null) {
-      this.#fastKey = numberTest(this.#kk);
-      this.#fastVal = fastVal;
-      if (fastVal !== NUM_NONE) this.#fastPair = this.#fastKey;
-    } else if (fastVal !== NUM_NONE && numberTest(this.#kk) !== NUM_NONE) {
-      this.#sharedGet = numberTest(this.#kk);
-      this.#sget = c.op<GetFn>(`sget_${KEY_ABI[this.#kk]}_${GET_ABI[this.#vk]}`);
+      this.#fastKey = keyTest;
+      this.#fastPair = this.#fastGet;
+    } else if (this.#fastGet !== NUM_NONE) {
+      this.#fget = c.op<GetFn>(`sget_${KEY_ABI[this.#kk]}_${GET_ABI[this.#vk]}`);
     }
     mapRegistry.register(this, this.#c, this.#c);
     if (entries !== undefined && entries !== null && (entries as unknown) !== ATTACH) {
@@ -361,36 +363,33 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   }
 
   get(key: K): V | undefined {
-    // Kept tiny so that V8 inlines it into the caller. The core returns NaN for a missing key, and
-    // for a float64 value it also sets its `found` flag: a NaN found is a stored NaN.
-    const t = this.#fastPair;
+    // Kept tiny so that V8 inlines it into the caller: private and shared maps run the same code.
+    const t = this.#fastGet;
     if (t !== NUM_NONE && passes(t, key)) {
-      const r = this.#get(this.#h, key) as number;
+      const r = this.#fget(this.#h, key) as number;
       if (r === r) return r as V;
-      return (this.#fastVal === NUM_F64 && this.#found.value !== 0 ? r : undefined) as V | undefined;
+      return this.#getMissed(key, r);
     }
-    const u = this.#sharedGet;
-    if (u !== NUM_NONE && passes(u, key)) return this.#getSharedFast(key);
     return this.#lock === null ? this.#getU(key) : this.#getShared(key);
   }
 
   /**
-   * get of number kinds on a shared map: the core reads the sequence count before and after the
-   * lookup itself (sget), so the usual read costs one call and no JS atomics. NaN with readTorn set:
-   * a write was in progress or came between, and the general path waits and retries; so does a trap
-   * (the core checks torn pointers against the memory size, so none is expected).
+   * After a fast get returned NaN: a missing key, a stored NaN (float64 values: the core's `found`
+   * flag), or on a shared map a torn read. A shared map's fast get is the core's validated get, which
+   * reads the sequence count before and after its lookup (no JS atomics: V8 calls Atomics.load as a
+   * builtin); when a write was in progress or came between it sets `readTorn`, and the general path
+   * waits and retries. The core checks every bucket it reaches through a pointer against the memory
+   * size, so a torn read cannot trap in a lookup of number keys.
    */
-  #getSharedFast(key: K): V | undefined {
-    try {
-      const r = this.#sget!(this.#h, key) as number;
-      if (r === r) return r as V;
+  #getMissed(key: K, r: number): V | undefined {
+    if (this.#lock !== null) {
       const torn = this.#core.x.readTorn;
-      if (torn.value === 0) return (this.#vk === FLOAT64 && this.#found.value !== 0 ? r : undefined) as V | undefined;
-      torn.value = 0;
-    } catch {
-      // the general path decides
+      if (torn.value !== 0) {
+        torn.value = 0;
+        return this.#getShared(key);
+      }
     }
-    return this.#getShared(key);
+    return (this.#fastVal === NUM_F64 && this.#found.value !== 0 ? r : undefined) as V | undefined;
   }
 
   /** get on a shared map: validated by the sequence count, retried when a write came between (no closure: it is the hot read). */
@@ -719,8 +718,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     c.disposed = true;
     mapRegistry.unregister(c);
     release(c);
-    this.#fastKey = this.#fastPair = this.#fastVal = this.#sharedGet = NUM_NONE;
-    this.#sget = null;
+    this.#fastKey = this.#fastGet = this.#fastPair = this.#fastVal = NUM_NONE;
     this.#h = 0;
     c.h = 0;
     c.vals = null;
