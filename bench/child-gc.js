@@ -64,8 +64,21 @@ function workload(m) {
 const t0 = now();
 const x = workload(m);
 const wallMs = now() - t0;
-await new Promise((r) => setTimeout(r, 100)); // let the observer deliver the last entries
+// The observer's entries arrive asynchronously, and after a long busy loop they can take a second or
+// more (a 100 ms wait once delivered none of a Map run's 190 collections). Wait until no new entry has
+// come for QUIET_MS, and refuse to report a workload that allocates this much with no collection.
+const QUIET_MS = 500;
+const WAIT_MAX_MS = 15_000;
+for (let seen = -1, quietSince = now(); now() - quietSince < QUIET_MS; ) {
+  if (now() - t0 - wallMs > WAIT_MAX_MS) break;
+  await new Promise((r) => setTimeout(r, 50));
+  if (entries.length !== seen) {
+    seen = entries.length;
+    quietSince = now();
+  }
+}
 obs.disconnect();
+if (entries.length === 0) throw new Error('bench: no GC entries were delivered for an allocating workload: the pause figures would be wrong');
 if (m !== null && m.size !== n) throw new Error(`bench: the map has ${m.size} entries, expected ${n}`);
 
 const KIND_NAMES = {
