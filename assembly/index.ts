@@ -317,30 +317,17 @@ export function gos_str_str(h: usize, q: usize, n: u32, vq: usize, vn: u32): usi
 
 // ---- validated gets of shared maps (number kinds) --------------------------
 
+/** The end of a validated get: its result r if no write came since the count was s, else NaN (and readTorn set). */
 // @ts-ignore: decorator
-@inline function sgetI32<K>(h: usize, k: K): f64 {
-  let s = seqCount(h + H_SEQ);
-  let r = getI32<K>(h, k);
+@inline function validRead(h: usize, s: u32, r: f64): f64 {
   return seqValid(h + H_SEQ, s) ? r : NaN;
 }
-// @ts-ignore: decorator
-@inline function sgetU32<K>(h: usize, k: K): f64 {
-  let s = seqCount(h + H_SEQ);
-  let r = getU32<K>(h, k);
-  return seqValid(h + H_SEQ, s) ? r : NaN;
-}
-// @ts-ignore: decorator
-@inline function sgetF64<K>(h: usize, k: K): f64 {
-  let s = seqCount(h + H_SEQ);
-  let r = getF64<K>(h, k);
-  return seqValid(h + H_SEQ, s) ? r : NaN;
-}
-export function sget_i32_i32(h: usize, k: i32): f64 { return sgetI32<u32>(h, <u32>k); }
-export function sget_i32_u32(h: usize, k: i32): f64 { return sgetU32<u32>(h, <u32>k); }
-export function sget_i32_f64(h: usize, k: i32): f64 { return sgetF64<u32>(h, <u32>k); }
-export function sget_f64_i32(h: usize, k: f64): f64 { return sgetI32<u64>(h, f64key(k)); }
-export function sget_f64_u32(h: usize, k: f64): f64 { return sgetU32<u64>(h, f64key(k)); }
-export function sget_f64_f64(h: usize, k: f64): f64 { return sgetF64<u64>(h, f64key(k)); }
+export function sget_i32_i32(h: usize, k: i32): f64 { let s = seqCount(h + H_SEQ); return validRead(h, s, getI32<u32>(h, <u32>k)); }
+export function sget_i32_u32(h: usize, k: i32): f64 { let s = seqCount(h + H_SEQ); return validRead(h, s, getU32<u32>(h, <u32>k)); }
+export function sget_i32_f64(h: usize, k: i32): f64 { let s = seqCount(h + H_SEQ); return validRead(h, s, getF64<u32>(h, <u32>k)); }
+export function sget_f64_i32(h: usize, k: f64): f64 { let s = seqCount(h + H_SEQ); return validRead(h, s, getI32<u64>(h, f64key(k))); }
+export function sget_f64_u32(h: usize, k: f64): f64 { let s = seqCount(h + H_SEQ); return validRead(h, s, getU32<u64>(h, f64key(k))); }
+export function sget_f64_f64(h: usize, k: f64): f64 { let s = seqCount(h + H_SEQ); return validRead(h, s, getF64<u64>(h, f64key(k))); }
 
 // ---- iteration -------------------------------------------------------------
 

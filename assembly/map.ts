@@ -97,8 +97,9 @@ export function freeOverflow(h: usize, b: usize, bsize: usize): void {
 @inline function findInChain<K, V>(b: usize, key: K, top: u8, limit: u32): usize {
   let tops = i8x16.splat(<i8>top);
   do {
-    let word = load<u64>(b);
-    let m = matchTops(b, tops);
+    let v = v128.load64_zero(b);
+    let word = i64x2.extract_lane(v, 0);
+    let m = matchTops(v, tops);
     while (m != 0) {
       let s = <u32>ctz(m);
       let p = pairAt<K, V>(b, s);

@@ -78,7 +78,9 @@ for (let seen = -1, quietSince = now(); now() - quietSince < QUIET_MS; ) {
   }
 }
 obs.disconnect();
-if (entries.length === 0) throw new Error('bench: no GC entries were delivered for an allocating workload: the pause figures would be wrong');
+// Only the collections that started during the workload: not those of the wait (idle-time ones).
+const during = entries.filter((e) => e.startTime >= t0 && e.startTime <= t0 + wallMs);
+if (during.length === 0) throw new Error('bench: no GC entries were delivered for an allocating workload: the pause figures would be wrong');
 if (m !== null && m.size !== n) throw new Error(`bench: the map has ${m.size} entries, expected ${n}`);
 
 const KIND_NAMES = {
@@ -93,10 +95,10 @@ const sum = (list) => ({
   maxMs: +list.reduce((s, e) => Math.max(s, e.duration), 0).toFixed(2),
 });
 const byKind = {};
-for (const e of entries) (byKind[KIND_NAMES[e.detail?.kind] ?? 'other'] ??= []).push(e);
+for (const e of during) (byKind[KIND_NAMES[e.detail?.kind] ?? 'other'] ??= []).push(e);
 const result = {
   which, kind, n: which === 'none' ? 0 : n, iterations: iters, wallMs: +wallMs.toFixed(1), check: x,
-  ...sum(entries),
+  ...sum(during),
   byKind: Object.fromEntries(Object.entries(byKind).map(([k, l]) => [k, sum(l)])),
 };
 if (process.send) process.send(result, () => process.exit(0));

@@ -196,6 +196,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   /** The lock of a shared map; null for a private one. */
   readonly #lock: MapLock | null;
   readonly #found: WebAssembly.Global;
+  readonly #torn: WebAssembly.Global;
   readonly #ka: QueryArea;
   readonly #va: QueryArea;
   /** Shared maps: the handle's identity. */
@@ -277,6 +278,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     this.#del = ops.del;
     this.#ops = ops;
     this.#found = c.x.found;
+    this.#torn = c.x.readTorn;
     const areas = queryAreas(c);
     this.#ka = areas.key;
     this.#va = areas.value;
@@ -382,12 +384,9 @@ export class HashMapImpl<K, V> implements Map<K, V> {
    * size, so a torn read cannot trap in a lookup of number keys.
    */
   #getMissed(key: K, r: number): V | undefined {
-    if (this.#lock !== null) {
-      const torn = this.#core.x.readTorn;
-      if (torn.value !== 0) {
-        torn.value = 0;
-        return this.#getShared(key);
-      }
+    if (this.#lock !== null && this.#torn.value !== 0) {
+      this.#torn.value = 0;
+      return this.#getShared(key);
     }
     return (this.#fastVal === NUM_F64 && this.#found.value !== 0 ? r : undefined) as V | undefined;
   }

@@ -9,6 +9,10 @@ import { describe, it, expect } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import { HashMap, LockTimeoutError, type KeyKind, type ValueKind } from '../bindings/index.js';
 import { keyMaker, valueMaker, normKey, seeded, type NumericKeyKind, type NumericValueKind } from './helpers.js';
+import { core } from '../bindings/load.js';
+
+/** Offset of a map's sequence count (its writers' lock) in its header: the core's HDR_SEQ. */
+const SEQ_OFFSET = core.x.HDR_SEQ.value as number;
 
 const T = 60_000; // per-test timeout
 
@@ -691,6 +695,32 @@ describe('shared: errors', () => {
       m.dispose();
     }
   });
+
+  // A writer holding the map (its sequence count odd), made by hand: a get of number kinds, which
+  // the core validates itself, must wait for the count and time out, never answer from a map in the
+  // middle of a write; once the count is even again it answers.
+  for (const [kk, vk] of [['int32', 'int32'], ['uint32', 'float64'], ['float64', 'uint32']] as const) {
+    it(`${kk} => ${vk}: get while a write is in progress waits, then throws LockTimeoutError; answers after it`, () => {
+      const m = new HashMap<number, number>([[1, 5], [2, 6]], { key: kk, value: vk, shared: true, lockTimeout: 50 });
+      try {
+        const { memory, address } = m.handle;
+        const seq = new Int32Array(memory.buffer, address + SEQ_OFFSET, 1);
+        expect(seq[0] % 2).toBe(0);
+        Atomics.add(seq, 0, 1); // odd: a write in progress
+        try {
+          expect(() => m.get(1)).toThrow(LockTimeoutError);
+          expect(() => m.get(3)).toThrow(LockTimeoutError);
+        } finally {
+          Atomics.add(seq, 0, 1);
+        }
+        expect(m.get(1)).toBe(5);
+        expect(m.get(2)).toBe(6);
+        expect(m.get(3)).toBe(undefined);
+      } finally {
+        m.dispose();
+      }
+    });
+  }
 
   it('LockTimeoutError is an Error subclass, and a shared map still rejects what a private one does', () => {
     expect(LockTimeoutError.prototype).toBeInstanceOf(Error);
