@@ -19,6 +19,10 @@
 //         for any: the value's index (the candidate when inserted), -1 = OOM
 //   del   returns 1 removed, 0 absent; delany returns the old index or -1
 //   has   returns 1 or 0
+//   wset, wdel, wadd  (shared maps, number kinds) set, del and add that take
+//         the map's writers' lock and release it themselves when it is free;
+//         when another write holds it: WRITE_BUSY (-2), for wadd NaN with
+//         `status` ST_BUSY, nothing changed (the JS side waits, then redoes it)
 //   sget  (shared maps, number kinds) get between two reads of the map's
 //         sequence count: as get, but NaN with the global `readTorn` set when a
 //         write was in progress or came between (the JS side then waits and
@@ -36,7 +40,7 @@ import { iterStart, iterRelease, iterNext, iterPoolSize, I_KEYS as IT_KEYS, I_VA
 import { heapTop, alloc, free } from "./alloc";
 import { f64key, batchGet, batchHas, batchDelete, batchSet, batchUndo } from "./batch";
 import { expandSeed } from "./hash";
-import { add32, addF64, add64, getOrSetBits, getOrSetStr } from "./update";
+import { add32, addF64, add64, getOrSetBits, getOrSetStr, status, ST_BUSY } from "./update";
 export { status } from "./update";
 import { Str, Q_CHARS, Q_SLACK, strPrepare, strCommit, strRelease, copySlot } from "./strings";
 import {
@@ -54,7 +58,7 @@ export const HDR_SEQ: u32 = <u32>H_SEQ;
 export const HDR_REFS: u32 = <u32>H_REFS;
 export const HDR_KINDS: u32 = <u32>H_KINDS;
 export { canBlock, lockTimeoutNs, lockTimedOut, readTorn } from "./lock";
-import { seqCount, seqValid } from "./lock";
+import { seqCount, seqValid, seqTryLock, seqUnlock, WRITE_BUSY } from "./lock";
 export const ITER_KEYS: u32 = <u32>IT_KEYS;
 export const ITER_VALS: u32 = <u32>IT_VALS;
 export const ITER_BATCH: u32 = IT_BATCH;
@@ -328,6 +332,102 @@ export function sget_i32_f64(h: usize, k: i32): f64 { let s = seqCount(h + H_SEQ
 export function sget_f64_i32(h: usize, k: f64): f64 { let s = seqCount(h + H_SEQ); return validRead(h, s, getI32<u64>(h, f64key(k))); }
 export function sget_f64_u32(h: usize, k: f64): f64 { let s = seqCount(h + H_SEQ); return validRead(h, s, getU32<u64>(h, f64key(k))); }
 export function sget_f64_f64(h: usize, k: f64): f64 { let s = seqCount(h + H_SEQ); return validRead(h, s, getF64<u64>(h, f64key(k))); }
+
+// ---- locked writes of shared maps (number kinds) ----------------------------
+
+// @ts-ignore: decorator
+@inline function unlocked(h: usize): void {
+  seqUnlock(h + H_SEQ, h + H_LOCK);
+}
+export function wset_i32_i32(h: usize, k: i32, v: i32): i32 {
+  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
+  let r = setBits<u32, u32>(h, <u32>k, <u32>v);
+  unlocked(h);
+  return r;
+}
+export function wset_i32_f64(h: usize, k: i32, v: f64): i32 {
+  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
+  let r = setBits<u32, u64>(h, <u32>k, reinterpret<u64>(v));
+  unlocked(h);
+  return r;
+}
+export function wset_f64_i32(h: usize, k: f64, v: i32): i32 {
+  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
+  let r = setBits<u64, u32>(h, f64key(k), <u32>v);
+  unlocked(h);
+  return r;
+}
+export function wset_f64_f64(h: usize, k: f64, v: f64): i32 {
+  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
+  let r = setBits<u64, u64>(h, f64key(k), reinterpret<u64>(v));
+  unlocked(h);
+  return r;
+}
+export function wdel_i32_v4(h: usize, k: i32): i32 {
+  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
+  let r = removePair<u32, u32>(h, <u32>k);
+  unlocked(h);
+  return r ? 1 : 0;
+}
+export function wdel_i32_v8(h: usize, k: i32): i32 {
+  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
+  let r = removePair<u32, u64>(h, <u32>k);
+  unlocked(h);
+  return r ? 1 : 0;
+}
+export function wdel_f64_v4(h: usize, k: f64): i32 {
+  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
+  let r = removePair<u64, u32>(h, f64key(k));
+  unlocked(h);
+  return r ? 1 : 0;
+}
+export function wdel_f64_v8(h: usize, k: f64): i32 {
+  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
+  let r = removePair<u64, u64>(h, f64key(k));
+  unlocked(h);
+  return r ? 1 : 0;
+}
+// @ts-ignore: decorator
+@inline function busyAdd(): f64 {
+  status = ST_BUSY;
+  return NaN;
+}
+export function wadd_i32_i32(h: usize, k: i32, d: f64): f64 {
+  if (!seqTryLock(h + H_SEQ)) return busyAdd();
+  let r = add32<u32>(h, <u32>k, d, true);
+  unlocked(h);
+  return r;
+}
+export function wadd_i32_u32(h: usize, k: i32, d: f64): f64 {
+  if (!seqTryLock(h + H_SEQ)) return busyAdd();
+  let r = add32<u32>(h, <u32>k, d, false);
+  unlocked(h);
+  return r;
+}
+export function wadd_i32_f64(h: usize, k: i32, d: f64): f64 {
+  if (!seqTryLock(h + H_SEQ)) return busyAdd();
+  let r = addF64<u32>(h, <u32>k, d);
+  unlocked(h);
+  return r;
+}
+export function wadd_f64_i32(h: usize, k: f64, d: f64): f64 {
+  if (!seqTryLock(h + H_SEQ)) return busyAdd();
+  let r = add32<u64>(h, f64key(k), d, true);
+  unlocked(h);
+  return r;
+}
+export function wadd_f64_u32(h: usize, k: f64, d: f64): f64 {
+  if (!seqTryLock(h + H_SEQ)) return busyAdd();
+  let r = add32<u64>(h, f64key(k), d, false);
+  unlocked(h);
+  return r;
+}
+export function wadd_f64_f64(h: usize, k: f64, d: f64): f64 {
+  if (!seqTryLock(h + H_SEQ)) return busyAdd();
+  let r = addF64<u64>(h, f64key(k), d);
+  unlocked(h);
+  return r;
+}
 
 // ---- iteration -------------------------------------------------------------
 

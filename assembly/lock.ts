@@ -21,7 +21,11 @@
 //     (inMemory). A wasm trap in a reader is caught by the JS side anyway,
 //     which retries if the count moved.
 //   - A get of number kinds reads the count itself, before and after its
-//     lookup (seqCount, seqValid; index.ts sget_*): one call, no JS atomics.
+//     lookup (seqCount, seqValid; index.ts sget_*), and set, delete and add
+//     of number kinds take and release the lock themselves when it is free
+//     (seqTryLock, seqUnlock; index.ts wset_*, wdel_*, wadd_*): one call, no
+//     JS atomics. When it is not free they return WRITE_BUSY and the JS side
+//     waits as for any write.
 //
 // The allocator's lock word is 0 (free), 1 (held), 2 (held, someone may be
 // waiting): Drepper's futex mutex, with memory.atomic.wait32/notify.
@@ -96,6 +100,29 @@ export let readTorn: i32 = 0;
   if ((s & 1) == 0 && seqCount(w) == s) return true;
   readTorn = 1;
   return false;
+}
+
+/** Returned by a locked write (index.ts wset_*, wdel_*; wadd_* says it in `status`) that found another write holding the map: the JS side then waits for it. */
+export const WRITE_BUSY: i32 = -2;
+
+/**
+ * Take a map's writers' lock, its sequence count at w (even -> odd), if no write holds it now: one
+ * compare-and-swap, no waiting (waits are the JS side's, which has the clock and knows whether the
+ * thread may block). Always true in the private build.
+ */
+// @ts-ignore: decorator
+@inline export function seqTryLock(w: usize): bool {
+  if (!ASC_FEATURE_THREADS) return true;
+  let s = atomic.load<u32>(w);
+  return (s & 1) == 0 && atomic.cmpxchg<u32>(w, s, s + 1) == s;
+}
+
+/** Release the lock taken by seqTryLock (odd -> even), waking every thread that waits on it if the waiter count at `waiters` says there may be one. */
+// @ts-ignore: decorator
+@inline export function seqUnlock(w: usize, waiters: usize): void {
+  if (!ASC_FEATURE_THREADS) return;
+  atomic.add<u32>(w, 1);
+  if (atomic.load<u32>(waiters) != 0) atomic.notify(w, -1);
 }
 
 /** Whether [p, p + size) lies in memory: a reader checks a block it found through a pointer that may be torn. */

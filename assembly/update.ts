@@ -4,7 +4,8 @@
 //
 // The outcome that is not a value is left in `status` (per call, per
 // instance): ST_OK, ST_RANGE (the sum does not fit the value kind; nothing
-// changed), ST_OOM (the key was absent and memory ran out; nothing changed).
+// changed), ST_OOM (the key was absent and memory ran out; nothing changed),
+// ST_BUSY (a shared map's locked add found its lock taken; nothing changed).
 
 import { findPairOutline, insertPair } from "./map";
 import { H_MOD, hget, hset, valOffset } from "./layout";
@@ -13,6 +14,8 @@ import { Str, strCommit, strRelease, copySlot } from "./strings";
 export const ST_OK: i32 = 0;
 export const ST_RANGE: i32 = 1;
 export const ST_OOM: i32 = 2;
+/** A locked add (index.ts wadd_*) found another write holding the map: nothing changed, the JS side waits and redoes it. */
+export const ST_BUSY: i32 = 3;
 
 /** Outcome of the last add or getOrSet. */
 export let status: i32 = ST_OK;

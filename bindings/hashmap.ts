@@ -89,6 +89,10 @@ interface Ops {
 /** Value part of the add and getOrSet exports: the kinds' own arithmetic. */
 const UPDATE_ABI: readonly string[] = ['i32', 'u32', 'f64', 'i64', 'u64', 'str', 'any'];
 const ST_RANGE = 1;
+/** assembly/update.ts ST_BUSY: a shared map's locked add found the lock taken. */
+const ST_BUSY = 3;
+/** assembly/lock.ts WRITE_BUSY: a shared map's locked set or delete found the lock taken. */
+const WRITE_BUSY = -2;
 
 /** The wasm exports of a Core for one pair of kinds, looked up once per pair. */
 function opsFor(c: Core, kk: number, vk: number): Ops {
@@ -222,6 +226,13 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   #fastPair = NUM_NONE;
   #fastVal = NUM_NONE;
   #fget: GetFn;
+  // Shared maps of number kinds: the key test of their writes, and the core's locked writes, which
+  // take and release the map's lock in the same call when it is free (else WRITE_BUSY / ST_BUSY:
+  // the general path waits for it). null/NUM_NONE elsewhere.
+  #fastShared = NUM_NONE;
+  #wset: SetFn | null = null;
+  #wdel: HasFn | null = null;
+  #wadd: UpdateFn | null = null;
 
   constructor(entries?: Iterable<readonly [K, V]> | null, options?: HashMapOptions) {
     if ((entries as unknown) === ATTACH) {
@@ -291,7 +302,12 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       this.#fastKey = keyTest;
       this.#fastPair = this.#fastGet;
     } else if (this.#fastGet !== NUM_NONE) {
-      this.#fget = c.op<GetFn>(`sget_${KEY_ABI[this.#kk]}_${GET_ABI[this.#vk]}`);
+      const ka = KEY_ABI[this.#kk];
+      this.#fget = c.op<GetFn>(`sget_${ka}_${GET_ABI[this.#vk]}`);
+      this.#fastShared = keyTest;
+      this.#wset = c.op<SetFn>(`wset_${ka}_${SET_ABI[this.#vk]}`);
+      this.#wdel = c.op<HasFn>(`wdel_${ka}_v${KIND_SIZE[this.#vk]}`);
+      this.#wadd = c.op<UpdateFn>(`wadd_${ka}_${UPDATE_ABI[this.#vk]}`);
     }
     mapRegistry.register(this, this.#c, this.#c);
     if (entries !== undefined && entries !== null && (entries as unknown) !== ATTACH) {
@@ -439,6 +455,8 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       if (this.#set(this.#h, key, value) < 0) throw this.#oom('set; the map is unchanged');
       return this;
     }
+    const u = this.#fastShared;
+    if (u !== NUM_NONE && passes(u, key) && passes(this.#fastVal, value)) return this.#setShared(key, value);
     if (this.#lock === null) return this.#setU(key, value);
     const lock = this.#lock;
     lock.beginWrite();
@@ -447,6 +465,15 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     } finally {
       lock.endWrite();
     }
+  }
+
+  /** set of number kinds on a shared map: the core takes the lock itself when it is free. */
+  #setShared(key: K, value: V): this {
+    this.#lock!.useTimeout();
+    const r = this.#wset!(this.#h, key, value);
+    if (r >= 0) return this;
+    if (r === WRITE_BUSY) return this.#write(() => this.#setU(key, value));
+    throw this.#oom('set; the map is unchanged');
   }
 
   #setU(key: K, value: V): this {
@@ -508,6 +535,11 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   delete(key: K): boolean {
     const t = this.#fastPair;
     if (t !== NUM_NONE && passes(t, key)) return this.#del(this.#h, key) !== 0;
+    const u = this.#fastShared;
+    if (u !== NUM_NONE && passes(u, key)) {
+      const r = this.#wdel!(this.#h, key);
+      if (r >= 0) return r !== 0;
+    }
     return this.#lock === null ? this.#deleteU(key) : this.#write(() => this.#deleteU(key));
   }
 
@@ -536,7 +568,21 @@ export class HashMapImpl<K, V> implements Map<K, V> {
    * does not fit the value kind is a RangeError and changes nothing.
    */
   add(key: K, delta: V): V {
+    const u = this.#fastShared;
+    if (u !== NUM_NONE && passes(u, key) && typeof delta === 'number' && (this.#vk === FLOAT64 || Number.isInteger(delta))) {
+      return this.#addShared(key, delta);
+    }
     return this.#lock === null ? this.#addU(key, delta) : this.#write(() => this.#addU(key, delta));
+  }
+
+  /** add of number kinds on a shared map: the core takes the lock itself when it is free. */
+  #addShared(key: K, delta: V): V {
+    this.#lock!.useTimeout();
+    const r = this.#wadd!(this.#h, key, delta) as number;
+    if (r === r && r !== 0) return r as V;
+    if (this.#core.x.status.value === ST_BUSY) return this.#write(() => this.#addU(key, delta));
+    this.#updateFailed(key, delta, this.#vk);
+    return r as V;
   }
 
   #addU(key: K, delta: V): V {
@@ -717,7 +763,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     c.disposed = true;
     mapRegistry.unregister(c);
     release(c);
-    this.#fastKey = this.#fastGet = this.#fastPair = this.#fastVal = NUM_NONE;
+    this.#fastKey = this.#fastGet = this.#fastPair = this.#fastVal = this.#fastShared = NUM_NONE;
     this.#h = 0;
     c.h = 0;
     c.vals = null;

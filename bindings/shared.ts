@@ -167,14 +167,19 @@ export class MapLock {
 
   /** Take the map: make its count odd. Throws LockTimeoutError. */
   beginWrite(): void {
+    this.useTimeout();
+    const v = this.#i32;
+    const s = Atomics.load(v, this.#seq);
+    if ((s & 1) !== 0 || Atomics.compareExchange(v, this.#seq, s, s + 1) !== s) this.#lockSlow(v);
+  }
+
+  /** Give the instance's allocator lock this map's timeout (one setting per instance; maps may differ). */
+  useTimeout(): void {
     const c = this.#core;
     if (c.allocTimeoutMs !== this.timeoutMs) {
       c.x.lockTimeoutNs.value = BigInt(Math.round(this.timeoutMs * 1e6));
       c.allocTimeoutMs = this.timeoutMs;
     }
-    const v = this.#i32;
-    const s = Atomics.load(v, this.#seq);
-    if ((s & 1) !== 0 || Atomics.compareExchange(v, this.#seq, s, s + 1) !== s) this.#lockSlow(v);
   }
 
   /** Make the count even again: the write is done and the map free. */

@@ -698,9 +698,10 @@ describe('shared: errors', () => {
 
   // A writer holding the map (its sequence count odd), made by hand: a get of number kinds, which
   // the core validates itself, must wait for the count and time out, never answer from a map in the
-  // middle of a write; once the count is even again it answers.
+  // middle of a write; set, add and delete, whose lock the core takes itself when it is free, must
+  // not write; once the count is even again all work and leave it even.
   for (const [kk, vk] of [['int32', 'int32'], ['uint32', 'float64'], ['float64', 'uint32']] as const) {
-    it(`${kk} => ${vk}: get while a write is in progress waits, then throws LockTimeoutError; answers after it`, () => {
+    it(`${kk} => ${vk}: get, set, add and delete while a write is in progress wait, then throw LockTimeoutError and change nothing; work after it`, () => {
       const m = new HashMap<number, number>([[1, 5], [2, 6]], { key: kk, value: vk, shared: true, lockTimeout: 50 });
       try {
         const { memory, address } = m.handle;
@@ -710,12 +711,25 @@ describe('shared: errors', () => {
         try {
           expect(() => m.get(1)).toThrow(LockTimeoutError);
           expect(() => m.get(3)).toThrow(LockTimeoutError);
+          // Writes of number kinds take the lock in the core when it is free: here they must wait.
+          expect(() => m.set(1, 7)).toThrow(LockTimeoutError);
+          expect(() => m.set(3, 7)).toThrow(LockTimeoutError);
+          expect(() => m.add(2, 1)).toThrow(LockTimeoutError);
+          expect(() => m.delete(2)).toThrow(LockTimeoutError);
         } finally {
           Atomics.add(seq, 0, 1);
         }
         expect(m.get(1)).toBe(5);
         expect(m.get(2)).toBe(6);
         expect(m.get(3)).toBe(undefined);
+        expect(m.size).toBe(2);
+        expect(seq[0] % 2).toBe(0);
+        m.set(3, 7);
+        expect(m.add(3, 1)).toBe(8);
+        expect(m.delete(1)).toBe(true);
+        expect(m.delete(1)).toBe(false);
+        expect([...m.entries()].sort((a, b) => a[0] - b[0])).toEqual([[2, 6], [3, 8]]);
+        expect(seq[0] % 2).toBe(0); // every write released the lock
       } finally {
         m.dispose();
       }
