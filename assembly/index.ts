@@ -339,95 +339,45 @@ export function sget_f64_f64(h: usize, k: f64): f64 { let s = seqCount(h + H_SEQ
 @inline function unlocked(h: usize): void {
   seqUnlock(h + H_SEQ, h + H_LOCK);
 }
-export function wset_i32_i32(h: usize, k: i32, v: i32): i32 {
+// @ts-ignore: decorator
+@inline function wsetBits<K, V>(h: usize, k: K, v: V): i32 {
   if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
-  let r = setBits<u32, u32>(h, <u32>k, <u32>v);
+  let r = setBits<K, V>(h, k, v);
   unlocked(h);
   return r;
-}
-export function wset_i32_f64(h: usize, k: i32, v: f64): i32 {
-  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
-  let r = setBits<u32, u64>(h, <u32>k, reinterpret<u64>(v));
-  unlocked(h);
-  return r;
-}
-export function wset_f64_i32(h: usize, k: f64, v: i32): i32 {
-  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
-  let r = setBits<u64, u32>(h, f64key(k), <u32>v);
-  unlocked(h);
-  return r;
-}
-export function wset_f64_f64(h: usize, k: f64, v: f64): i32 {
-  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
-  let r = setBits<u64, u64>(h, f64key(k), reinterpret<u64>(v));
-  unlocked(h);
-  return r;
-}
-export function wdel_i32_v4(h: usize, k: i32): i32 {
-  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
-  let r = removePair<u32, u32>(h, <u32>k);
-  unlocked(h);
-  return r ? 1 : 0;
-}
-export function wdel_i32_v8(h: usize, k: i32): i32 {
-  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
-  let r = removePair<u32, u64>(h, <u32>k);
-  unlocked(h);
-  return r ? 1 : 0;
-}
-export function wdel_f64_v4(h: usize, k: f64): i32 {
-  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
-  let r = removePair<u64, u32>(h, f64key(k));
-  unlocked(h);
-  return r ? 1 : 0;
-}
-export function wdel_f64_v8(h: usize, k: f64): i32 {
-  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
-  let r = removePair<u64, u64>(h, f64key(k));
-  unlocked(h);
-  return r ? 1 : 0;
 }
 // @ts-ignore: decorator
-@inline function busyAdd(): f64 {
-  status = ST_BUSY;
-  return NaN;
+@inline function wdelBits<K, V>(h: usize, k: K): i32 {
+  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
+  let r = removePair<K, V>(h, k);
+  unlocked(h);
+  return r ? 1 : 0;
 }
-export function wadd_i32_i32(h: usize, k: i32, d: f64): f64 {
-  if (!seqTryLock(h + H_SEQ)) return busyAdd();
-  let r = add32<u32>(h, <u32>k, d, true);
+/** add under the map's lock; `kind` picks the value arithmetic: 0 int32, 1 uint32, 2 float64. */
+// @ts-ignore: decorator
+@inline function waddBits<K>(h: usize, k: K, d: f64, kind: i32): f64 {
+  if (!seqTryLock(h + H_SEQ)) {
+    status = ST_BUSY;
+    return NaN;
+  }
+  let r = kind == 2 ? addF64<K>(h, k, d) : add32<K>(h, k, d, kind == 0);
   unlocked(h);
   return r;
 }
-export function wadd_i32_u32(h: usize, k: i32, d: f64): f64 {
-  if (!seqTryLock(h + H_SEQ)) return busyAdd();
-  let r = add32<u32>(h, <u32>k, d, false);
-  unlocked(h);
-  return r;
-}
-export function wadd_i32_f64(h: usize, k: i32, d: f64): f64 {
-  if (!seqTryLock(h + H_SEQ)) return busyAdd();
-  let r = addF64<u32>(h, <u32>k, d);
-  unlocked(h);
-  return r;
-}
-export function wadd_f64_i32(h: usize, k: f64, d: f64): f64 {
-  if (!seqTryLock(h + H_SEQ)) return busyAdd();
-  let r = add32<u64>(h, f64key(k), d, true);
-  unlocked(h);
-  return r;
-}
-export function wadd_f64_u32(h: usize, k: f64, d: f64): f64 {
-  if (!seqTryLock(h + H_SEQ)) return busyAdd();
-  let r = add32<u64>(h, f64key(k), d, false);
-  unlocked(h);
-  return r;
-}
-export function wadd_f64_f64(h: usize, k: f64, d: f64): f64 {
-  if (!seqTryLock(h + H_SEQ)) return busyAdd();
-  let r = addF64<u64>(h, f64key(k), d);
-  unlocked(h);
-  return r;
-}
+export function wset_i32_i32(h: usize, k: i32, v: i32): i32 { return wsetBits<u32, u32>(h, <u32>k, <u32>v); }
+export function wset_i32_f64(h: usize, k: i32, v: f64): i32 { return wsetBits<u32, u64>(h, <u32>k, reinterpret<u64>(v)); }
+export function wset_f64_i32(h: usize, k: f64, v: i32): i32 { return wsetBits<u64, u32>(h, f64key(k), <u32>v); }
+export function wset_f64_f64(h: usize, k: f64, v: f64): i32 { return wsetBits<u64, u64>(h, f64key(k), reinterpret<u64>(v)); }
+export function wdel_i32_v4(h: usize, k: i32): i32 { return wdelBits<u32, u32>(h, <u32>k); }
+export function wdel_i32_v8(h: usize, k: i32): i32 { return wdelBits<u32, u64>(h, <u32>k); }
+export function wdel_f64_v4(h: usize, k: f64): i32 { return wdelBits<u64, u32>(h, f64key(k)); }
+export function wdel_f64_v8(h: usize, k: f64): i32 { return wdelBits<u64, u64>(h, f64key(k)); }
+export function wadd_i32_i32(h: usize, k: i32, d: f64): f64 { return waddBits<u32>(h, <u32>k, d, 0); }
+export function wadd_i32_u32(h: usize, k: i32, d: f64): f64 { return waddBits<u32>(h, <u32>k, d, 1); }
+export function wadd_i32_f64(h: usize, k: i32, d: f64): f64 { return waddBits<u32>(h, <u32>k, d, 2); }
+export function wadd_f64_i32(h: usize, k: f64, d: f64): f64 { return waddBits<u64>(h, f64key(k), d, 0); }
+export function wadd_f64_u32(h: usize, k: f64, d: f64): f64 { return waddBits<u64>(h, f64key(k), d, 1); }
+export function wadd_f64_f64(h: usize, k: f64, d: f64): f64 { return waddBits<u64>(h, f64key(k), d, 2); }
 
 // ---- iteration -------------------------------------------------------------
 
