@@ -58,7 +58,9 @@ export const HDR_SEQ: u32 = <u32>H_SEQ;
 export const HDR_REFS: u32 = <u32>H_REFS;
 export const HDR_KINDS: u32 = <u32>H_KINDS;
 export { canBlock, lockTimeoutNs, lockTimedOut, readTorn } from "./lock";
-import { seqCount, seqValid, seqTryLock, seqUnlock, WRITE_BUSY } from "./lock";
+import { seqCount, seqValid, seqTryLock, seqUnlock, heldSeq, WRITE_BUSY } from "./lock";
+export { WRITE_BUSY } from "./lock";
+export { ST_RANGE, ST_BUSY } from "./update";
 export const ITER_KEYS: u32 = <u32>IT_KEYS;
 export const ITER_VALS: u32 = <u32>IT_VALS;
 export const ITER_BATCH: u32 = IT_BATCH;
@@ -338,6 +340,10 @@ export function sget_f64_f64(h: usize, k: f64): f64 { let s = seqCount(h + H_SEQ
 // @ts-ignore: decorator
 @inline function unlocked(h: usize): void {
   seqUnlock(h + H_SEQ, h + H_LOCK);
+}
+/** After a locked write threw (a trap, or the stack ran out in it): release the lock it took, if it did. */
+export function write_abort(): void {
+  if (heldSeq != 0) seqUnlock(heldSeq, heldSeq - H_SEQ + H_LOCK);
 }
 // @ts-ignore: decorator
 @inline function wsetBits<K, V>(h: usize, k: K, v: V): i32 {

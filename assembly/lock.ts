@@ -7,8 +7,9 @@
 // is in docs/design.md ("Concurrency protocol"):
 //
 //   - Each map has a sequence count (H_SEQ) in its header that is also its
-//     writers' lock: the JS side moves it from even to odd with one
-//     compare-and-swap before a write and back to even after; readers run the
+//     writers' lock: a write moves it from even to odd with one
+//     compare-and-swap before it writes and back to even after (the JS side,
+//     or the core itself for the writes named below); readers run the
 //     plain lookup code between two reads of an even count, and retry when it
 //     moved. Those waits are in JS (bindings/shared.ts), which has a clock for
 //     lockTimeout and knows whether the thread may block.
@@ -24,8 +25,11 @@
 //     lookup (seqCount, seqValid; index.ts sget_*), and set, delete and add
 //     of number kinds take and release the lock themselves when it is free
 //     (seqTryLock, seqUnlock; index.ts wset_*, wdel_*, wadd_*): one call, no
-//     JS atomics. When it is not free they return WRITE_BUSY and the JS side
-//     waits as for any write.
+//     JS atomics. When it is not free they write nothing and say so (WRITE_BUSY,
+//     or for add `status` ST_BUSY) and the JS side waits as for any write. A
+//     locked write that a trap or a stack overflow cuts short leaves its lock
+//     in heldSeq, and the JS side releases it (index.ts write_abort), as its
+//     own `finally` does for the writes it locks.
 //
 // The allocator's lock word is 0 (free), 1 (held), 2 (held, someone may be
 // waiting): Drepper's futex mutex, with memory.atomic.wait32/notify.
@@ -105,6 +109,9 @@ export let readTorn: i32 = 0;
 /** Returned by a locked write (index.ts wset_*, wdel_*; wadd_* says it in `status`) that found another write holding the map: the JS side then waits for it. */
 export const WRITE_BUSY: i32 = -2;
 
+/** The count word of the lock this instance's locked write holds, 0 when none (see write_abort in index.ts). */
+export let heldSeq: usize = 0;
+
 /**
  * Take a map's writers' lock, its sequence count at w (even -> odd), if no write holds it now: one
  * compare-and-swap, no waiting (waits are the JS side's, which has the clock and knows whether the
@@ -114,13 +121,16 @@ export const WRITE_BUSY: i32 = -2;
 @inline export function seqTryLock(w: usize): bool {
   if (!ASC_FEATURE_THREADS) return true;
   let s = atomic.load<u32>(w);
-  return (s & 1) == 0 && atomic.cmpxchg<u32>(w, s, s + 1) == s;
+  if ((s & 1) != 0 || atomic.cmpxchg<u32>(w, s, s + 1) != s) return false;
+  heldSeq = w;
+  return true;
 }
 
 /** Release the lock taken by seqTryLock (odd -> even), waking every thread that waits on it if the waiter count at `waiters` says there may be one. */
 // @ts-ignore: decorator
 @inline export function seqUnlock(w: usize, waiters: usize): void {
   if (!ASC_FEATURE_THREADS) return;
+  heldSeq = 0;
   atomic.add<u32>(w, 1);
   if (atomic.load<u32>(waiters) != 0) atomic.notify(w, -1);
 }

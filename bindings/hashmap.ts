@@ -88,11 +88,11 @@ interface Ops {
 
 /** Value part of the add and getOrSet exports: the kinds' own arithmetic. */
 const UPDATE_ABI: readonly string[] = ['i32', 'u32', 'f64', 'i64', 'u64', 'str', 'any'];
-const ST_RANGE = 1;
-/** assembly/update.ts ST_BUSY: a shared map's locked add found the lock taken. */
-const ST_BUSY = 3;
-/** assembly/lock.ts WRITE_BUSY: a shared map's locked set or delete found the lock taken. */
-const WRITE_BUSY = -2;
+const ST_RANGE = privateCore.x.ST_RANGE.value as number;
+/** A shared map's locked add found the lock taken (the core's `status`). */
+const ST_BUSY = privateCore.x.ST_BUSY.value as number;
+/** A shared map's locked set or delete found the lock taken. */
+const WRITE_BUSY = privateCore.x.WRITE_BUSY.value as number;
 
 /** The wasm exports of a Core for one pair of kinds, looked up once per pair. */
 function opsFor(c: Core, kk: number, vk: number): Ops {
@@ -219,8 +219,8 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   // set and delete) and of the value kind (#fastVal). One comparison and a key test stand before
   // the wasm call: at 1e6 entries every extra load or branch there shows, because it leaves fewer
   // lookups' cache misses in flight at once. A shared map has only #fastGet, whose call (#fget) is
-  // then the core's validated get (sget: see #getMissed); a disposed map has none, and every
-  // operation takes the general path.
+  // then the core's validated get (sget: see #getMissed), and #fastShared for its writes (below); a
+  // disposed map has none, and every operation takes the general path.
   #fastKey = NUM_NONE;
   #fastGet = NUM_NONE;
   #fastPair = NUM_NONE;
@@ -470,7 +470,13 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   /** set of number kinds on a shared map: the core takes the lock itself when it is free. */
   #setShared(key: K, value: V): this {
     this.#lock!.useTimeout();
-    const r = this.#wset!(this.#h, key, value);
+    let r: number;
+    try {
+      r = this.#wset!(this.#h, key, value);
+    } catch (e) {
+      this.#core.x.write_abort();
+      throw e;
+    }
     if (r >= 0) return this;
     if (r === WRITE_BUSY) return this.#write(() => this.#setU(key, value));
     throw this.#oom('set; the map is unchanged');
@@ -537,10 +543,21 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     if (t !== NUM_NONE && passes(t, key)) return this.#del(this.#h, key) !== 0;
     const u = this.#fastShared;
     if (u !== NUM_NONE && passes(u, key)) {
-      const r = this.#wdel!(this.#h, key);
+      const r = this.#deleteShared(key);
       if (r >= 0) return r !== 0;
     }
     return this.#lock === null ? this.#deleteU(key) : this.#write(() => this.#deleteU(key));
+  }
+
+  /** The core's locked delete: 1 removed, 0 absent, WRITE_BUSY when another write holds the map. */
+  #deleteShared(key: K): number {
+    this.#lock!.useTimeout(); // evacuation work inside a delete may allocate and free
+    try {
+      return this.#wdel!(this.#h, key);
+    } catch (e) {
+      this.#core.x.write_abort();
+      throw e;
+    }
   }
 
   #deleteU(key: K): boolean {
@@ -578,7 +595,13 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   /** add of number kinds on a shared map: the core takes the lock itself when it is free. */
   #addShared(key: K, delta: V): V {
     this.#lock!.useTimeout();
-    const r = this.#wadd!(this.#h, key, delta) as number;
+    let r: number;
+    try {
+      r = this.#wadd!(this.#h, key, delta) as number;
+    } catch (e) {
+      this.#core.x.write_abort();
+      throw e;
+    }
     if (r === r && r !== 0) return r as V;
     if (this.#core.x.status.value === ST_BUSY) return this.#write(() => this.#addU(key, delta));
     this.#updateFailed(key, delta, this.#vk);

@@ -18,6 +18,9 @@ export interface CoreExports {
   readonly status: WebAssembly.Global;
   readonly lockTimedOut: WebAssembly.Global;
   readonly readTorn: WebAssembly.Global;
+  readonly ST_RANGE: WebAssembly.Global;
+  readonly ST_BUSY: WebAssembly.Global;
+  readonly WRITE_BUSY: WebAssembly.Global;
   readonly canBlock: WebAssembly.Global;
   readonly lockTimeoutNs: WebAssembly.Global;
   readonly HDR_COUNT: WebAssembly.Global;
@@ -39,6 +42,7 @@ export interface CoreExports {
   iter_pool_size(): number;
   iter_start(h: number): number;
   iter_release(it: number, mapAlive: number): void;
+  write_abort(): void;
   scratch_alloc(bytes: number): number;
   scratch_free(p: number, bytes: number): void;
   [op: string]: unknown;

@@ -13,6 +13,8 @@ import { core } from '../bindings/load.js';
 
 /** Offset of a map's sequence count (its writers' lock) in its header: the core's HDR_SEQ. */
 const SEQ_OFFSET = core.x.HDR_SEQ.value as number;
+/** Offset of the count of threads waiting on it: the core's HDR_LOCK. */
+const WAITERS_OFFSET = core.x.HDR_LOCK.value as number;
 
 const T = 60_000; // per-test timeout
 
@@ -706,8 +708,9 @@ describe('shared: errors', () => {
       try {
         const { memory, address } = m.handle;
         const seq = new Int32Array(memory.buffer, address + SEQ_OFFSET, 1);
+        const waiters = new Int32Array(memory.buffer, address + WAITERS_OFFSET, 1);
         expect(seq[0] % 2).toBe(0);
-        Atomics.add(seq, 0, 1); // odd: a write in progress
+        const held = Atomics.add(seq, 0, 1) + 1; // odd: a write in progress
         try {
           expect(() => m.get(1)).toThrow(LockTimeoutError);
           expect(() => m.get(3)).toThrow(LockTimeoutError);
@@ -715,26 +718,65 @@ describe('shared: errors', () => {
           expect(() => m.set(1, 7)).toThrow(LockTimeoutError);
           expect(() => m.set(3, 7)).toThrow(LockTimeoutError);
           expect(() => m.add(2, 1)).toThrow(LockTimeoutError);
+          expect(() => m.add(9, 1)).toThrow(LockTimeoutError); // a missing key
           expect(() => m.delete(2)).toThrow(LockTimeoutError);
+          expect(seq[0]).toBe(held); // nobody took or released it meanwhile
+          expect(waiters[0]).toBe(0); // every waiter left the count as it found it
         } finally {
           Atomics.add(seq, 0, 1);
         }
+        const free = held + 1;
         expect(m.get(1)).toBe(5);
         expect(m.get(2)).toBe(6);
         expect(m.get(3)).toBe(undefined);
+        expect(m.get(9)).toBe(undefined);
         expect(m.size).toBe(2);
-        expect(seq[0] % 2).toBe(0);
+        expect(seq[0]).toBe(free); // reads leave the count alone
         m.set(3, 7);
         expect(m.add(3, 1)).toBe(8);
         expect(m.delete(1)).toBe(true);
         expect(m.delete(1)).toBe(false);
         expect([...m.entries()].sort((a, b) => a[0] - b[0])).toEqual([[2, 6], [3, 8]]);
-        expect(seq[0] % 2).toBe(0); // every write released the lock
+        // Four locked writes, each +2 (taken, released); the iterator's start and release are two more writes.
+        expect(seq[0]).toBe(free + 2 * 6);
+        // A write that fails inside the core still releases the lock: an add past the value kind's range.
+        if (vk !== 'float64') {
+          expect(() => m.add(3, 2 ** 33)).toThrow(RangeError);
+          expect(m.get(3)).toBe(8);
+          expect(seq[0] % 2).toBe(0);
+        }
       } finally {
         m.dispose();
       }
     });
   }
+
+  it('a locked set that runs out of memory (maxBytes) changes nothing and releases the lock', () => {
+    const m = new HashMap<number, number>(null, { key: 'int32', value: 'float64', shared: true, maxBytes: 64 * 1024, lockTimeout: 50 });
+    try {
+      const seq = new Int32Array(m.handle.memory.buffer, m.handle.address + SEQ_OFFSET, 1);
+      let n = 0;
+      let failed: unknown = null;
+      for (; n < 100_000 && failed === null; n++) {
+        try {
+          m.set(n, n + 0.5);
+        } catch (e) {
+          failed = e;
+        }
+      }
+      expect(failed).toBeInstanceOf(RangeError);
+      expect(seq[0] % 2).toBe(0);
+      const last = n - 1; // the key whose set failed
+      expect(m.size).toBe(last);
+      expect(m.has(last)).toBe(false);
+      expect(m.get(last - 1)).toBe(last - 1 + 0.5);
+      expect(m.delete(0)).toBe(true); // the map still takes writes
+      expect(m.add(1, 1)).toBe(2.5);
+      expect(seq[0] % 2).toBe(0);
+    } finally {
+      m.dispose();
+    }
+  });
 
   it('LockTimeoutError is an Error subclass, and a shared map still rejects what a private one does', () => {
     expect(LockTimeoutError.prototype).toBeInstanceOf(Error);
