@@ -316,4 +316,5 @@ const out = {
 mkdirSync(here('results/'), { recursive: true });
 writeFileSync(here('results/latest.json'), JSON.stringify(out, null, 2) + '\n');
 writeFileSync(here('results/ratios.svg'), ratiosSvg(out));
-console.log(`\nraw results: bench/results/latest.json; chart: bench/results/ratios.svg; ${Math.floor(durationS / 60)} min ${Math.round(durationS % 60)} s`);
+const wholeS = Math.round(durationS);
+console.log(`\nraw results: bench/results/latest.json; chart: bench/results/ratios.svg; ${Math.floor(wholeS / 60)} min ${wholeS % 60} s`);
