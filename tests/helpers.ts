@@ -1,17 +1,10 @@
 // Shared test helpers: a seeded random generator and key/value makers per kind.
 import type { KeyKind, ValueKind } from '../bindings/index.js';
 
-/** mulberry32: small, fast, seedable; every failing test prints its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './rng.js';
+
+/** mulberry32 (tests/rng.js): every failing test prints its seed. */
+export { rng };
 
 /** The numeric key kinds (string keys have their own makers in strings.test.ts). */
 export type NumericKeyKind = Exclude<KeyKind, 'string'>;

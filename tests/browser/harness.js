@@ -25,17 +25,8 @@ export function throws(f, type, re = /./, exact = false) {
   throw new Error(`expected ${type.name} (${re}), nothing was thrown`);
 }
 
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the generator of every test context, so a failure can be replayed. */
+export { rng } from '../rng.js';
 
 /** Run the page's checks; window.__result is { ok: true, result } or { ok: false, error }. */
 export function run(fn) {

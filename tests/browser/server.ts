@@ -27,7 +27,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** Top-level folders of the repository that may be served. */
-const ROOTS = ['dist', 'build', 'demo', 'tests/browser'];
+const ROOTS = ['dist', 'build', 'demo', 'tests/browser', 'tests/rng.js'];
 
 export interface TestServer {
   readonly origin: string;

@@ -62,17 +62,8 @@ export function sleep(ms) {
   Atomics.wait(nap, 0, 0, ms);
 }
 
-/** mulberry32, the generator of tests/helpers.ts. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the generator of every test context. */
+export { rng } from '../rng.js';
 
 // ---- string codecs (the same functions are written out in tests/shared.test.ts) -------------------
 
