@@ -340,14 +340,18 @@ function freeArray(h: usize): void {
   let n = dirLength(B);
   let perSeg: u32 = B >= SEG_SHIFT ? SEG_BUCKETS : <u32>1 << B;
   let segBytes = segmentBytes(B, bsize);
+  // Overflow buckets are counted exactly: once none is left, no bucket is read (a huge map made with
+  // a capacity and never filled would otherwise fault in every page of its array just to free it).
+  let overflowLeft = hget(h, H_NOVERFLOW);
   for (let i: u32 = 0; i < n; i++) {
     let seg = <usize>load<u32>(dir + (<usize>i << 2));
     if (seg == 0) continue;
-    for (let j: u32 = 0; j < perSeg; j++) {
+    for (let j: u32 = 0; j < perSeg && overflowLeft != 0; j++) {
       let ovf = overflowOf(seg + <usize>j * bsize);
       while (ovf != 0) {
         let next = overflowOf(ovf);
         freeOverflow(h, ovf, bsize);
+        overflowLeft--;
         ovf = next;
       }
     }
@@ -365,6 +369,8 @@ function releaseStrings(h: usize, keySize: u32, valSize: u32): void {
   let voff = valueOffsetOf(<usize>keySize, <usize>valSize);
   let strKey = keySize == <u32>STR_FIELD;
   let strVal = valSize == <u32>STR_FIELD;
+  // Only entries and tombstones own blocks: an empty map's buckets need not be read.
+  if (hget(h, H_COUNT) == 0 && hget(h, H_TOMBSTONES) == 0) return;
   let n: u32 = 1 << hget(h, H_B);
   for (let i: u32 = 0; i < n; i++) {
     let b = bucketAt(h, i, bsize);

@@ -443,7 +443,8 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       case BIGUINT64:
         return (r !== 0n || this.#found.value !== 0 ? BigInt.asUintN(64, r as bigint) : undefined) as V | undefined;
       case STRING:
-        return (r === 0 ? undefined : readString(this.#core, r as number)) as V | undefined;
+        // The field's address: an i32 from wasm, negative above 2 GiB (docs/design.md, "Addresses").
+        return (r === 0 ? undefined : readString(this.#core, (r as number) >>> 0)) as V | undefined;
       default:
         return ((r as number) < 0 ? undefined : this.#c.vals![r as number]) as V | undefined;
     }
@@ -664,7 +665,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       const va = this.#va.put(v);
       const r = (kk === STRING ? f(h, this.#ka.put(key as string), (key as string).length, va, v.length) : f(h, key, va, v.length)) as number;
       if (r === 0) throw this.#oom('getOrSet; the map is unchanged');
-      return readString(this.#core, r) as V;
+      return readString(this.#core, r >>> 0) as V;
     }
     const r = kk === STRING ? f(h, this.#ka.put(key as string), (key as string).length, value) : f(h, key, value);
     if ((r === 0 || r === 0n || r !== r) && this.#core.x.status.value !== 0) throw this.#oom('getOrSet; the map is unchanged');

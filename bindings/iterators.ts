@@ -238,7 +238,6 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     }
     const n = c.lock === null ? this.#stepU(max) : this.#stepShared(max);
     this.#views();
-    this.#mod = this.#u32[this.#modIndex];
     this.#n = n;
     this.#pos = 0;
     if (n < max) this.#ended = true;
@@ -251,7 +250,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     if (lock !== null) lock.beginWrite();
     let it = 0;
     try {
-      it = c.core.x.iter_start(c.h);
+      it = c.core.x.iter_start(c.h) >>> 0; // an address: unsigned (docs/design.md, "Addresses")
     } finally {
       if (lock !== null) lock.endWrite();
     }
@@ -259,9 +258,15 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     return it;
   }
 
-  /** One step of the core, and the decoding of its strings. */
+  /**
+   * One step of the core, and the decoding of its strings. The map's modification counter is read
+   * first, inside a shared map's validated read: a counter read after the step could already include
+   * a delete that another thread made after the step, and the batch would pass as fresh.
+   */
   #stepU(max: number): number {
     const c = this.#c;
+    const mod = c.h + HDR_MOD;
+    this.#mod = c.core.heap(mod + 4).u32[mod >>> 2];
     const n = this.#step(this.#it, max);
     if (c.kk === STRING || c.vk === STRING) this.#decode(n);
     return n;

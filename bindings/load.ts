@@ -11,7 +11,11 @@
 
 type Fn = (...args: never[]) => unknown;
 
-/** The wasm module's exports: the interface documented in assembly/index.ts and docs/design.md. */
+/**
+ * The wasm module's exports: the interface documented in assembly/index.ts and docs/design.md.
+ * Functions that return an address (map_new, iter_start, scratch_alloc, heap_top, get_*_str,
+ * gos_*_str) return it as an i32, negative above 2 GiB: callers take it `>>> 0`.
+ */
 export interface CoreExports {
   readonly memory?: WebAssembly.Memory;
   readonly found: WebAssembly.Global;
