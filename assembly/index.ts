@@ -45,7 +45,7 @@ export { status } from "./update";
 import { Str, Q_CHARS, Q_SLACK, strPrepare, strCommit, strRelease, copySlot } from "./strings";
 import {
   valOffset, H_COUNT, H_MOD, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS,
-  H_TOMBSTONES, H_SEED, H_LOCK, H_SEQ, H_REFS, H_KINDS, GROW_SAME, hget,
+  H_TOMBSTONES, H_SEED, H_WAITERS, H_SEQ, H_WANT, H_REFS, H_KINDS, GROW_SAME, hget,
 } from "./layout";
 
 /** Whether the last get of an f64 or i64 value found its key. Per call, per instance. */
@@ -53,7 +53,8 @@ export let found: i32 = 0;
 
 export const HDR_COUNT: u32 = <u32>H_COUNT;
 export const HDR_MOD: u32 = <u32>H_MOD;
-export const HDR_LOCK: u32 = <u32>H_LOCK;
+export const HDR_WAITERS: u32 = <u32>H_WAITERS;
+export const HDR_WANT: u32 = <u32>H_WANT;
 export const HDR_SEQ: u32 = <u32>H_SEQ;
 export const HDR_REFS: u32 = <u32>H_REFS;
 export const HDR_KINDS: u32 = <u32>H_KINDS;
@@ -339,22 +340,22 @@ export function sget_f64_f64(h: usize, k: f64): f64 { let s = seqCount(h + H_SEQ
 
 // @ts-ignore: decorator
 @inline function unlocked(h: usize): void {
-  seqUnlock(h + H_SEQ, h + H_LOCK);
+  seqUnlock(h + H_SEQ, h + H_WAITERS);
 }
 /** After a locked write threw (a trap, or the stack ran out in it): release the lock it took, if it did. */
 export function write_abort(): void {
-  if (heldSeq != 0) seqUnlock(heldSeq, heldSeq - H_SEQ + H_LOCK);
+  if (heldSeq != 0) seqUnlock(heldSeq, heldSeq - H_SEQ + H_WAITERS);
 }
 // @ts-ignore: decorator
 @inline function wsetBits<K, V>(h: usize, k: K, v: V): i32 {
-  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
+  if (!seqTryLock(h + H_SEQ, h + H_WANT)) return WRITE_BUSY;
   let r = setBits<K, V>(h, k, v);
   unlocked(h);
   return r;
 }
 // @ts-ignore: decorator
 @inline function wdelBits<K, V>(h: usize, k: K): i32 {
-  if (!seqTryLock(h + H_SEQ)) return WRITE_BUSY;
+  if (!seqTryLock(h + H_SEQ, h + H_WANT)) return WRITE_BUSY;
   let r = removePair<K, V>(h, k);
   unlocked(h);
   return r ? 1 : 0;
@@ -362,7 +363,7 @@ export function write_abort(): void {
 /** add under the map's lock; `kind` picks the value arithmetic: 0 int32, 1 uint32, 2 float64. */
 // @ts-ignore: decorator
 @inline function waddBits<K>(h: usize, k: K, d: f64, kind: i32): f64 {
-  if (!seqTryLock(h + H_SEQ)) {
+  if (!seqTryLock(h + H_SEQ, h + H_WANT)) {
     status = ST_BUSY;
     return NaN;
   }

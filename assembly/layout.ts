@@ -172,14 +172,20 @@ export const H_TOMBSTONES: usize = 72;
 export const H_MINB: usize = 76;
 /** The array's only segment while it has at most SEG_BUCKETS buckets, else 0: saves small maps the directory load on every lookup. */
 export const H_SEG0: usize = 80;
-/** Shared maps: how many threads wait for the map (the JS side notifies them when it is non-zero). */
-export const H_LOCK: usize = 84;
+/** Shared maps: how many threads wait for the map's sequence count (a releasing writer notifies them when it is non-zero). */
+export const H_WAITERS: usize = 84;
 /** Shared maps: the sequence count, odd while a write is in progress: it is also the writers' lock (even to odd by compare-and-swap); readers retry when it moved. */
 export const H_SEQ: usize = 88;
 /** Shared maps: the key and value kind codes of the bindings (u8 each), which attach checks a handle against. */
 export const H_KINDS: usize = 92;
 /** Shared maps (u64): the map's 48-bit id above a 16-bit count of the threads attached; 0 once freed. */
 export const H_REFS: usize = 96;
+/**
+ * Shared maps: a starving thread's claim, 0 when none. A thread that has waited too long for the map
+ * (bindings/shared.ts, "fair locks") stores a deadline here (wall-clock milliseconds, low 32 bits);
+ * until it passes or is cleared, other writers defer to it: the core's locked writes answer busy.
+ */
+export const H_WANT: usize = 104;
 /** Header size: a multiple of 16. */
 export const HEADER_SIZE: usize = 112;
 

@@ -25,7 +25,8 @@
 //     lookup (seqCount, seqValid; index.ts sget_*), and set, delete and add
 //     of number kinds take and release the lock themselves when it is free
 //     (seqTryLock, seqUnlock; index.ts wset_*, wdel_*, wadd_*): one call, no
-//     JS atomics. When it is not free they write nothing and say so (WRITE_BUSY,
+//     JS atomics. When it is not free, or a starving thread has claimed the
+//     map (H_WANT, the JS side's fair-lock protocol), they write nothing and say so (WRITE_BUSY,
 //     or for add `status` ST_BUSY) and the JS side waits as for any write. A
 //     locked write that a trap or a stack overflow cuts short leaves its lock
 //     in heldSeq, and the JS side releases it (index.ts write_abort), as its
@@ -113,13 +114,16 @@ export const WRITE_BUSY: i32 = -2;
 export let heldSeq: usize = 0;
 
 /**
- * Take a map's writers' lock, its sequence count at w (even -> odd), if no write holds it now: one
+ * Take a map's writers' lock, its sequence count at w (even -> odd), if no write holds it now and no
+ * starving thread has claimed the map (its H_WANT word at `want` is 0): one
  * compare-and-swap, no waiting (waits are the JS side's, which has the clock and knows whether the
  * thread may block). Always true in the private build.
  */
 // @ts-ignore: decorator
-@inline export function seqTryLock(w: usize): bool {
+@inline export function seqTryLock(w: usize, want: usize): bool {
   if (!ASC_FEATURE_THREADS) return true;
+  // A starving thread's claim (H_WANT): defer to it; the JS side decides whether it still holds.
+  if (atomic.load<u32>(want) != 0) return false;
   let s = atomic.load<u32>(w);
   if ((s & 1) != 0 || atomic.cmpxchg<u32>(w, s, s + 1) != s) return false;
   heldSeq = w;

@@ -376,7 +376,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   }
 
   get size(): number {
-    if (this.#lock !== null) return this.#read(() => this.#core.headerField(this.#live(), HDR_COUNT));
+    if (this.#lock !== null) return this.#lock.read(() => this.#core.headerField(this.#live(), HDR_COUNT));
     return this.#core.headerField(this.#live(), HDR_COUNT);
   }
 
@@ -407,18 +407,9 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     return (this.#fastVal === NUM_F64 && this.#found.value !== 0 ? r : undefined) as V | undefined;
   }
 
-  /** get on a shared map: validated by the sequence count, retried when a write came between (no closure: it is the hot read). */
+  /** get on a shared map: validated by the sequence count, retried when a write came between. */
   #getShared(key: K): V | undefined {
-    const lock = this.#lock!;
-    for (;;) {
-      const s = lock.beginRead();
-      try {
-        const r = this.#getU(key);
-        if (lock.validate(s)) return r;
-      } catch (e) {
-        if (lock.validate(s)) throw e;
-      }
-    }
+    return this.#lock!.read(() => this.#getU(key));
   }
 
   #getU(key: K): V | undefined {
@@ -459,13 +450,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     const u = this.#fastShared;
     if (u !== NUM_NONE && passes(u, key) && passes(this.#fastVal, value)) return this.#setShared(key, value);
     if (this.#lock === null) return this.#setU(key, value);
-    const lock = this.#lock;
-    lock.beginWrite();
-    try {
-      return this.#setU(key, value);
-    } finally {
-      lock.endWrite();
-    }
+    return this.#lock.write(() => this.#setU(key, value));
   }
 
   /** set of number kinds on a shared map: the core takes the lock itself when it is free. */
@@ -520,16 +505,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   }
 
   #hasShared(key: K): boolean {
-    const lock = this.#lock!;
-    for (;;) {
-      const s = lock.beginRead();
-      try {
-        const r = this.#hasU(key);
-        if (lock.validate(s)) return r;
-      } catch (e) {
-        if (lock.validate(s)) throw e;
-      }
-    }
+    return this.#lock!.read(() => this.#hasU(key));
   }
 
   #hasU(key: K): boolean {
@@ -814,31 +790,16 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     return parts.length === 0 ? `${head} {}` : `${head} { ${parts.join(', ')} }`;
   }
 
-  /** Run a write: under the lock for a shared map (outside the hot single operations, which inline this). */
+  /** Run a write: under the lock for a shared map (MapLock.write). */
   #write<T>(f: () => T): T {
     const lock = this.#lock;
-    if (lock === null) return f();
-    lock.beginWrite();
-    try {
-      return f();
-    } finally {
-      lock.endWrite();
-    }
+    return lock === null ? f() : lock.write(f);
   }
 
-  /** Run a read: validated by the sequence count for a shared map, retried when a write came between. */
+  /** Run a read: validated by the sequence count for a shared map, retried when a write came between (MapLock.read). */
   #read<T>(f: () => T): T {
     const lock = this.#lock;
-    if (lock === null) return f();
-    for (;;) {
-      const s = lock.beginRead();
-      try {
-        const r = f();
-        if (lock.validate(s)) return r;
-      } catch (e) {
-        if (lock.validate(s)) throw e;
-      }
-    }
+    return lock === null ? f() : lock.read(f);
   }
 
   #live(): number {

@@ -95,12 +95,7 @@ const abandoned = new FinalizationRegistry<Held>((x) => {
 function releaseSlot(c: MapCore, it: number): void {
   const lock = c.disposed ? null : c.lock;
   if (lock === null) return c.core.x.iter_release(it, c.disposed ? 0 : 1);
-  lock.beginWrite();
-  try {
-    c.core.x.iter_release(it, 1);
-  } finally {
-    lock.endWrite();
-  }
+  lock.write(() => c.core.x.iter_release(it, 1));
 }
 
 export function disposedError(): TypeError {
@@ -247,13 +242,9 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   #startSlot(): number {
     const c = this.#c;
     const lock = c.lock;
-    if (lock !== null) lock.beginWrite();
-    let it = 0;
-    try {
-      it = c.core.x.iter_start(c.h) >>> 0; // an address: unsigned (docs/design.md, "Addresses")
-    } finally {
-      if (lock !== null) lock.endWrite();
-    }
+    // An address: unsigned (docs/design.md, "Addresses").
+    const start = () => c.core.x.iter_start(c.h) >>> 0;
+    const it = lock === null ? start() : lock.write(start);
     if (it === 0) throw lock?.allocatorTimedOut() ?? new RangeError('HashMap: out of memory for an iterator');
     return it;
   }
@@ -279,16 +270,10 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     const cursorAt = this.#it >>> 2;
     const cursorWords = ITER_KEYS >>> 2;
     const saved = c.core.heap(this.#it + SLOT_END).u32.slice(cursorAt, cursorAt + cursorWords);
-    for (;;) {
-      const s = lock.beginRead();
-      try {
-        const n = this.#stepU(max);
-        if (lock.validate(s)) return n;
-      } catch (e) {
-        if (lock.validate(s)) throw e;
-      }
-      c.core.heap(this.#it + SLOT_END).u32.set(saved, cursorAt);
-    }
+    return lock.read(
+      () => this.#stepU(max),
+      () => c.core.heap(this.#it + SLOT_END).u32.set(saved, cursorAt),
+    );
   }
 
   /** Decode the string keys or values of a batch just fetched, while their fields are still where the core said. */

@@ -29,7 +29,8 @@ export interface CoreExports {
   readonly lockTimeoutNs: WebAssembly.Global;
   readonly HDR_COUNT: WebAssembly.Global;
   readonly HDR_MOD: WebAssembly.Global;
-  readonly HDR_LOCK: WebAssembly.Global;
+  readonly HDR_WAITERS: WebAssembly.Global;
+  readonly HDR_WANT: WebAssembly.Global;
   readonly HDR_SEQ: WebAssembly.Global;
   readonly HDR_REFS: WebAssembly.Global;
   readonly HDR_KINDS: WebAssembly.Global;

@@ -26,7 +26,8 @@ export class LockTimeoutError extends Error {
   }
 }
 
-const HDR_LOCK = privateCore.x.HDR_LOCK.value as number;
+const HDR_WAITERS = privateCore.x.HDR_WAITERS.value as number;
+const HDR_WANT = privateCore.x.HDR_WANT.value as number;
 const HDR_SEQ = privateCore.x.HDR_SEQ.value as number;
 const HDR_REFS = privateCore.x.HDR_REFS.value as number;
 const HDR_KINDS = privateCore.x.HDR_KINDS.value as number;
@@ -35,7 +36,7 @@ const MAX_PAGES = 65536;
 /** Loads of a busy word before a thread waits: a writer holds a map for about a microsecond. */
 const SPINS = 1000;
 /** Longest single wait (ms): a waiter looks again this often even if no writer notified it. */
-const WAIT_SLICE_MS = 5;
+const WAIT_SLICE_MS = 2;
 /** Bits of a map's reference word below its id. */
 const REF_BITS = 16n;
 const REF_MASK = (1n << REF_BITS) - 1n;
@@ -142,35 +143,110 @@ export function dropRef(c: Core, h: number): boolean {
   }
 }
 
+/** A wait this long for one map makes a thread starving: it claims the map (H_WANT), and other writers defer to it. A writer holds a map for about a microsecond. */
+const STARVE_MS = 1;
+/** How long a starving thread's claim holds unless it renews it (it does while it waits, and clears it when done). */
+const CLAIM_MS = 20;
+/** Longest a writer defers to other threads' claims in one operation: then it competes anyway, so that no claim, not even one left by a dead thread, holds writers back for long. */
+const DEFER_MS = 10;
+/** A thread that starved on a map stays in starving mode this long: its next reads and writes claim at once (an iteration's many steps, a loop of gets). */
+const STICKY_MS = 100;
+
+/** Wall-clock milliseconds, low 32 bits: the one clock all threads share (performance.now() has an origin per thread). */
+const wallMs = (): number => Date.now() | 0;
+
 /**
- * The sequence count of one shared map, as this thread uses it. The count is also the writers' lock:
- * a writer takes the map by moving the count from even to odd with one compare-and-swap, and gives it
- * back by making it even again. So a thread that dies at any point of a write leaves the count odd,
- * and every later operation (reads wait for an even count) times out: never a half-locked map where
- * reads work and writes do not. The lock word next to it counts the threads waiting, so that a writer
- * notifies only when someone waits.
+ * The lock protocol of one shared map, as this thread uses it: its one home (docs/design.md,
+ * "Concurrency protocol").
+ *
+ * The sequence count is the writers' lock: a writer takes the map by moving the count from even to odd
+ * with one compare-and-swap, and gives it back by making it even again. So a thread that dies at any
+ * point of a write leaves the count odd, and every later operation (reads wait for an even count)
+ * times out: never a half-locked map where reads work and writes do not. Readers write nothing
+ * shared: they run the plain lookup between two reads of an even count and retry when it moved.
+ *
+ * Fairness: a compare-and-swap lets a thread that releases and retakes the lock in a loop win every
+ * time, and a reader never validates against such a stream. So a thread that has waited STARVE_MS
+ * (for the lock, or for a read that validates) claims the map: it stores a deadline CLAIM_MS ahead
+ * in the H_WANT word and renews it while it waits. Until the claim is cleared or passes, writers that
+ * are not starving themselves defer to it, DEFER_MS at most per write (the core's locked writes answer
+ * busy, and the JS side waits); so the releasing writer does not retake the lock, and the starving
+ * thread gets its turn within one hold of the lock. Starving writers compete among themselves by
+ * compare-and-swap. A thread that starved stays in starving mode for STICKY_MS, so that an
+ * iteration's many steps each claim at once. A claim left by a dead thread passes by itself.
  */
 export class MapLock {
   readonly #core: Core;
   readonly #waiters: number;
   readonly #seq: number;
+  readonly #want: number;
   readonly timeoutMs: number;
   #i32: Int32Array;
+  /** performance.now() until which this thread is in starving mode on this map. */
+  #stickyUntil = 0;
+  /** The claim this thread has stored in the map's H_WANT word (during one operation), or 0. */
+  #claimed = 0;
 
   constructor(c: Core, h: number, timeoutMs: number) {
     this.#core = c;
-    this.#waiters = (h + HDR_LOCK) >>> 2;
+    this.#waiters = (h + HDR_WAITERS) >>> 2;
     this.#seq = (h + HDR_SEQ) >>> 2;
+    this.#want = (h + HDR_WANT) >>> 2;
     this.timeoutMs = timeoutMs;
     this.#i32 = c.heap(h + HDR_REFS).i32;
+  }
+
+  /** Run f as a write: under the map's lock. */
+  write<T>(f: () => T): T {
+    this.beginWrite();
+    try {
+      return f();
+    } finally {
+      this.endWrite();
+    }
+  }
+
+  /**
+   * Run f as a read: between two reads of an even count, again until they agree (a write came between,
+   * or f trapped on a half-made change: a trap with the count unchanged is a real error and is thrown).
+   * `beforeRetry` undoes what f did to this thread's own state. LockTimeoutError when no read validates
+   * within lockTimeout.
+   */
+  read<T>(f: () => T, beforeRetry?: () => void): T {
+    const start = performance.now();
+    // A thread in starving mode claims at its first failed attempt; a read that validates at once claims nothing.
+    const sticky = this.#starving(start);
+    try {
+      for (;;) {
+        const s = this.beginRead();
+        try {
+          const r = f();
+          if (this.validate(s)) return r;
+        } catch (e) {
+          if (this.validate(s)) throw e;
+        }
+        beforeRetry?.();
+        const now = performance.now();
+        if (now - start > this.timeoutMs) throw this.#timeout('a read that no write overlaps');
+        if (this.#claimed !== 0 || sticky || now - start >= STARVE_MS) {
+          this.#stickyUntil = now + STICKY_MS;
+          this.#claim();
+        }
+      }
+    } finally {
+      this.#unclaim();
+    }
   }
 
   /** Take the map: make its count odd. Throws LockTimeoutError. */
   beginWrite(): void {
     this.useTimeout();
     const v = this.#i32;
-    const s = Atomics.load(v, this.#seq);
-    if ((s & 1) !== 0 || Atomics.compareExchange(v, this.#seq, s, s + 1) !== s) this.#lockSlow(v);
+    if (Atomics.load(v, this.#want) === 0) {
+      const s = Atomics.load(v, this.#seq);
+      if ((s & 1) === 0 && Atomics.compareExchange(v, this.#seq, s, s + 1) === s) return;
+    }
+    this.#lockSlow(v);
   }
 
   /** Give the instance's allocator lock this map's timeout (one setting per instance; maps may differ). */
@@ -189,7 +265,7 @@ export class MapLock {
     if (Atomics.load(v, this.#waiters) !== 0) Atomics.notify(v, this.#seq);
   }
 
-  /** An even count to validate a read against; waits while a write is in progress. Throws LockTimeoutError. */
+  /** An even count to validate a read against; waits while a write is in progress. Throws LockTimeoutError. Only inside read(), which clears a claim the wait may make. */
   beginRead(): number {
     const s = Atomics.load(this.#i32, this.#seq);
     return (s & 1) === 0 ? s : this.#waitEven();
@@ -208,37 +284,110 @@ export class MapLock {
     return this.#timeout('the allocator');
   }
 
+  /**
+   * The contended write: defer to another thread's claim (DEFER_MS at most, so that readers cannot
+   * starve writers either), then compete by compare-and-swap; a thread that competes STARVE_MS
+   * without winning is starving and claims the map itself.
+   */
   #lockSlow(v: Int32Array): void {
-    for (let i = 0; i < SPINS; i++) {
-      const s = Atomics.load(v, this.#seq);
-      if ((s & 1) === 0 && Atomics.compareExchange(v, this.#seq, s, s + 1) === s) return;
-    }
-    const deadline = performance.now() + this.timeoutMs;
-    for (;;) {
-      const s = this.#waitEven(deadline);
-      if (Atomics.compareExchange(v, this.#seq, s, s + 1) === s) return;
+    const start = performance.now();
+    const deadline = start + this.timeoutMs;
+    if (this.#starving(start)) this.#claim();
+    let competing = -1;
+    try {
+      for (let i = 0; this.#claimed === 0 && i < SPINS && Atomics.load(v, this.#want) === 0; i++) {
+        const s = Atomics.load(v, this.#seq);
+        if ((s & 1) === 0 && Atomics.compareExchange(v, this.#seq, s, s + 1) === s) return;
+      }
+      for (;;) {
+        const now = performance.now();
+        if (now >= deadline) throw this.#timeout('a write in progress');
+        if (this.#claimed === 0 && now - start < DEFER_MS && this.#claimHeld()) {
+          this.#sleep(this.#want, Atomics.load(v, this.#want), deadline);
+          continue;
+        }
+        if (competing < 0) competing = now;
+        else if (this.#claimed === 0 && now - competing >= STARVE_MS) this.#stickyUntil = now + STICKY_MS;
+        if (this.#starving(now)) this.#claim();
+        const s = Atomics.load(v, this.#seq);
+        if ((s & 1) === 0) {
+          if (Atomics.compareExchange(v, this.#seq, s, s + 1) === s) return;
+          continue;
+        }
+        this.#sleep(this.#seq, s, deadline);
+      }
+    } finally {
+      this.#unclaim();
     }
   }
 
   /** Wait until the count is even, and return it; LockTimeoutError past the deadline. */
-  #waitEven(deadline = -1): number {
+  #waitEven(): number {
     const v = this.#i32;
     for (let i = 0; i < SPINS; i++) {
       const s = Atomics.load(v, this.#seq);
       if ((s & 1) === 0) return s;
     }
-    if (deadline < 0) deadline = performance.now() + this.timeoutMs;
+    const start = performance.now();
+    const deadline = start + this.timeoutMs;
     for (;;) {
       const s = Atomics.load(v, this.#seq);
       if ((s & 1) === 0) return s;
-      const left = deadline - performance.now();
-      if (left <= 0) throw this.#timeout('a write in progress');
-      if (canBlock) {
-        Atomics.add(v, this.#waiters, 1);
-        Atomics.wait(v, this.#seq, s, Math.min(left, WAIT_SLICE_MS));
-        Atomics.sub(v, this.#waiters, 1);
+      const now = performance.now();
+      if (now >= deadline) throw this.#timeout('a write in progress');
+      // A reader that waits this long is starving: it claims the map (read() clears the claim), and
+      // keeps the claim alive while it waits.
+      if (this.#claimed !== 0 || now - start >= STARVE_MS || this.#starving(now)) {
+        this.#stickyUntil = now + STICKY_MS;
+        this.#claim();
       }
+      this.#sleep(this.#seq, s, deadline);
     }
+  }
+
+  /** Wait (a slice at most) while word i of the map holds `value`; counted in the waiters word, which releasing writers check before they notify. Spins where the thread may not block. */
+  #sleep(i: number, value: number, deadline: number): void {
+    if (!canBlock) return;
+    const v = this.#i32;
+    const left = Math.min(deadline - performance.now(), WAIT_SLICE_MS);
+    if (left <= 0) return;
+    Atomics.add(v, this.#waiters, 1);
+    Atomics.wait(v, i, value, left);
+    Atomics.sub(v, this.#waiters, 1);
+  }
+
+  /** Whether this thread is in starving mode on this map at time `now` (performance.now()). */
+  #starving(now: number): boolean {
+    return now < this.#stickyUntil;
+  }
+
+  /** Claim the map for a starving thread (or renew the claim): a deadline CLAIM_MS ahead, never 0. */
+  #claim(): void {
+    const c = (wallMs() + CLAIM_MS) | 0 || 1;
+    Atomics.store(this.#i32, this.#want, c);
+    this.#claimed = c;
+  }
+
+  /**
+   * Clear this thread's claim, if it holds one and no other thread has replaced it. Writers that
+   * deferred to it are not woken: they look again within WAIT_SLICE_MS. (Waking them made a starving
+   * iterator and a writer trade the map through a futex wake per entry: 20 µs an entry.)
+   */
+  #unclaim(): void {
+    const c = this.#claimed;
+    if (c === 0) return;
+    this.#claimed = 0;
+    Atomics.compareExchange(this.#i32, this.#want, c, 0);
+  }
+
+  /** Whether another thread's claim still holds; a passed one is cleared, so that the core's locked writes go ahead again. */
+  #claimHeld(): boolean {
+    const v = this.#i32;
+    const c = Atomics.load(v, this.#want);
+    if (c === 0) return false;
+    if (((c - wallMs()) | 0) > 0) return true;
+    Atomics.compareExchange(v, this.#want, c, 0);
+    return false;
   }
 
   #timeout(what: string): LockTimeoutError {

@@ -13,8 +13,8 @@ import { core } from '../bindings/load.js';
 
 /** Offset of a map's sequence count (its writers' lock) in its header: the core's HDR_SEQ. */
 const SEQ_OFFSET = core.x.HDR_SEQ.value as number;
-/** Offset of the count of threads waiting on it: the core's HDR_LOCK. */
-const WAITERS_OFFSET = core.x.HDR_LOCK.value as number;
+/** Offset of the count of threads waiting on it: the core's HDR_WAITERS. */
+const WAITERS_OFFSET = core.x.HDR_WAITERS.value as number;
 
 const T = 60_000; // per-test timeout
 
