@@ -11,6 +11,8 @@
 //   plain.html   a page without the isolation headers: `shared: true` throws an Error naming them
 //   readme.html  the README's Web Worker example (main.js and worker.js) from README.md, as it is but
 //                for `from 'tophash'`, which the server's /readme/ route makes `from '/dist/index.js'`
+//   held.html    messages posted to module workers right after new Worker(...): all arrive, in order,
+//                ports included; a worker with onmessage set before the package loads is left alone
 //   the demo     demo/serve.mjs (what `npm run demo` runs) serving demo/, run short (?quick):
 //                no console error, the shared count exact, a bar per benchmark case
 //
@@ -189,6 +191,11 @@ describe.runIf(HAVE_CHROMIUM)('in Chromium', () => {
       expect(served).toContain(BUILT_IMPORT);
       expect(served.replaceAll(BUILT_IMPORT, PACKAGE_IMPORT)).toBe(readmeFile(f));
     }
+  }, T);
+
+  it('messages posted while a worker loads the package are held and arrive in order, ports included', async () => {
+    const res = passed(await runPage(`${server.origin}/tests/browser/held.html`, undefined, undefined, README_WAIT_MS));
+    expect((res.late as { listened: number }).listened).toBe(4);
   }, T);
 
   it('a page that is not cross-origin isolated: shared: true throws an Error naming the headers', async () => {
