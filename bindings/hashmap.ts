@@ -17,7 +17,7 @@ import { HashMapIterator, KEYS, VALUES, ENTRIES, disposedError, type MapCore } f
 import * as batch from './batch.js';
 import { queryAreas, readString, type QueryArea } from './strings.js';
 import {
-  LockTimeoutError, MapLock, homeCore, coreFor, initRefs, addRef, dropRef, checkSharingAvailable, type SharedHandle,
+  LockTimeoutError, MapLock, homeCore, coreFor, isSharedBuild, initRefs, addRef, dropRef, checkSharingAvailable, type SharedHandle,
 } from './shared.js';
 
 export interface HashMapOptions<KK extends KeyKind = KeyKind, VK extends ValueKind = ValueKind> {
@@ -332,6 +332,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     if (this.#lock === null) throw new TypeError('HashMap: only a shared map has a handle: make it with { shared: true }');
     return {
       memory: this.#core.memory,
+      module: this.#core.module,
       memoryId: this.#memoryId,
       address: this.#h,
       id: this.#id,
@@ -351,14 +352,15 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     checkSharingAvailable();
     const bad = (why: string) => new TypeError(`HashMap.attach: ${why}`);
     if (handle === null || typeof handle !== 'object') throw bad(`the handle ${describe(handle)} is not a handle object`);
-    const { memory, memoryId, address, id, key, value, lockTimeout } = handle as Partial<SharedHandle>;
+    const { memory, module, memoryId, address, id, key, value, lockTimeout } = handle as Partial<SharedHandle>;
     if (!(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof SharedArrayBuffer)) throw bad('the handle has no shared memory');
+    if (!isSharedBuild(module)) throw bad("the handle's module is not a compiled shared build of this version of tophash");
     if (!isU32(memoryId) || !isU32(address) || address === 0 || typeof id !== 'number' || !Number.isInteger(id) || id <= 0) throw bad('the handle is not one made by map.handle');
     const kk = KIND_NAMES.indexOf(key as ValueKind);
     const vk = KIND_NAMES.indexOf(value as ValueKind);
     if (kk < 0 || kk === ANY || vk < 0 || vk === ANY) throw bad('the handle names no valid kinds');
     const timeout = lockTimeoutOption(lockTimeout);
-    const c = coreFor(memoryId, memory);
+    const c = coreFor(memoryId, memory, module);
     if (address + 128 > c.heap(address + 128).u8.length || !addRef(c, address, id, kk, vk)) {
       throw bad('no map of these kinds is at this handle\'s address: it was freed (every thread that had it disposed of it), or the handle was altered');
     }

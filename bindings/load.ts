@@ -70,6 +70,8 @@ function makeViews(b: ArrayBufferLike): Heap {
 
 /** One module instance and the bindings' per-instance state. */
 export class Core {
+  /** The compiled module this is an instance of (a shared map's handle carries it to other threads). */
+  readonly module: WebAssembly.Module;
   readonly x: CoreExports;
   readonly memory: WebAssembly.Memory;
   readonly shared: boolean;
@@ -79,7 +81,8 @@ export class Core {
   /** The lockTimeout (ms) last given to the instance's allocator lock (shared build). */
   allocTimeoutMs = -1;
 
-  constructor(exports: CoreExports, memory: WebAssembly.Memory, shared: boolean) {
+  constructor(module: WebAssembly.Module, exports: CoreExports, memory: WebAssembly.Memory, shared: boolean) {
+    this.module = module;
     this.x = exports;
     this.memory = memory;
     this.shared = shared;
@@ -132,4 +135,4 @@ const privateModule = await compile(wasmUrl('tophash.wasm'));
 const privateExports = (await WebAssembly.instantiate(privateModule, {})).exports as unknown as CoreExports;
 
 /** The Core of private maps. */
-export const core = new Core(privateExports, privateExports.memory!, false);
+export const core = new Core(privateModule, privateExports, privateExports.memory!, false);

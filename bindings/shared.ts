@@ -7,7 +7,9 @@
 // own (made when it creates its first shared map), and each memory it first
 // attaches a handle from. A handle carries the memory, the memory's random id
 // (a Memory posted twice arrives as two objects, so the id tells they are one),
-// the map's address and its 48-bit id, and its kinds.
+// the compiled shared build (structured-clonable like the memory: the attaching
+// thread instantiates it instead of its own compilation), the map's address and
+// its 48-bit id, and its kinds.
 //
 // A writer takes the map by making its sequence count odd (one compare-and-swap)
 // for the duration of its one wasm call; readers call the plain lookup between
@@ -42,6 +44,10 @@ const REF_BITS = 16n;
 const REF_MASK = (1n << REF_BITS) - 1n;
 
 const sharedModule = await compile(wasmUrl('tophash-shared.wasm'));
+/** Modules known to be a shared build of this version: this thread's own, and those handles brought that passed isSharedBuild. */
+const sharedBuilds = new WeakSet<WebAssembly.Module>([sharedModule]);
+/** The imports and exports of this thread's shared build, as isSharedBuild compares them (made at its first use). */
+let sharedInterface = '';
 
 /** Whether this thread may block in Atomics.wait (a browser page's main thread may not). */
 export const canBlock: boolean = (() => {
@@ -66,11 +72,29 @@ export function checkSharingAvailable(): void {
 const cores = new Map<number, Core>();
 let homeId = 0;
 
-function instantiate(memory: WebAssembly.Memory): Core {
+function instantiate(memory: WebAssembly.Memory, module: WebAssembly.Module): Core {
   const imports = { env: { memory, now: () => performance.now() } };
-  const x = new WebAssembly.Instance(sharedModule, imports).exports as unknown as CoreExports;
+  const x = new WebAssembly.Instance(module, imports).exports as unknown as CoreExports;
   x.canBlock.value = canBlock ? 1 : 0;
-  return new Core(x, memory, true);
+  return new Core(module, x, memory, true);
+}
+
+function moduleInterface(m: WebAssembly.Module): string {
+  return JSON.stringify([WebAssembly.Module.imports(m), WebAssembly.Module.exports(m)]);
+}
+
+/**
+ * Whether m is a compiled shared build of this version of the core: a WebAssembly.Module with the
+ * very imports and exports of this thread's own (a posted Module arrives as a new object, so it is
+ * compared once, then remembered). The private build, or another version's, is not.
+ */
+export function isSharedBuild(m: unknown): m is WebAssembly.Module {
+  if (!(m instanceof WebAssembly.Module)) return false;
+  if (sharedBuilds.has(m)) return true;
+  sharedInterface ||= moduleInterface(sharedModule);
+  if (moduleInterface(m) !== sharedInterface) return false;
+  sharedBuilds.add(m);
+  return true;
 }
 
 function randomU32(): number {
@@ -83,21 +107,23 @@ export function homeCore(): { core: Core; memoryId: number } {
   if (homeId === 0) {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
     homeId = randomU32() || 1;
-    cores.set(homeId, instantiate(memory));
+    cores.set(homeId, instantiate(memory, sharedModule));
   }
   return { core: cores.get(homeId)!, memoryId: homeId };
 }
 
-/** The Core for a handle's memory, instantiated at the first handle from that memory. */
-export function coreFor(memoryId: number, memory: WebAssembly.Memory): Core {
+/** The Core for a handle's memory, instantiated from the handle's module at the first handle from that memory. */
+export function coreFor(memoryId: number, memory: WebAssembly.Memory, module: WebAssembly.Module): Core {
   let c = cores.get(memoryId);
-  if (c === undefined) cores.set(memoryId, (c = instantiate(memory)));
+  if (c === undefined) cores.set(memoryId, (c = instantiate(memory, module)));
   return c;
 }
 
 /** What a handle carries. */
 export interface SharedHandle {
   readonly memory: WebAssembly.Memory;
+  /** The compiled shared build of the core, which `attach` instantiates on the memory. */
+  readonly module: WebAssembly.Module;
   readonly memoryId: number;
   readonly address: number;
   readonly id: number;

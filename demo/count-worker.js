@@ -28,4 +28,3 @@ self.onmessage = ({ data }) => {
     postMessage({ type: 'error', error: `${e?.name}: ${e?.message}` });
   }
 };
-postMessage({ type: 'loaded' });

@@ -61,6 +61,8 @@ async function sharedDemo() {
   const ready = [];
   for (let part = 0; part < WORKERS; part++) {
     const w = new Worker(new URL('./count-worker.js', import.meta.url), { type: 'module', name: `counter ${part + 1}` });
+    // Posted at once: the package holds it until the worker's module has set onmessage.
+    w.postMessage({ type: 'job', part, words: WORDS_PER_WORKER, handle: map.handle, progress });
     workers.push(w);
     let readyNow;
     ready.push(new Promise((r) => (readyNow = r)));
@@ -68,8 +70,7 @@ async function sharedDemo() {
       new Promise((resolve, reject) => {
         w.onerror = (ev) => reject(new Error(`worker ${part + 1}: ${ev.message}`));
         w.onmessage = ({ data }) => {
-          if (data.type === 'loaded') w.postMessage({ type: 'job', part, words: WORDS_PER_WORKER, handle: map.handle, progress });
-          else if (data.type === 'ready') readyNow();
+          if (data.type === 'ready') readyNow();
           else if (data.type === 'done') resolve(data);
           else reject(new Error(`worker ${part + 1}: ${data.error}`));
         };

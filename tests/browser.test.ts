@@ -9,6 +9,10 @@
 //                type (/octet/ route)
 //   shared.html  shared maps written by the page and two Web Workers at once: exact totals
 //   plain.html   a page without the isolation headers: `shared: true` throws an Error naming them
+//   readme.html  the README's Web Worker example (main.js and worker.js) from README.md, as it is but
+//                for `from 'tophash'`, which the server's /readme/ route makes `from '/dist/index.js'`
+//   held.html    messages posted to module workers right after new Worker(...): all arrive, in order,
+//                ports included; a worker with onmessage set before the package loads is left alone
 //   the demo     demo/serve.mjs (what `npm run demo` runs) serving demo/, run short (?quick):
 //                no console error, the shared count exact, a bar per benchmark case
 //
@@ -19,7 +23,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { startServer, type TestServer } from './browser/server.js';
+import { startServer, BUILT_IMPORT, PACKAGE_IMPORT, type TestServer } from './browser/server.js';
+import { readmeFile } from './readme-code.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -28,6 +33,8 @@ const IN_CI = process.env.CI === 'true';
 /** Launch options that work with Debian's Chromium here (see the toolchain notes). */
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const T = 60_000;
+/** The README example takes well under a second; a lost message would make it wait forever. */
+const README_WAIT_MS = 5_000;
 
 const MISSING = [
   '',
@@ -171,6 +178,24 @@ describe.runIf(HAVE_CHROMIUM)('in Chromium', () => {
     expect((res.winners as number[]).every((w) => [1, 2, 3].includes(w))).toBe(true);
     expect(res.workerCrossOriginIsolated).toEqual([true, true]);
     expect(res.grownB as number).toBeGreaterThanOrEqual(12);
+  }, T);
+
+  it("the README's Web Worker example, as it is: the handle posted right after new Worker(...) arrives", async () => {
+    const r = await runPage(`${server.origin}/tests/browser/readme.html`, 'window.__logs.length > 0', 'window.__logs', README_WAIT_MS);
+    expect(r.problems).toEqual([]);
+    expect(r.isolated).toBe(true);
+    expect(r.value).toEqual(['2000']);
+    expect(server.requests).toEqual(expect.arrayContaining(['GET /readme/main.js', 'GET /readme/worker.js']));
+    for (const f of ['main.js', 'worker.js']) {
+      const served = await (await fetch(`${server.origin}/readme/${f}`)).text();
+      expect(served).toContain(BUILT_IMPORT);
+      expect(served.replaceAll(BUILT_IMPORT, PACKAGE_IMPORT)).toBe(readmeFile(f));
+    }
+  }, T);
+
+  it('messages posted while a worker loads the package are held and arrive in order, ports included', async () => {
+    const res = passed(await runPage(`${server.origin}/tests/browser/held.html`, undefined, undefined, README_WAIT_MS));
+    expect((res.late as { listened: number }).listened).toBe(4);
   }, T);
 
   it('a page that is not cross-origin isolated: shared: true throws an Error naming the headers', async () => {

@@ -1,16 +1,19 @@
 // The published package (issue 6): `npm pack` makes a tarball of only what a user needs, and that
 // tarball, installed offline into a fresh temporary project, works for a Node ES module (with a
-// worker thread on a shared map), type-checks in a strict TypeScript project, and makes a browser
+// worker thread on a shared map), runs the README's worker_threads example as it is, type-checks in a strict TypeScript project, and makes a browser
 // bundle with esbuild that finds its wasm files where the README says to copy them.
 // The helpers are in tests/pack/pack.ts; the files copied into the project in tests/pack/fixtures/.
 // Needs a build (`npm test` builds first). TOPHASH_KEEP_PACK=1 keeps the temporary project.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { readmeFile } from './readme-code.js';
 import { REPO, packAndInstall, bundleForBrowser, runBundleInNode, typeCheckConsumer, copyFixture, run, type Installed } from './pack/pack.js';
 
 const kB = (n: number) => `${(n / 1000).toFixed(1)} kB`;
+/** The README example takes well under a second; a lost message would make it wait forever. */
+const README_WAIT_MS = 10_000;
 
 describe('the published package', () => {
   let inst: Installed;
@@ -67,6 +70,12 @@ describe('the published package', () => {
     expect(r.ok).toBe(true);
     expect(r.resolved).toBe(join(inst.packageDir, 'dist', 'index.js'));
     expect(r.sharedTotal).toBe(100_000);
+  });
+
+  it("the README's worker_threads example (main.mjs, worker.mjs), as it is, runs with the installed package", async () => {
+    for (const f of ['main.mjs', 'worker.mjs']) await writeFile(join(inst.dir, f), readmeFile(f));
+    const { stdout } = await run(process.execPath, ['main.mjs'], inst.dir, README_WAIT_MS);
+    expect(stdout).toBe('2000\n');
   });
 
   it('a TypeScript file using the API type-checks against the shipped types, strict', async () => {

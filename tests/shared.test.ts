@@ -622,6 +622,38 @@ describe('shared: lifetime', () => {
     }
   });
 
+  it("a handle carries the compiled shared build: attaching a worker's map instantiates the handle's module", { timeout: T }, async () => {
+    const made: WebAssembly.Module[] = [];
+    const Instance = WebAssembly.Instance;
+    await withThreads(async (spawn) => {
+      const maker = spawn('ops.mjs', {});
+      maker.post({ cmd: 'create', options: { key: 'int32', value: 'int32', shared: true } });
+      const r = (await maker.next()) as unknown as { ok: boolean; value: Handle; message?: string };
+      if (!r.ok) throw new Error(`making a shared map in a worker failed: ${r.message}`);
+      expect(r.value.module).toBeInstanceOf(WebAssembly.Module);
+      // Record the modules instantiated while this thread attaches (its first handle from that worker's memory).
+      WebAssembly.Instance = new Proxy(Instance, {
+        construct(target, args: [WebAssembly.Module, WebAssembly.Imports?]) {
+          made.push(args[0]);
+          return new target(...args);
+        },
+      });
+      let m: HashMap<number, number>;
+      try {
+        m = HashMap.attach<number, number>(r.value);
+      } finally {
+        WebAssembly.Instance = Instance;
+      }
+      expect(made).toEqual([r.value.module]);
+      expect(made[0]).toBe(r.value.module);
+      m.set(1, 2);
+      expect(m.handle.module).toBe(r.value.module); // passed on as it came
+      m.dispose();
+      maker.post({ cmd: 'dispose' });
+      expect((await maker.next()).ok).toBe(true);
+    });
+  });
+
   it('use after its own dispose throws TypeError, a second dispose does nothing', () => {
     const m = new HashMap<string, string>(null, { key: 'string', value: 'string', shared: true });
     m.set('a', 'b');
@@ -663,6 +695,11 @@ describe('shared: errors', () => {
         {},
         { ...h, memory: undefined },
         { ...h, memory: new WebAssembly.Memory({ initial: 1 }) }, // not shared memory
+        { ...h, module: undefined }, // no compiled shared build, or another one
+        { ...h, module: {} },
+        { ...h, module: core.module }, // the private build
+        { ...h, module: core.module, memoryId: (h.memoryId ^ 0x3c3c3c3c) >>> 0 || 1 },
+        { ...h, module: new WebAssembly.Module(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0])) }, // an empty module
         // another memory (and its own id: within a thread, the handle's memoryId names the memory)
         { ...h, memory: new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true }), memoryId: (h.memoryId ^ 0x5a5a5a5a) >>> 0 || 1 },
         { ...h, memory: new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true }), memoryId: (h.memoryId ^ 0xa5a5a5a5) >>> 0 || 1 },

@@ -8,10 +8,15 @@
 //   /plain/  no isolation headers: the page is not cross-origin isolated, as on an ordinary server
 //   /octet/  .wasm sent as application/octet-stream: the bindings must fall back from streaming
 //            compilation to compiling the fetched bytes
-import { createServer, type Server } from 'node:http';
+// and /readme/<file> serves the README's code block for <file> (tests/readme-code.ts) with one change:
+// its bare import specifier 'tophash' becomes '/dist/index.js', the built package. (A page's import
+// map would do that for the page, but Chromium's module workers do not use it: the README's worker
+// failed to load with one.)
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { readmeFile } from '../readme-code.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -28,12 +33,29 @@ const TYPES: Record<string, string> = {
 
 /** Top-level folders of the repository that may be served. */
 const ROOTS = ['dist', 'build', 'demo', 'tests/browser', 'tests/rng.js'];
+/** The route of the README's code blocks. */
+const README_ROUTE = 'readme/';
+/** The package's name as the README imports it, and the built package it stands for here. */
+export const PACKAGE_IMPORT = "from 'tophash'";
+export const BUILT_IMPORT = "from '/dist/index.js'";
 
 export interface TestServer {
   readonly origin: string;
   /** Every request, as method + the path requested (with its route prefix). */
   readonly requests: string[];
   close(): Promise<void>;
+}
+
+/** The README's code block for `name`, importing the built package; or 404. */
+function sendReadmeFile(res: ServerResponse, headers: Record<string, string>, name: string): void {
+  let body: string;
+  try {
+    body = readmeFile(name).replaceAll(PACKAGE_IMPORT, BUILT_IMPORT);
+  } catch (e) {
+    res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end(String(e));
+    return;
+  }
+  res.writeHead(200, { ...headers, 'Content-Type': TYPES[path.extname(name)] ?? 'text/plain' }).end(body);
 }
 
 /** Serve `repo` on 127.0.0.1, on a free port. */
@@ -62,6 +84,10 @@ export async function startServer(repo: string): Promise<TestServer> {
         headers['Cross-Origin-Resource-Policy'] = 'same-origin';
       }
       const rel = path.posix.normalize(p).replace(/^\/+/, '');
+      if (rel.startsWith(README_ROUTE)) {
+        sendReadmeFile(res, headers, rel.slice(README_ROUTE.length));
+        return;
+      }
       const file = path.join(repo, rel);
       if (!ROOTS.some((r) => rel === r || rel.startsWith(`${r}/`)) || !file.startsWith(repo + path.sep)) {
         res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('not found');

@@ -1,5 +1,6 @@
-// A Web Worker of shared.js: attaches the page's shared maps, waits for the start signal, writes
-// (shared-work.js), disposes of its handles and posts what it saw.
+// A Web Worker of shared.js: attaches the page's shared maps (their handles come in the page's one
+// message, posted right after new Worker(...)), waits for the start signal, writes (shared-work.js),
+// disposes of its handles and posts what it saw.
 import { HashMap } from '../../dist/index.js';
 import { work } from './shared-work.js';
 
@@ -16,5 +17,3 @@ self.onmessage = ({ data: { id, handles, go } }) => {
     postMessage({ type: 'error', error: `${e?.name}: ${e?.message}\n${e?.stack}` });
   }
 };
-// The package is loaded (top-level await) and onmessage is set: the page may post the handles.
-postMessage({ type: 'ready' });

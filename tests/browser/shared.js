@@ -31,12 +31,13 @@ run(async () => {
   const results = [];
   for (let id = 1; id <= WORKERS; id++) {
     const w = new Worker(new URL('./shared-worker.js', import.meta.url), { type: 'module', name: `counter ${id}` });
+    // At once: the package holds the message until the worker's module has set onmessage.
+    w.postMessage({ id, handles, go });
     workers.push(w);
     results.push(
       new Promise((resolve, reject) => {
         w.onmessage = (ev) => {
-          if (ev.data.type === 'ready') w.postMessage({ id, handles, go });
-          else if (ev.data.type === 'done') resolve(ev.data.result);
+          if (ev.data.type === 'done') resolve(ev.data.result);
           else reject(new Error(`worker ${id}: ${ev.data.error}`));
         };
         w.onerror = (ev) => reject(new Error(`worker ${id}: uncaught ${ev.message} (${ev.filename}:${ev.lineno})`));
