@@ -219,16 +219,17 @@ export class MapLock {
     this.#seq = (h + HDR_SEQ) >>> 2;
     this.#want = (h + HDR_WANT) >>> 2;
     this.timeoutMs = timeoutMs;
-    this.#i32 = c.heap(h + HDR_REFS).i32;
+    // A view that reaches the header's last word the protocol uses (the claim).
+    this.#i32 = c.heap(h + HDR_WANT + 4).i32;
   }
 
   /** Run f as a write: under the map's lock. */
   write<T>(f: () => T): T {
-    this.beginWrite();
+    this.#beginWrite();
     try {
       return f();
     } finally {
-      this.endWrite();
+      this.#endWrite();
     }
   }
 
@@ -239,22 +240,23 @@ export class MapLock {
    * within lockTimeout.
    */
   read<T>(f: () => T, beforeRetry?: () => void): T {
-    const start = performance.now();
-    // A thread in starving mode claims at its first failed attempt; a read that validates at once claims nothing.
-    const sticky = this.#starving(start);
+    // The clock is read from the first failed attempt on: a read that validates at once reads none.
+    let start = -1;
     try {
       for (;;) {
-        const s = this.beginRead();
+        const s = this.#beginRead();
         try {
           const r = f();
-          if (this.validate(s)) return r;
+          if (this.#validate(s)) return r;
         } catch (e) {
-          if (this.validate(s)) throw e;
+          if (this.#validate(s)) throw e;
         }
         beforeRetry?.();
         const now = performance.now();
-        if (now - start > this.timeoutMs) throw this.#timeout('a read that no write overlaps');
-        if (this.#claimed !== 0 || sticky || now - start >= STARVE_MS) {
+        if (start < 0) start = now;
+        else if (now - start > this.timeoutMs) throw this.#timeout('a read that no write overlaps');
+        // A thread in starving mode claims at its first failed attempt, others after STARVE_MS of them.
+        if (this.#claimed !== 0 || this.#starving(now) || now - start >= STARVE_MS) {
           this.#stickyUntil = now + STICKY_MS;
           this.#claim();
         }
@@ -265,7 +267,7 @@ export class MapLock {
   }
 
   /** Take the map: make its count odd. Throws LockTimeoutError. */
-  beginWrite(): void {
+  #beginWrite(): void {
     this.useTimeout();
     const v = this.#i32;
     if (Atomics.load(v, this.#want) === 0) {
@@ -285,20 +287,20 @@ export class MapLock {
   }
 
   /** Make the count even again: the write is done and the map free. */
-  endWrite(): void {
+  #endWrite(): void {
     const v = this.#i32;
     Atomics.add(v, this.#seq, 1);
     if (Atomics.load(v, this.#waiters) !== 0) Atomics.notify(v, this.#seq);
   }
 
   /** An even count to validate a read against; waits while a write is in progress. Throws LockTimeoutError. Only inside read(), which clears a claim the wait may make. */
-  beginRead(): number {
+  #beginRead(): number {
     const s = Atomics.load(this.#i32, this.#seq);
     return (s & 1) === 0 ? s : this.#waitEven();
   }
 
-  /** Whether no write happened since beginRead returned s. */
-  validate(s: number): boolean {
+  /** Whether no write happened since #beginRead returned s. */
+  #validate(s: number): boolean {
     return Atomics.load(this.#i32, this.#seq) === s;
   }
 

@@ -25,11 +25,34 @@ const WHOLE_LIMIT_MS = 2000;
 /** Rounds of the main thread's operation list. */
 const ROUNDS = 20;
 
-/** At most OUTLIERS of the operations over LIMIT_MS, none over HARD_LIMIT_MS. */
-function checkBounds(samples: number[], worst: Map<string, number>, report: string): void {
-  const over = samples.filter((ms) => ms >= LIMIT_MS).length;
-  expect(over, `${over} of ${samples.length} operations took ${LIMIT_MS} ms or more (slowest of each: ${report})`).toBeLessThanOrEqual(Math.floor(samples.length * OUTLIERS));
-  for (const [what, ms] of worst) expect(ms, `${what} took ${ms.toFixed(1)} ms (${report})`).toBeLessThan(HARD_LIMIT_MS);
+/** Times the main thread's operations: the slowest of each kind, and every sample for the bounds. */
+class Stopwatch {
+  readonly worst = new Map<string, number>();
+  readonly samples: number[] = [];
+
+  /** Record one duration of operation `what`. */
+  add(what: string, ms: number): void {
+    this.worst.set(what, Math.max(this.worst.get(what) ?? 0, ms));
+    this.samples.push(ms);
+  }
+
+  time<T>(what: string, f: () => T): T {
+    const t0 = performance.now();
+    const r = f();
+    this.add(what, performance.now() - t0);
+    return r;
+  }
+
+  report(): string {
+    return [...this.worst].map(([what, ms]) => `${what} ${ms.toFixed(1)} ms`).join(', ');
+  }
+
+  /** At most OUTLIERS of the operations over LIMIT_MS, none over HARD_LIMIT_MS. */
+  check(report: string): void {
+    const over = this.samples.filter((ms) => ms >= LIMIT_MS).length;
+    expect(over, `${over} of ${this.samples.length} operations took ${LIMIT_MS} ms or more (slowest of each: ${report})`).toBeLessThanOrEqual(Math.floor(this.samples.length * OUTLIERS));
+    for (const [what, ms] of this.worst) expect(ms, `${what} took ${ms.toFixed(1)} ms (${report})`).toBeLessThan(HARD_LIMIT_MS);
+  }
 }
 
 function startHog(handle: unknown, ctl: SharedArrayBuffer, mode: string, pairs: number): { worker: Worker; result: Promise<{ rounds: number }> } {
@@ -55,16 +78,8 @@ describe('shared: a busy writer does not starve the other threads', () => {
         while (Atomics.load(i32, 0) === 0) Atomics.wait(i32, 0, 0, 50);
         // Let the hog fill the map and get into its stride.
         while (m.size < PAIRS) Atomics.wait(i32, 1, 0, 1);
-        const times = new Map<string, number>();
-        const samples: number[] = [];
-        const time = <T>(what: string, f: () => T): T => {
-          const t0 = performance.now();
-          const r = f();
-          const dt = performance.now() - t0;
-          times.set(what, Math.max(times.get(what) ?? 0, dt));
-          samples.push(dt);
-          return r;
-        };
+        const watch = new Stopwatch();
+        const time = <T>(what: string, f: () => T): T => watch.time(what, f);
         const whole = { keys: 0, forEach: 0, lastEach: 0 };
         const model = new Map<number, number>();
         const probe = new Int32Array([1, 2, 3, HOG_BASE, HOG_BASE + 1]);
@@ -99,8 +114,7 @@ describe('shared: a busy writer does not starve the other threads', () => {
           m.forEach(() => {
             n++;
             const dt = performance.now() - t1;
-            times.set('forEach, to each callback', Math.max(times.get('forEach, to each callback') ?? 0, dt - (whole.lastEach ?? 0)));
-            samples.push(dt - whole.lastEach);
+            watch.add('forEach, to each callback', dt - whole.lastEach);
             whole.lastEach = dt;
           });
           whole.lastEach = 0;
@@ -109,12 +123,12 @@ describe('shared: a busy writer does not starve the other threads', () => {
         }
         for (const [k, v] of model) expect(m.get(k)).toBe(v);
         const report =
-          [...times].map(([what, ms]) => `${what} ${ms.toFixed(1)} ms`).join(', ') +
+          watch.report() +
           `; whole iterations of ${PAIRS}+ entries: keys() ${whole.keys.toFixed(1)} ms, forEach ${whole.forEach.toFixed(1)} ms`;
         console.log(`slowest of each (lockTimeout ${lockTimeout ?? 'default'}): ${report}`);
         expect(whole.keys, report).toBeLessThan(WHOLE_LIMIT_MS);
         expect(whole.forEach, report).toBeLessThan(WHOLE_LIMIT_MS);
-        checkBounds(samples, times, report);
+        watch.check(report);
       } finally {
         Atomics.store(i32, 1, 1);
       }
@@ -132,16 +146,8 @@ describe('shared: a busy writer does not starve the other threads', () => {
     const i32 = new Int32Array(ctl);
     const hogKeys = 1024;
     const { worker, result } = startHog(m.handle, ctl, 'tight', hogKeys);
-    const worst = new Map<string, number>();
-    const samples: number[] = [];
-    const time = <T>(what: string, f: () => T): T => {
-      const t0 = performance.now();
-      const r = f();
-      const dt = performance.now() - t0;
-      worst.set(what, Math.max(worst.get(what) ?? 0, dt));
-      samples.push(dt);
-      return r;
-    };
+    const watch = new Stopwatch();
+    const time = <T>(what: string, f: () => T): T => watch.time(what, f);
     try {
       while (Atomics.load(i32, 0) === 0) Atomics.wait(i32, 0, 0, 50);
       while (m.size < hogKeys) Atomics.wait(i32, 1, 0, 1);
@@ -159,9 +165,9 @@ describe('shared: a busy writer does not starve the other threads', () => {
     }
     const { rounds } = await result;
     await worker.terminate();
-    const report = [...worst].map(([what, ms]) => `${what} ${ms.toFixed(1)} ms`).join(', ');
+    const report = watch.report();
     console.log(`tight hog, slowest of each: ${report}; the hog made ${rounds} sets`);
-    checkBounds(samples, worst, report);
+    watch.check(report);
     expect(rounds).toBeGreaterThan(1000);
     m.dispose();
   });
