@@ -24,7 +24,8 @@
 // ever returned to the operating system: wasm memory cannot shrink.
 
 /** Written at ALLOC_BASE once the allocator is initialised. */
-import { lockWord, unlockWord } from "./lock";
+import { lockWord, unlockWord, lockTakeOver, noteTimeout, LOCK_FAILED, LOCK_TAKEN_OVER } from "./lock";
+import { ownLog } from "./wlog";
 
 const MAGIC: u32 = 0x74_6f_70_68; // "toph"
 /** Granularity of small classes: 16 keeps buckets and pairs aligned. */
@@ -57,7 +58,17 @@ export const A_HITER_FREE: usize = 8;
 export const A_HITER_TOTAL: usize = 12;
 /** The allocator's lock word (shared build; see lock.ts): it guards everything in this header. */
 const A_LOCK: usize = 16;
-const A_CLASSES: usize = 64;
+/**
+ * The lock holder's undo log (shared build): the old value of every word it changed, so that a thread
+ * that takes the lock over from a holder presumed dead (lock.ts) can put the allocator back as it was
+ * (undoHeap). An allocation or a free changes at most 3 words, a hiter pool operation 5; 16 entries.
+ */
+const A_UNDO_N: usize = 20;
+/** The lock holder's thread (its write log's address, wlog.ts) while it holds the lock, else 0: a thread presumed dead while it holds a map is dead for the allocator too (heapTakeOverFrom). */
+const A_OWNER: usize = 24;
+const A_UNDO: usize = 32;
+const UNDO_MAX: u32 = 16;
+const A_CLASSES: usize = A_UNDO + <usize>UNDO_MAX * 8 + 32;
 const A_SIZE: usize = A_CLASSES + CLASS_COUNT * 4;
 
 /** Where the allocator's header lives: the start of the heap, cache-line aligned. */
@@ -66,15 +77,78 @@ const A_SIZE: usize = A_CLASSES + CLASS_COUNT * 4;
   return (__heap_base + CACHE_LINE - 1) & ~(CACHE_LINE - 1);
 }
 
-/** Take the allocator's lock (nothing in the private build); false when the wait timed out. */
-// @ts-ignore: decorator
-@inline export function lockHeap(): bool {
-  return lockWord(allocBase() + A_LOCK);
+/** Take the allocator's lock (nothing in the private build); false when the wait timed out. A lock taken over from a dead holder is put back first. */
+export function lockHeap(): bool {
+  let base = allocBase();
+  let r = lockWord(base + A_LOCK);
+  if (r == LOCK_FAILED) return false;
+  if (ASC_FEATURE_THREADS) {
+    if (r == LOCK_TAKEN_OVER) undoHeap(base);
+    store<u32>(base + A_UNDO_N, 0);
+    atomic.store<u32>(base + A_OWNER, <u32>ownLog());
+  }
+  return true;
 }
 
+/** Release the allocator's lock; false (and lockTimedOut set) when this thread held it so long that another presumed it dead and undid its work. */
+export function unlockHeap(): bool {
+  let base = allocBase();
+  if (ASC_FEATURE_THREADS) {
+    // A finished hold leaves nothing to undo, and no owner.
+    store<u32>(base + A_UNDO_N, 0);
+    atomic.store<u32>(base + A_OWNER, 0);
+  }
+  if (unlockWord(base + A_LOCK)) return true;
+  noteTimeout();
+  return false;
+}
+
+/**
+ * The thread whose write log is `dead` was presumed dead while it held a map (lock.ts seqRecover): if it
+ * also holds the allocator's lock, take the lock over at once (it cannot release it any more), undo its
+ * half-done allocator work and release the lock. The owner word is written right after the lock is
+ * taken and cleared right before it is released, so it names `dead` only while `dead` holds the lock.
+ */
+export function heapReleaseDead(dead: usize): void {
+  if (!ASC_FEATURE_THREADS || dead == 0) return;
+  let base = allocBase();
+  if (atomic.load<u32>(base + A_OWNER) != <u32>dead) return;
+  if (!lockTakeOver(base + A_LOCK)) return;
+  undoHeap(base);
+  store<u32>(base + A_UNDO_N, 0);
+  atomic.store<u32>(base + A_OWNER, 0);
+  unlockWord(base + A_LOCK);
+}
+
+/** Address of the allocator's lock word (for the tests that stop a thread inside it). */
+export function allocLockWord(): usize {
+  return allocBase() + A_LOCK;
+}
+
+/** Store a word of allocator state with the lock held, its old value logged first (shared build). */
 // @ts-ignore: decorator
-@inline export function unlockHeap(): void {
-  unlockWord(allocBase() + A_LOCK);
+@inline export function astore(addr: usize, v: u32): void {
+  if (ASC_FEATURE_THREADS) {
+    let base = allocBase();
+    let n = load<u32>(base + A_UNDO_N);
+    if (n < UNDO_MAX) {
+      let e = base + A_UNDO + (<usize>n << 3);
+      store<u32>(e, <u32>addr);
+      store<u32>(e, load<u32>(addr), 4);
+      store<u32>(base + A_UNDO_N, n + 1);
+    }
+  }
+  store<u32>(addr, v);
+}
+
+/** Put back every word the dead holder changed, last first. */
+function undoHeap(base: usize): void {
+  let n = load<u32>(base + A_UNDO_N);
+  while (n > 0) {
+    n--;
+    let e = base + A_UNDO + (<usize>n << 3);
+    store<u32>(<usize>load<u32>(e), load<u32>(e, 4));
+  }
 }
 
 function ensureInit(): void {
@@ -84,8 +158,8 @@ function ensureInit(): void {
   let need = <u64>(top + PAGE);
   let have = <u64>memory.size() * <u64>WASM_PAGE;
   if (need > have) memory.grow(<i32>((need - have + <u64>WASM_PAGE - 1) / <u64>WASM_PAGE));
-  store<u32>(base + A_TOP, <u32>top);
-  store<u32>(base + A_MAGIC, MAGIC);
+  astore(base + A_TOP, <u32>top);
+  astore(base + A_MAGIC, MAGIC);
 }
 
 /** Size actually reserved for a request of `size` bytes. */
@@ -124,7 +198,7 @@ function bump(rounded: usize): usize {
     let step = max(need, min(memory.size(), GROW_STEP_MAX_PAGES));
     if (memory.grow(step) < 0 && memory.grow(need) < 0) return 0;
   }
-  store<u32>(base + A_TOP, <u32>end);
+  astore(base + A_TOP, <u32>end);
   return <usize>ptr;
 }
 
@@ -132,7 +206,7 @@ function bump(rounded: usize): usize {
 export function alloc(size: usize, zero: bool): usize {
   if (!lockHeap()) return 0;
   let ptr = allocLocked(size);
-  unlockHeap();
+  if (!unlockHeap()) return 0; // presumed dead meanwhile: the allocation was undone
   // Fresh memory from the bump region is already zero: not touching it keeps its pages unmapped.
   if (ptr != 0 && zero && !fresh) memory.fill(ptr, 0, roundSize(size));
   return ptr;
@@ -151,7 +225,7 @@ function allocLocked(size: usize): usize {
   let ptr: usize = 0;
   if (cls < CLASS_COUNT - 1) {
     ptr = <usize>load<u32>(head);
-    if (ptr != 0) store<u32>(head, load<u32>(ptr));
+    if (ptr != 0) astore(head, load<u32>(ptr));
   } else {
     ptr = takeHuge(head, rounded);
   }
@@ -159,7 +233,7 @@ function allocLocked(size: usize): usize {
     fresh = true;
     return bump(rounded);
   }
-  store<u32>(ptr, 0);
+  astore(ptr, 0);
   return ptr;
 }
 
@@ -169,7 +243,7 @@ function takeHuge(head: usize, rounded: usize): usize {
   let cur = <usize>load<u32>(head);
   while (cur != 0) {
     if (<usize>load<u32>(cur, 4) == rounded) {
-      store<u32>(prev, load<u32>(cur));
+      astore(prev, load<u32>(cur));
       return cur;
     }
     prev = cur;
@@ -185,9 +259,9 @@ export function free(ptr: usize, size: usize): void {
   let rounded = roundSize(size);
   let cls = classOf(rounded);
   let head = allocBase() + A_CLASSES + (cls << 2);
-  store<u32>(ptr, load<u32>(head));
-  if (cls == CLASS_COUNT - 1) store<u32>(ptr, <u32>rounded, 4);
-  store<u32>(head, <u32>ptr);
+  astore(ptr, load<u32>(head));
+  if (cls == CLASS_COUNT - 1) astore(ptr + 4, <u32>rounded);
+  astore(head, <u32>ptr);
   unlockHeap();
 }
 

@@ -15,6 +15,7 @@
 
 import { findPair, insertPair, removePair, lastInserted } from "./map";
 import { valOffset } from "./layout";
+import { mstore } from "./wlog";
 
 /** Canonical NaN: all NaN keys are this one key. */
 const CANONICAL_NAN: u64 = 0x7FF8000000000000;
@@ -83,7 +84,7 @@ export function batchSet<KA, K, V>(h: usize, keys: usize, vals: usize, n: u32, f
       store<u8>(flags + <usize>i, UNDO_UPDATED);
       store<V>(old + at, load<V>(q));
     }
-    store<V>(q, load<V>(vals + at));
+    mstore<V>(q, load<V>(vals + at));
   }
   return <i32>n;
 }
@@ -96,7 +97,7 @@ export function batchUndo<KA, K, V>(h: usize, keys: usize, n: u32, flags: usize,
       removePair<K, V>(h, key);
     } else {
       let p = findPair<K, V>(h, key);
-      if (p != 0) store<V>(p + valOffset<K, V>(), load<V>(old + (<usize>i << alignof<V>())));
+      if (p != 0) mstore<V>(p + valOffset<K, V>(), load<V>(old + (<usize>i << alignof<V>())));
     }
   }
 }

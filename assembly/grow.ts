@@ -45,6 +45,7 @@ import {
 import { hashKey, mapAlloc, mapFree, newOverflow, freeOverflow, MAX_B } from "./map";
 import { keyAt, copySlot, releaseSlot, strRetain } from "./strings";
 import { realSlots } from "./hash";
+import { mstore } from "./wlog";
 
 /** Go's load factor 6.5 entries per bucket, as the fraction LOAD_NUM / LOAD_DEN. */
 const LOAD_NUM: u64 = 13;
@@ -82,7 +83,7 @@ export function hashGrow<K, V>(h: usize): bool {
     let old = <usize>load<u32>(dir);
     memory.copy(seg, old, oldBytes);
     mapFree(h, old, oldBytes);
-    store<u32>(dir, <u32>seg);
+    mstore<u32>(dir, <u32>seg);
     hset(h, H_SEG0, <u32>seg); // B + 1 <= SEG_SHIFT: still one segment
   } else {
     let oldLen = <usize>dirLength(B) << 2;
@@ -131,7 +132,7 @@ function evacuate<K, V>(h: usize, old: u32): bool {
     } else if (hget(h, H_ITERS) == 0) {
       rebuildChain<K, V>(h, b, 0, 0);
     }
-    store<u8>(b + B_GEN, gen);
+    mstore<u8>(b + B_GEN, gen);
   }
   // Also for a bucket evacuated earlier: advanceMark may have stopped on it at its look-ahead limit.
   if (old == hget(h, H_NEVACUATE)) advanceMark(h, bsize, gen);
@@ -155,7 +156,7 @@ function splitChain<K, V>(h: usize, b: usize, old: u32, bsize: usize): bool {
   if (load<u32>(slot) == 0) {
     let seg = mapAlloc(h, <usize>SEG_BUCKETS * bsize, true);
     if (seg == 0) return false;
-    store<u32>(slot, <u32>seg);
+    mstore<u32>(slot, <u32>seg);
   }
   let yb = bucketAt(h, y, bsize);
   // Reserve the Y chain's overflow buckets first, so that the move cannot fail half way. Counted

@@ -37,15 +37,15 @@
 
 import { findPair, insertPair, removePair, newMap, clearMap, freeMap, lastInserted, lastValue } from "./map";
 import { iterStart, iterRelease, iterNext, iterPoolSize, I_KEYS as IT_KEYS, I_VALS as IT_VALS, BATCH_MAX as IT_BATCH } from "./iter";
-import { heapTop, alloc, free } from "./alloc";
+import { heapTop, alloc, free, allocLockWord } from "./alloc";
 import { f64key, batchGet, batchHas, batchDelete, batchSet, batchUndo } from "./batch";
 import { expandSeed } from "./hash";
-import { add32, addF64, add64, getOrSetBits, getOrSetStr, status, ST_BUSY } from "./update";
+import { add32, addF64, add64, getOrSetBits, getOrSetStr, status, ST_BUSY, ST_DEAD } from "./update";
 export { status } from "./update";
 import { Str, Q_CHARS, Q_SLACK, strPrepare, strCommit, strRelease, copySlot } from "./strings";
 import {
   valOffset, H_COUNT, H_MOD, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS,
-  H_TOMBSTONES, H_SEED, H_WAITERS, H_SEQ, H_WANT, H_REFS, H_KINDS, GROW_SAME, hget,
+  H_TOMBSTONES, H_SEED, H_WAITERS, H_SEQ, H_WANT, H_LOG, H_REFS, H_KINDS, GROW_SAME, hget,
 } from "./layout";
 
 /** Whether the last get of an f64 or i64 value found its key. Per call, per instance. */
@@ -55,13 +55,15 @@ export const HDR_COUNT: u32 = <u32>H_COUNT;
 export const HDR_MOD: u32 = <u32>H_MOD;
 export const HDR_WAITERS: u32 = <u32>H_WAITERS;
 export const HDR_WANT: u32 = <u32>H_WANT;
+export const HDR_LOG: u32 = <u32>H_LOG;
 export const HDR_SEQ: u32 = <u32>H_SEQ;
 export const HDR_REFS: u32 = <u32>H_REFS;
 export const HDR_KINDS: u32 = <u32>H_KINDS;
 export { canBlock, lockTimeoutNs, lockTimedOut, readTorn } from "./lock";
-import { seqCount, seqValid, seqTryLock, seqUnlock, heldSeq, WRITE_BUSY } from "./lock";
-export { WRITE_BUSY } from "./lock";
-export { ST_RANGE, ST_BUSY } from "./update";
+import { seqCount, seqValid, seqTryLock, seqUnlock, seqAbort, seqRecover, WRITE_BUSY, WRITE_DEAD } from "./lock";
+export { WRITE_BUSY, WRITE_DEAD, RECOVER_MOVED, RECOVER_TAKEN, RECOVER_BROKEN } from "./lock";
+import { logInit, mstore } from "./wlog";
+export { ST_RANGE, ST_BUSY, ST_DEAD } from "./update";
 export const ITER_KEYS: u32 = <u32>IT_KEYS;
 export const ITER_VALS: u32 = <u32>IT_VALS;
 export const ITER_BATCH: u32 = IT_BATCH;
@@ -104,6 +106,8 @@ export function map_stat(h: usize, field: u32): f64 {
 }
 export function heap_top(): usize { return heapTop(); }
 export function iter_pool_size(): u32 { return iterPoolSize(); }
+/** Address of the allocator's lock word: a thread stopped while it holds it is presumed dead after lockTimeout (lock.ts). */
+export function alloc_lock_word(): usize { return allocLockWord(); }
 
 // ---- typed operations ------------------------------------------------------
 // K: u32 or u64 key bits; V: u32 or u64 value bits.
@@ -124,7 +128,7 @@ export function iter_pool_size(): u32 { return iterPoolSize(); }
 @inline function setBits<K, V>(h: usize, k: K, v: V): i32 {
   let p = insertPair<K, V>(h, k);
   if (p == 0) return -1;
-  store<V>(p + valOffset<K, V>(), v);
+  mstore<V>(p + valOffset<K, V>(), v);
   return lastInserted ? 1 : 0;
 }
 // @ts-ignore: decorator
@@ -132,7 +136,7 @@ export function iter_pool_size(): u32 { return iterPoolSize(); }
   let p = insertPair<K, u32>(h, k);
   if (p == 0) return -1;
   let q = p + valOffset<K, u32>();
-  if (lastInserted) store<u32>(q, <u32>cand);
+  if (lastInserted) mstore<u32>(q, <u32>cand);
   return <i32>load<u32>(q);
 }
 // @ts-ignore: decorator
@@ -338,39 +342,46 @@ export function sget_f64_f64(h: usize, k: f64): f64 { let s = seqCount(h + H_SEQ
 
 // ---- locked writes of shared maps (number kinds) ----------------------------
 
-// @ts-ignore: decorator
-@inline function unlocked(h: usize): void {
-  seqUnlock(h + H_SEQ, h + H_WAITERS);
-}
-/** After a locked write threw (a trap, or the stack ran out in it): release the lock it took, if it did. */
+/** After a locked write threw (a trap, or the stack ran out in it): undo it and release the lock it took, if it did. */
 export function write_abort(): void {
-  if (heldSeq != 0) seqUnlock(heldSeq, heldSeq - H_SEQ + H_WAITERS);
+  seqAbort();
 }
 // @ts-ignore: decorator
 @inline function wsetBits<K, V>(h: usize, k: K, v: V): i32 {
-  if (!seqTryLock(h + H_SEQ, h + H_WANT)) return WRITE_BUSY;
+  if (!seqTryLock(h, false)) return WRITE_BUSY;
   let r = setBits<K, V>(h, k, v);
-  unlocked(h);
-  return r;
+  return seqUnlock() ? r : WRITE_DEAD;
 }
 // @ts-ignore: decorator
 @inline function wdelBits<K, V>(h: usize, k: K): i32 {
-  if (!seqTryLock(h + H_SEQ, h + H_WANT)) return WRITE_BUSY;
+  if (!seqTryLock(h, false)) return WRITE_BUSY;
   let r = removePair<K, V>(h, k);
-  unlocked(h);
-  return r ? 1 : 0;
+  return seqUnlock() ? (r ? 1 : 0) : WRITE_DEAD;
 }
 /** add under the map's lock; `kind` picks the value arithmetic: 0 int32, 1 uint32, 2 float64. */
 // @ts-ignore: decorator
 @inline function waddBits<K>(h: usize, k: K, d: f64, kind: i32): f64 {
-  if (!seqTryLock(h + H_SEQ, h + H_WANT)) {
+  if (!seqTryLock(h, false)) {
     status = ST_BUSY;
     return NaN;
   }
   let r = kind == 2 ? addF64<K>(h, k, d) : add32<K>(h, k, d, kind == 0);
-  unlocked(h);
-  return r;
+  if (seqUnlock()) return r;
+  status = ST_DEAD;
+  return NaN;
 }
+
+// ---- the writers' lock, for the writes the JS side locks itself (lock.ts) ----
+
+/** Take map h's lock if it is free (`ignoreClaim`: also when a starving thread claimed it): 1, else 0. The write is logged from here on. */
+export function wlock_try(h: usize, ignoreClaim: bool): i32 { return seqTryLock(h, ignoreClaim) ? 1 : 0; }
+/** Release the lock this instance holds: 1, or 0 when it was presumed dead meanwhile and its write undone. */
+export function wlock_release(): i32 { return seqUnlock() ? 1 : 0; }
+/** Map h has been locked at count `seq` past lockTimeout: take it over, its dead write undone (RECOVER_*). */
+export function wlock_recover(h: usize, seq: u32): i32 { return seqRecover(h, seq); }
+/** Make this instance's write log; 0 when memory runs out. */
+export function wlog_init(): i32 { return logInit() ? 1 : 0; }
+
 export function wset_i32_i32(h: usize, k: i32, v: i32): i32 { return wsetBits<u32, u32>(h, <u32>k, <u32>v); }
 export function wset_i32_f64(h: usize, k: i32, v: f64): i32 { return wsetBits<u32, u64>(h, <u32>k, reinterpret<u64>(v)); }
 export function wset_f64_i32(h: usize, k: f64, v: i32): i32 { return wsetBits<u64, u32>(h, f64key(k), <u32>v); }

@@ -31,7 +31,7 @@
 // overflow buckets are never freed, so the cursor's overflow pointer stays
 // valid; clear changes the epoch and live iterators end at their next step.
 
-import { alloc, allocField, lockHeap, unlockHeap, A_HITER_FREE, A_HITER_TOTAL } from "./alloc";
+import { alloc, allocField, lockHeap, unlockHeap, astore, A_HITER_FREE, A_HITER_TOTAL } from "./alloc";
 import {
   BUCKET_SLOTS, EVACUATED_Y, MIN_TOPHASH, GROW_DOUBLE,
   H_B, H_GROWING, H_NOVERFLOW, H_OLDBUCKETS, H_ITERS, H_EPOCH, H_RNG,
@@ -107,8 +107,8 @@ export function iterRelease(it: usize, mapAlive: bool): void {
   }
   if (!lockHeap()) return; // the allocator's lock holder died: leak the slot
   let head = allocField(A_HITER_FREE);
-  store<u32>(it + I_NEXT, load<u32>(head));
-  store<u32>(head, <u32>it);
+  astore(it + I_NEXT, load<u32>(head));
+  astore(head, <u32>it);
   unlockHeap();
 }
 
@@ -117,21 +117,20 @@ function takeSlot(): usize {
   if (!lockHeap()) return 0;
   let head = allocField(A_HITER_FREE);
   let it = <usize>load<u32>(head);
-  if (it != 0) store<u32>(head, load<u32>(it + I_NEXT));
-  unlockHeap();
+  if (it != 0) astore(head, load<u32>(it + I_NEXT));
+  if (!unlockHeap()) return 0; // presumed dead meanwhile: the take was undone
   if (it != 0) return it;
   let chunk = alloc(HITER_SIZE * POOL_GROW, false);
   if (chunk == 0 || !lockHeap()) return 0;
   head = allocField(A_HITER_FREE);
   for (let i: u32 = 1; i < POOL_GROW; i++) {
     let s = chunk + <usize>i * HITER_SIZE;
-    store<u32>(s + I_NEXT, load<u32>(head));
-    store<u32>(head, <u32>s);
+    astore(s + I_NEXT, load<u32>(head));
+    astore(head, <u32>s);
   }
   let total = allocField(A_HITER_TOTAL);
-  store<u32>(total, load<u32>(total) + POOL_GROW);
-  unlockHeap();
-  return chunk;
+  astore(total, load<u32>(total) + POOL_GROW);
+  return unlockHeap() ? chunk : 0;
 }
 
 /** Iterator slots in the pool, busy or free. */

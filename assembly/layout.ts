@@ -34,6 +34,7 @@
 // ---- bucket geometry -------------------------------------------------------
 
 import { inMemory } from "./lock";
+import { mstore } from "./wlog";
 
 /** Slots per bucket: Go's bucketCnt, one tophash byte each, so one u64 load reads all eight. */
 export const BUCKET_SLOTS: u32 = 8;
@@ -100,7 +101,7 @@ export const STR_FIELD: usize = 12;
 }
 // @ts-ignore: decorator
 @inline export function setTophash(b: usize, slot: u32, top: u8): void {
-  store<u8>(b + B_TOPHASH + <usize>slot, top);
+  mstore<u8>(b + B_TOPHASH + <usize>slot, top);
 }
 // @ts-ignore: decorator
 @inline export function overflowOf(b: usize): usize {
@@ -108,7 +109,7 @@ export const STR_FIELD: usize = 12;
 }
 // @ts-ignore: decorator
 @inline export function setOverflow(b: usize, ovf: usize): void {
-  store<u32>(b + B_OVERFLOW, <u32>ovf);
+  mstore<u32>(b + B_OVERFLOW, <u32>ovf);
 }
 
 // ---- tophash values (Go's reserved values) ---------------------------------
@@ -172,6 +173,8 @@ export const H_TOMBSTONES: usize = 72;
 export const H_MINB: usize = 76;
 /** The array's only segment while it has at most SEG_BUCKETS buckets, else 0: saves small maps the directory load on every lookup. */
 export const H_SEG0: usize = 80;
+/** End of the map's own state in the header: a write's log takes an image of [0, H_STATE_END) when it begins (wlog.ts); the words after it are the threads' protocol, never restored. */
+export const H_STATE_END: usize = 84;
 /** Shared maps: how many threads wait for the map's sequence count (a releasing writer notifies them when it is non-zero). */
 export const H_WAITERS: usize = 84;
 /** Shared maps: the sequence count, odd while a write is in progress: it is also the writers' lock (even to odd by compare-and-swap); readers retry when it moved. */
@@ -186,6 +189,10 @@ export const H_REFS: usize = 96;
  * until it passes or is cleared, other writers defer to it: the core's locked writes answer busy.
  */
 export const H_WANT: usize = 104;
+/** Shared maps: the write log of the write in progress (wlog.ts), or LOG_BROKEN once a write that could not be logged was cut short. */
+export const H_LOG: usize = 108;
+/** H_LOG of a map whose dead writer's write could not be undone: it stays locked. */
+export const LOG_BROKEN: u32 = 1;
 /** Header size: a multiple of 16. */
 export const HEADER_SIZE: usize = 112;
 

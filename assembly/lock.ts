@@ -35,12 +35,21 @@
 // The allocator's lock word is 0 (free), 1 (held), 2 (held, someone may be
 // waiting): Drepper's futex mutex, with memory.atomic.wait32/notify.
 
+import { H_SEQ, H_WAITERS, H_WANT, H_LOG, LOG_BROKEN } from "./layout";
+import { logBegin, logEnd, logCommit, logUndo, logIsFor, logLost, logCommitted, ownLog } from "./wlog";
+import { heapReleaseDead } from "./alloc";
+
 /** Set by the JS side: 0 where the thread may not block (a browser page's main thread): spin instead. */
 export let canBlock: i32 = 1;
 /** Set by the JS side: how long a lock wait may take, in nanoseconds. */
 export let lockTimeoutNs: i64 = 5_000_000_000;
 /** Set when a lock wait timed out (per call); the JS side turns the failure into a LockTimeoutError. */
 export let lockTimedOut: i32 = 0;
+
+/** Set lockTimedOut (for alloc.ts: an imported global cannot be assigned). */
+export function noteTimeout(): void {
+  lockTimedOut = 1;
+}
 
 /** Spins before a contended lock waits: the allocator holds it for well under a microsecond. */
 const SPINS: i32 = 200;
@@ -51,42 +60,109 @@ const SPIN_CHUNK: i32 = 1000;
 @external("env", "now")
 declare function now(): f64;
 
-/** Take the lock word at w; false (and lockTimedOut set) if that takes longer than lockTimeoutNs. */
+/** Lock word states (low bits); the bits above count the lock's holders, so that every hold has its own word value. */
+const FREE: u32 = 0;
+const HELD: u32 = 1;
+const CONTENDED: u32 = 2;
+const STATE: u32 = 3;
+const GEN_ONE: u32 = 4;
+
+/** What lockWord did: no lock (timed out), the lock, or the lock of a holder presumed dead (the caller undoes its half-done work). */
+export const LOCK_FAILED: i32 = 0;
+export const LOCK_TAKEN: i32 = 1;
+export const LOCK_TAKEN_OVER: i32 = 2;
+
+/** The word value (holder count bits) of the allocator's lock this instance holds. */
+let heldWord: u32 = 0;
+
+/**
+ * Take the lock word at w (the allocator's): Drepper's futex mutex, whose word also counts its holders.
+ * A holder that keeps the lock past lockTimeoutNs, measured from when a waiter first saw that very
+ * hold, is presumed dead: the waiter takes the lock over with one compare-and-swap on the word it saw
+ * (so a new hold in between cannot be mistaken for the dead one) and returns LOCK_TAKEN_OVER.
+ */
 // @ts-ignore: decorator
-@inline export function lockWord(w: usize): bool {
-  if (!ASC_FEATURE_THREADS) return true;
-  if (atomic.cmpxchg<u32>(w, 0, 1) == 0) return true;
+@inline export function lockWord(w: usize): i32 {
+  if (!ASC_FEATURE_THREADS) return LOCK_TAKEN;
+  let v = atomic.load<u32>(w);
+  if ((v & STATE) == FREE && atomic.cmpxchg<u32>(w, v, (v + GEN_ONE) | HELD) == v) {
+    heldWord = (v + GEN_ONE) & ~STATE;
+    return LOCK_TAKEN;
+  }
   return lockSlow(w);
 }
 
-/** Release the lock word at w, waking one waiter if there may be one. */
+/** Release the lock word at w, waking one waiter if there may be one; false when this thread was presumed dead meanwhile (the lock is another's now: left alone). */
 // @ts-ignore: decorator
-@inline export function unlockWord(w: usize): void {
-  if (!ASC_FEATURE_THREADS) return;
-  if (atomic.xchg<u32>(w, 0) == 2) atomic.notify(w, 1);
-}
-
-function lockSlow(w: usize): bool {
-  for (let i = 0; i < SPINS; i++) {
-    if (atomic.load<u32>(w) == 0 && atomic.cmpxchg<u32>(w, 0, 1) == 0) return true;
-  }
-  let deadline = now() + <f64>lockTimeoutNs / 1e6;
-  while (atomic.xchg<u32>(w, 2) != 0) {
-    if (canBlock) {
-      let left = (deadline - now()) * 1e6;
-      if (left <= 0 || memory.atomic.wait32(w, 2, <i64>left) == 2 && now() >= deadline) {
-        lockTimedOut = 1;
-        return false;
-      }
-    } else {
-      for (let i = 0; i < SPIN_CHUNK && atomic.load<u32>(w) != 0; i++) {}
-      if (now() >= deadline) {
-        lockTimedOut = 1;
-        return false;
-      }
+@inline export function unlockWord(w: usize): bool {
+  if (!ASC_FEATURE_THREADS) return true;
+  for (;;) {
+    let v = atomic.load<u32>(w);
+    if ((v & ~STATE) != heldWord || (v & STATE) == FREE) return false;
+    if (atomic.cmpxchg<u32>(w, v, v & ~STATE) == v) {
+      if ((v & STATE) == CONTENDED) atomic.notify(w, 1);
+      return true;
     }
   }
-  return true;
+  return false; // unreachable
+}
+
+/** Take the lock word at w from its holder, whoever it is, at once (it is known to be dead); false when it is free. */
+export function lockTakeOver(w: usize): bool {
+  for (;;) {
+    let v = atomic.load<u32>(w);
+    if ((v & STATE) == FREE) return false;
+    if (atomic.cmpxchg<u32>(w, v, ((v + GEN_ONE) & ~STATE) | CONTENDED) == v) {
+      heldWord = (v + GEN_ONE) & ~STATE;
+      return true;
+    }
+  }
+  return false; // unreachable
+}
+
+function lockSlow(w: usize): i32 {
+  for (let i = 0; i < SPINS; i++) {
+    let v = atomic.load<u32>(w);
+    if ((v & STATE) == FREE && atomic.cmpxchg<u32>(w, v, (v + GEN_ONE) | HELD) == v) {
+      heldWord = (v + GEN_ONE) & ~STATE;
+      return LOCK_TAKEN;
+    }
+  }
+  let timeout = <f64>lockTimeoutNs / 1e6;
+  let seen: u32 = 0; // the hold being waited for (its word without the state bits)
+  let deadline: f64 = 0;
+  for (;;) {
+    let v = atomic.load<u32>(w);
+    if ((v & STATE) == FREE) {
+      // Taken as contended: other threads may still wait.
+      if (atomic.cmpxchg<u32>(w, v, (v + GEN_ONE) | CONTENDED) == v) {
+        heldWord = (v + GEN_ONE) & ~STATE;
+        return LOCK_TAKEN;
+      }
+      continue;
+    }
+    if ((v & STATE) == HELD) {
+      if (atomic.cmpxchg<u32>(w, v, (v & ~STATE) | CONTENDED) != v) continue;
+      v = (v & ~STATE) | CONTENDED;
+    }
+    let t = now();
+    if ((v & ~STATE) != seen || deadline == 0) {
+      seen = v & ~STATE; // a new hold: its own lockTimeout starts now
+      deadline = t + timeout;
+    } else if (t >= deadline) {
+      if (atomic.cmpxchg<u32>(w, v, (v + GEN_ONE) & ~STATE | CONTENDED) == v) {
+        heldWord = (v + GEN_ONE) & ~STATE;
+        return LOCK_TAKEN_OVER;
+      }
+      continue;
+    }
+    if (canBlock) {
+      memory.atomic.wait32(w, v, <i64>((deadline - t) * 1e6) + 1);
+    } else {
+      for (let i = 0; i < SPIN_CHUNK && atomic.load<u32>(w) == v; i++) {}
+    }
+  }
+  return LOCK_FAILED; // unreachable
 }
 
 /** Set by a validated read (index.ts sget_*) whose lookup a write overlapped: the JS side then takes its waiting path. Per call, per instance. */
@@ -110,33 +186,97 @@ export let readTorn: i32 = 0;
 /** Returned by a locked write (index.ts wset_*, wdel_*; wadd_* says it in `status`) that found another write holding the map: the JS side then waits for it. */
 export const WRITE_BUSY: i32 = -2;
 
-/** The count word of the lock this instance's locked write holds, 0 when none (see write_abort in index.ts). */
-export let heldSeq: usize = 0;
+/** The header of the map whose writers' lock this instance holds, 0 when none (see write_abort in index.ts). */
+export let heldMap: usize = 0;
+/** The sequence count (odd) of the hold: the value a release or a recovery compares against. */
+let heldSeq: u32 = 0;
+
+/** Returned by a locked write whose thread held the map so long that another thread presumed it dead and undid the write. */
+export const WRITE_DEAD: i32 = -3;
+/** What recovery did: the count had moved (no recovery), the lock taken over (its dead write undone), or the map is broken (a write that could not be logged was cut short). */
+export const RECOVER_MOVED: i32 = 0;
+export const RECOVER_TAKEN: i32 = 1;
+export const RECOVER_BROKEN: i32 = 2;
+
+/** This instance now holds map h's lock at sequence count `seq` (odd): log the write (wlog.ts). */
+function hold(h: usize, seq: u32): void {
+  heldMap = h;
+  heldSeq = seq;
+  store<u32>(h + H_LOG, <u32>logBegin(h, seq));
+}
 
 /**
- * Take a map's writers' lock, its sequence count at w (even -> odd), if no write holds it now and no
- * starving thread has claimed the map (its H_WANT word at `want` is 0): one
- * compare-and-swap, no waiting (waits are the JS side's, which has the clock and knows whether the
- * thread may block). Always true in the private build.
+ * Take map h's writers' lock, its sequence count (even -> odd), if no write holds it now and no
+ * starving thread has claimed the map (unless `ignoreClaim`): one compare-and-swap, no waiting (waits
+ * are the JS side's, which has the clock and knows whether the thread may block). The write is logged
+ * from here on. Always true in the private build.
  */
-// @ts-ignore: decorator
-@inline export function seqTryLock(w: usize, want: usize): bool {
+export function seqTryLock(h: usize, ignoreClaim: bool): bool {
   if (!ASC_FEATURE_THREADS) return true;
   // A starving thread's claim (H_WANT): defer to it; the JS side decides whether it still holds.
-  if (atomic.load<u32>(want) != 0) return false;
-  let s = atomic.load<u32>(w);
-  if ((s & 1) != 0 || atomic.cmpxchg<u32>(w, s, s + 1) != s) return false;
-  heldSeq = w;
+  if (!ignoreClaim && atomic.load<u32>(h + H_WANT) != 0) return false;
+  let s = atomic.load<u32>(h + H_SEQ);
+  if ((s & 1) != 0 || atomic.cmpxchg<u32>(h + H_SEQ, s, s + 1) != s) return false;
+  hold(h, s + 1);
   return true;
 }
 
-/** Release the lock taken by seqTryLock (odd -> even), waking every thread that waits on it if the waiter count at `waiters` says there may be one. */
-// @ts-ignore: decorator
-@inline export function seqUnlock(w: usize, waiters: usize): void {
-  if (!ASC_FEATURE_THREADS) return;
-  heldSeq = 0;
-  atomic.add<u32>(w, 1);
-  if (atomic.load<u32>(waiters) != 0) atomic.notify(w, -1);
+/**
+ * Release the lock this instance holds (odd -> even), do the frees its write deferred, and wake the
+ * threads that wait if the waiter count says there may be one. False when the count is no longer this
+ * hold's: another thread presumed this one dead and undid its write (then nothing is freed).
+ */
+export function seqUnlock(): bool {
+  if (!ASC_FEATURE_THREADS) return true;
+  let h = heldMap;
+  let s = heldSeq;
+  logEnd();
+  heldMap = 0;
+  // Still this hold's? Then commit: from here the write stands (the log says so), and its deferred
+  // frees are done while the map is still held, so that a thread dying in them is known to a recoverer.
+  if (atomic.load<u32>(h + H_SEQ) != s) return false;
+  logCommit();
+  // A recoverer that took over after the commit keeps the write (and releases the map itself).
+  if (atomic.cmpxchg<u32>(h + H_SEQ, s, s + 1) == s && atomic.load<u32>(h + H_WAITERS) != 0) atomic.notify(h + H_SEQ, -1);
+  return true;
+}
+
+/** A write of this instance that threw (a trap, or the stack ran out in it): undo it and release the lock. */
+export function seqAbort(): void {
+  if (!ASC_FEATURE_THREADS || heldMap == 0) return;
+  logEnd();
+  let l = ownLog();
+  if (!logLost(l)) logUndo(l);
+  let h = heldMap;
+  let s = heldSeq;
+  heldMap = 0;
+  if (atomic.cmpxchg<u32>(h + H_SEQ, s, s + 1) == s && atomic.load<u32>(h + H_WAITERS) != 0) atomic.notify(h + H_SEQ, -1);
+}
+
+/**
+ * Map h has been locked at count `seq` (odd) for longer than lockTimeout, as the calling thread saw:
+ * presume the holder dead. Take the lock over (seq -> seq + 2, still odd, in one compare-and-swap, so
+ * only one thread recovers and the dead holder's own release can no longer succeed), restore the
+ * before-images of its write if its log is for this very hold, and hold the lock, its write undone.
+ */
+export function seqRecover(h: usize, seq: u32): i32 {
+  if (!ASC_FEATURE_THREADS) return RECOVER_MOVED;
+  if (atomic.load<u32>(h + H_LOG) == LOG_BROKEN) return RECOVER_BROKEN;
+  if ((seq & 1) == 0 || atomic.cmpxchg<u32>(h + H_SEQ, seq, seq + 2) != seq) return RECOVER_MOVED;
+  let l = <usize>atomic.load<u32>(h + H_LOG);
+  // A log not for this hold: the holder died before it logged anything, so before it changed anything.
+  if (l != 0 && logIsFor(l, h, seq)) {
+    if (!logCommitted(l)) {
+      if (logLost(l)) {
+        atomic.store<u32>(h + H_LOG, LOG_BROKEN);
+        return RECOVER_BROKEN;
+      }
+      logUndo(l);
+    } // else it died committed, in the frees its write deferred: the write stands, those blocks leak
+    heapReleaseDead(l); // it may have died inside the allocator, called from this write
+  }
+  hold(h, seq + 2);
+  return RECOVER_TAKEN;
 }
 
 /** Whether [p, p + size) lies in memory: a reader checks a block it found through a pointer that may be torn. */

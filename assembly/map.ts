@@ -27,6 +27,7 @@ import {
 } from "./layout";
 import { growWork, hashGrow, overLoadFactor, tooManyOverflowBuckets } from "./grow";
 import { chainLimit } from "./lock";
+import { mstore, deferFree } from "./wlog";
 import { keyEquals, copySlot, releaseSlot, strHash, strCommit, strRelease } from "./strings";
 
 /** Largest B: 2^28 buckets would need more than the 4 GiB a wasm32 memory can address. */
@@ -50,8 +51,9 @@ export function mapAlloc(h: usize, size: usize, zero: bool): usize {
   return p;
 }
 
+/** Give back a block of map h: at once, or while a shared write is logged, once it has released the map (wlog.ts). */
 export function mapFree(h: usize, p: usize, size: usize): void {
-  free(p, size);
+  deferFree(p, size);
   hset(h, H_BYTES, hget(h, H_BYTES) - <u32>roundSize(size));
 }
 
@@ -215,7 +217,7 @@ export function insertPair<K, V>(h: usize, key: K): usize {
       hset(h, H_TOMBSTONES, hget(h, H_TOMBSTONES) - 1);
     }
     if (isReference<K>()) copySlot<K>(p, changetype<usize>(key));
-    else store<K>(p, key);
+    else mstore<K>(p, key);
     setTophash(freeB, freeS, top);
     hset(h, H_COUNT, hget(h, H_COUNT) + 1);
     hset(h, H_MOD, hget(h, H_MOD) + 1);
@@ -322,7 +324,7 @@ function allocArray(h: usize, B: u32): bool {
       freeArray(h);
       return false;
     }
-    store<u32>(dir + (<usize>i << 2), <u32>seg);
+    mstore<u32>(dir + (<usize>i << 2), <u32>seg);
   }
   hset(h, H_SEG0, B <= SEG_SHIFT ? load<u32>(dir) : 0);
   return true;

@@ -43,6 +43,7 @@ import { mapAlloc, mapFree } from "./map";
 import { hash64 } from "./hash";
 import { STR_FIELD } from "./layout";
 import { inMemory } from "./lock";
+import { mstore, logStore, logging } from "./wlog";
 
 /** Longest Latin-1 string kept inline: the field less its length byte. */
 export const INLINE_MAX: u32 = 11;
@@ -104,6 +105,7 @@ let queryHi: u32 = 0;
 // @ts-ignore: decorator
 @inline export function copySlot<T>(q: usize, p: usize): void {
   if (isReference<T>()) {
+    if (ASC_FEATURE_THREADS && logging != 0) logStore(q, STR_FIELD);
     if (p == QUERY_INLINE) {
       store<u64>(q, queryLo);
       store<u32>(q, queryHi, 8);
@@ -112,7 +114,7 @@ let queryHi: u32 = 0;
       store<u32>(q, load<u32>(p, 8), 8);
     }
   } else {
-    store<T>(q, load<T>(p));
+    mstore<T>(q, load<T>(p));
   }
 }
 
@@ -288,7 +290,7 @@ export function strRelease(h: usize, f: usize): void {
   let block = <usize>load<u32>(f + F_PTR);
   let refs = load<u32>(block + BK_REFS) - 1;
   if (refs == 0) mapFree(h, block, blockSize(w0, load<u32>(f + F_LEN)));
-  else store<u32>(block + BK_REFS, refs);
+  else mstore<u32>(block + BK_REFS, refs);
 }
 
 /** Add a reference to the block of the field at f: a tombstone keeps a moved key's field. */
@@ -296,5 +298,5 @@ export function strRetain(f: usize): void {
   let w0 = load<u32>(f);
   if (!isBlock(w0)) return;
   let block = <usize>load<u32>(f + F_PTR);
-  store<u32>(block + BK_REFS, load<u32>(block + BK_REFS) + 1);
+  mstore<u32>(block + BK_REFS, load<u32>(block + BK_REFS) + 1);
 }

@@ -5,17 +5,21 @@
 // The outcome that is not a value is left in `status` (per call, per
 // instance): ST_OK, ST_RANGE (the sum does not fit the value kind; nothing
 // changed), ST_OOM (the key was absent and memory ran out; nothing changed),
-// ST_BUSY (a shared map's locked add found its lock taken; nothing changed).
+// ST_BUSY (a shared map's locked add found its lock taken; nothing changed), ST_DEAD (its
+// thread was presumed dead while it held the lock, and the add was undone).
 
 import { findPairOutline, insertPair } from "./map";
 import { H_MOD, hget, hset, valOffset } from "./layout";
 import { Str, strCommit, strRelease, copySlot } from "./strings";
+import { mstore } from "./wlog";
 
 export const ST_OK: i32 = 0;
 export const ST_RANGE: i32 = 1;
 export const ST_OOM: i32 = 2;
 /** A locked add (index.ts wadd_*) found another write holding the map: nothing changed, the JS side waits and redoes it. */
 export const ST_BUSY: i32 = 3;
+/** A locked add's thread held the map so long that another thread presumed it dead and undid the add. */
+export const ST_DEAD: i32 = 4;
 
 /** Outcome of the last add or getOrSet. */
 export let status: i32 = ST_OK;
@@ -29,7 +33,7 @@ export let status: i32 = ST_OK;
     p = insertPair<K, V>(h, key);
     if (p == 0) return false;
   }
-  store<V>(p + valOffset<K, V>(), bits);
+  mstore<V>(p + valOffset<K, V>(), bits);
   return true;
 }
 
@@ -95,7 +99,7 @@ export let status: i32 = ST_OK;
     status = ST_OOM;
     return <V>0;
   }
-  store<V>(p + valOffset<K, V>(), value);
+  mstore<V>(p + valOffset<K, V>(), value);
   return value;
 }
 

@@ -93,6 +93,10 @@ const ST_RANGE = privateCore.x.ST_RANGE.value as number;
 const ST_BUSY = privateCore.x.ST_BUSY.value as number;
 /** A shared map's locked set or delete found the lock taken. */
 const WRITE_BUSY = privateCore.x.WRITE_BUSY.value as number;
+/** A shared map's locked write held the lock past lockTimeout: presumed dead, its write undone. */
+const WRITE_DEAD = privateCore.x.WRITE_DEAD.value as number;
+/** The same for a locked add (the core's `status`). */
+const ST_DEAD = privateCore.x.ST_DEAD.value as number;
 
 /** The wasm exports of a Core for one pair of kinds, looked up once per pair. */
 function opsFor(c: Core, kk: number, vk: number): Ops {
@@ -467,6 +471,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     }
     if (r >= 0) return this;
     if (r === WRITE_BUSY) return this.#write(() => this.#setU(key, value));
+    if (r === WRITE_DEAD) throw this.#lock!.presumedDead();
     throw this.#oom('set; the map is unchanged');
   }
 
@@ -524,6 +529,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     if (u !== NUM_NONE && passes(u, key)) {
       const r = this.#deleteShared(key);
       if (r >= 0) return r !== 0;
+      if (r === WRITE_DEAD) throw this.#lock!.presumedDead();
     }
     return this.#lock === null ? this.#deleteU(key) : this.#write(() => this.#deleteU(key));
   }
@@ -582,7 +588,9 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       throw e;
     }
     if (r === r && r !== 0) return r as V;
-    if (this.#core.x.status.value === ST_BUSY) return this.#write(() => this.#addU(key, delta));
+    const st = this.#core.x.status.value;
+    if (st === ST_BUSY) return this.#write(() => this.#addU(key, delta));
+    if (st === ST_DEAD) throw this.#lock!.presumedDead();
     this.#updateFailed(key, delta, this.#vk);
     return r as V;
   }

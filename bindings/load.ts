@@ -25,6 +25,11 @@ export interface CoreExports {
   readonly ST_RANGE: WebAssembly.Global;
   readonly ST_BUSY: WebAssembly.Global;
   readonly WRITE_BUSY: WebAssembly.Global;
+  readonly WRITE_DEAD: WebAssembly.Global;
+  readonly ST_DEAD: WebAssembly.Global;
+  readonly RECOVER_TAKEN: WebAssembly.Global;
+  readonly RECOVER_BROKEN: WebAssembly.Global;
+  readonly HDR_LOG: WebAssembly.Global;
   readonly canBlock: WebAssembly.Global;
   readonly lockTimeoutNs: WebAssembly.Global;
   readonly HDR_COUNT: WebAssembly.Global;
@@ -45,9 +50,14 @@ export interface CoreExports {
   map_stat(h: number, field: number): number;
   heap_top(): number;
   iter_pool_size(): number;
+  alloc_lock_word(): number;
   iter_start(h: number): number;
   iter_release(it: number, mapAlive: number): void;
   write_abort(): void;
+  wlock_try(h: number, ignoreClaim: number): number;
+  wlock_release(): number;
+  wlock_recover(h: number, seq: number): number;
+  wlog_init(): number;
   scratch_alloc(bytes: number): number;
   scratch_free(p: number, bytes: number): void;
   [op: string]: unknown;

@@ -33,6 +33,8 @@ const HDR_WANT = privateCore.x.HDR_WANT.value as number;
 const HDR_SEQ = privateCore.x.HDR_SEQ.value as number;
 const HDR_REFS = privateCore.x.HDR_REFS.value as number;
 const HDR_KINDS = privateCore.x.HDR_KINDS.value as number;
+const RECOVER_TAKEN = privateCore.x.RECOVER_TAKEN.value as number;
+const RECOVER_BROKEN = privateCore.x.RECOVER_BROKEN.value as number;
 /** Pages a shared memory may grow to: all a wasm32 memory can address. Reserved as address space, not memory. */
 const MAX_PAGES = 65536;
 /** Loads of a busy word before a thread waits: a writer holds a map for about a microsecond. */
@@ -76,6 +78,7 @@ function instantiate(memory: WebAssembly.Memory, module: WebAssembly.Module): Co
   const imports = { env: { memory, now: () => performance.now() } };
   const x = new WebAssembly.Instance(module, imports).exports as unknown as CoreExports;
   x.canBlock.value = canBlock ? 1 : 0;
+  if (x.wlog_init() !== 1) throw new RangeError('HashMap: out of memory for this thread\'s write log of shared maps');
   return new Core(module, x, memory, true);
 }
 
@@ -206,6 +209,7 @@ export class MapLock {
   readonly #waiters: number;
   readonly #seq: number;
   readonly #want: number;
+  readonly #h: number;
   readonly timeoutMs: number;
   #i32: Int32Array;
   /** performance.now() until which this thread is in starving mode on this map. */
@@ -215,6 +219,7 @@ export class MapLock {
 
   constructor(c: Core, h: number, timeoutMs: number) {
     this.#core = c;
+    this.#h = h;
     this.#waiters = (h + HDR_WAITERS) >>> 2;
     this.#seq = (h + HDR_SEQ) >>> 2;
     this.#want = (h + HDR_WANT) >>> 2;
@@ -223,14 +228,23 @@ export class MapLock {
     this.#i32 = c.heap(h + HDR_WANT + 4).i32;
   }
 
-  /** Run f as a write: under the map's lock. */
+  /**
+   * Run f as a write: under the map's lock, logged by the core so that another thread can undo it if
+   * this one dies in the middle (assembly/wlog.ts). A wasm trap in f undoes the write (f may have
+   * stopped half way); any other error releases the map as f left it (the operations leave it whole).
+   */
   write<T>(f: () => T): T {
     this.#beginWrite();
+    let r: T;
     try {
-      return f();
-    } finally {
-      this.#endWrite();
+      r = f();
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) this.#core.x.write_abort();
+      else this.#endWrite();
+      throw e;
     }
+    this.#endWrite();
+    return r;
   }
 
   /**
@@ -254,7 +268,7 @@ export class MapLock {
         beforeRetry?.();
         const now = performance.now();
         if (start < 0) start = now;
-        else if (now - start > this.timeoutMs) throw this.#timeout('a read that no write overlaps');
+        else if (now - start > 2 * this.timeoutMs) throw this.#timeout('a read that no write overlaps');
         // A thread in starving mode claims at its first failed attempt, others after STARVE_MS of them.
         if (this.#claimed !== 0 || this.#starving(now) || now - start >= STARVE_MS) {
           this.#stickyUntil = now + STICKY_MS;
@@ -270,11 +284,38 @@ export class MapLock {
   #beginWrite(): void {
     this.useTimeout();
     const v = this.#i32;
-    if (Atomics.load(v, this.#want) === 0) {
-      const s = Atomics.load(v, this.#seq);
-      if ((s & 1) === 0 && Atomics.compareExchange(v, this.#seq, s, s + 1) === s) return;
-    }
+    if (Atomics.load(v, this.#want) === 0 && this.#tryLock()) return;
     this.#lockSlow(v);
+  }
+
+  /** The core's compare-and-swap of the count (even -> odd), which also starts the write's log; claims are the caller's business. */
+  #tryLock(): boolean {
+    return this.#core.x.wlock_try(this.#h, 1) === 1;
+  }
+
+  /**
+   * The map has been locked at the same count s since `since` (performance.now()): past lockTimeout its
+   * holder is presumed dead, and the core takes the lock over and undoes its write. True when this
+   * thread now holds the lock; LockTimeoutError when the map cannot be recovered.
+   */
+  #recover(s: number, since: number, now: number): boolean {
+    if (now - since < this.timeoutMs) return false;
+    const r = this.#core.x.wlock_recover(this.#h, s);
+    if (r === RECOVER_BROKEN) {
+      throw new LockTimeoutError(
+        'HashMap: a thread died in the middle of a write to this map that could not be logged (memory for its log ran out), ' +
+          'so the write cannot be undone: the map stays locked, and every operation on it ends this way',
+      );
+    }
+    return r === RECOVER_TAKEN;
+  }
+
+  /** The error of a thread that held the map past lockTimeout, was presumed dead, and whose write another thread undid. */
+  presumedDead(): LockTimeoutError {
+    return new LockTimeoutError(
+      `HashMap: this thread held the map's lock longer than lockTimeout (${this.timeoutMs} ms) and was presumed dead: ` +
+        'another thread undid its write; the operation changed nothing',
+    );
   }
 
   /** Give the instance's allocator lock this map's timeout (one setting per instance; maps may differ). */
@@ -286,11 +327,9 @@ export class MapLock {
     }
   }
 
-  /** Make the count even again: the write is done and the map free. */
+  /** Make the count even again (the core: it also does the frees the write deferred, and wakes waiters): the write is done and the map free. */
   #endWrite(): void {
-    const v = this.#i32;
-    Atomics.add(v, this.#seq, 1);
-    if (Atomics.load(v, this.#waiters) !== 0) Atomics.notify(v, this.#seq);
+    if (this.#core.x.wlock_release() !== 1) throw this.presumedDead();
   }
 
   /** An even count to validate a read against; waits while a write is in progress. Throws LockTimeoutError. Only inside read(), which clears a claim the wait may make. */
@@ -319,13 +358,14 @@ export class MapLock {
    */
   #lockSlow(v: Int32Array): void {
     const start = performance.now();
-    const deadline = start + this.timeoutMs;
+    const deadline = start + 2 * this.timeoutMs;
     if (this.#starving(start)) this.#claim();
     let competing = -1;
+    let held = -1; // the odd count being waited on, and since when
+    let heldSince = start;
     try {
       for (let i = 0; this.#claimed === 0 && i < SPINS && Atomics.load(v, this.#want) === 0; i++) {
-        const s = Atomics.load(v, this.#seq);
-        if ((s & 1) === 0 && Atomics.compareExchange(v, this.#seq, s, s + 1) === s) return;
+        if ((Atomics.load(v, this.#seq) & 1) === 0 && this.#tryLock()) return;
       }
       for (;;) {
         const now = performance.now();
@@ -339,8 +379,14 @@ export class MapLock {
         if (this.#starving(now)) this.#claim();
         const s = Atomics.load(v, this.#seq);
         if ((s & 1) === 0) {
-          if (Atomics.compareExchange(v, this.#seq, s, s + 1) === s) return;
+          if (this.#tryLock()) return;
           continue;
+        }
+        if (s !== held) {
+          held = s;
+          heldSince = now;
+        } else if (this.#recover(s, heldSince, now)) {
+          return;
         }
         this.#sleep(this.#seq, s, deadline);
       }
@@ -349,7 +395,11 @@ export class MapLock {
     }
   }
 
-  /** Wait until the count is even, and return it; LockTimeoutError past the deadline. */
+  /**
+   * Wait until the count is even, and return it. A holder that keeps the same count past lockTimeout is
+   * presumed dead: its write is undone (#recover) and the map released. LockTimeoutError past twice
+   * lockTimeout.
+   */
   #waitEven(): number {
     const v = this.#i32;
     for (let i = 0; i < SPINS; i++) {
@@ -357,7 +407,9 @@ export class MapLock {
       if ((s & 1) === 0) return s;
     }
     const start = performance.now();
-    const deadline = start + this.timeoutMs;
+    const deadline = start + 2 * this.timeoutMs;
+    let held = -1;
+    let heldSince = start;
     for (;;) {
       const s = Atomics.load(v, this.#seq);
       if ((s & 1) === 0) return s;
@@ -368,6 +420,13 @@ export class MapLock {
       if (this.#claimed !== 0 || now - start >= STARVE_MS || this.#starving(now)) {
         this.#stickyUntil = now + STICKY_MS;
         this.#claim();
+      }
+      if (s !== held) {
+        held = s;
+        heldSince = now;
+      } else if (this.#recover(s, heldSince, now)) {
+        this.#endWrite(); // the dead write is undone; this reader only needed the map free
+        continue;
       }
       this.#sleep(this.#seq, s, deadline);
     }
@@ -421,7 +480,7 @@ export class MapLock {
   #timeout(what: string): LockTimeoutError {
     return new LockTimeoutError(
       `HashMap: waited more than lockTimeout (${this.timeoutMs} ms) for ${what}; the operation changed nothing. ` +
-        'If a thread died while writing to this map, the map stays locked and every later operation ends this way.',
+        'A thread that dies while it writes is presumed dead after lockTimeout and its write undone; this wait saw other threads keep the map.',
     );
   }
 }

@@ -350,7 +350,7 @@ describe('shared: a worker terminated in the middle of its writes', () => {
   const KEYS = 2000, LOCK_TIMEOUT = 150, REPS = 8;
   const STOP = 0;
 
-  it(`leaves a consistent map or LockTimeoutError on every later operation (${REPS} runs)`, { timeout: T }, async () => {
+  it(`leaves a consistent map, which the survivors go on using (${REPS} runs)`, { timeout: T }, async () => {
     const outcomes: string[] = [];
     const probe = sharedMap('int32', 'int32');
     const homeMemoryId = probe.handle.memoryId;
@@ -484,6 +484,9 @@ describe('shared: a worker terminated in the middle of its writes', () => {
       // A survivor that met the dead lock and a main thread that found a working map cannot both be right.
       // (The survivor kept operating for longer than lockTimeout after the termination.)
       if (withSurvivor) expect(`main ${outcome}, survivor ${survivorOutcome}`).toBe(`main ${outcome}, survivor ${outcome === 'timeout' ? 'timeout' : 'ok'}`);
+      // A dead writer's lock is taken over after lockTimeout and its write undone (assembly/wlog.ts):
+      // the map is never left locked for good.
+      expect(outcome, `rep ${rep} (${mode})`).toBe('consistent');
       outcomes.push(`${mode}:${outcome}/${survivorOutcome}`);
       disposeQuietly(m);
     }
@@ -735,35 +738,32 @@ describe('shared: errors', () => {
     }
   });
 
-  // A writer holding the map (its sequence count odd), made by hand: a get of number kinds, which
-  // the core validates itself, must wait for the count and time out, never answer from a map in the
-  // middle of a write; set, add and delete, whose lock the core takes itself when it is free, must
-  // not write; once the count is even again all work and leave it even.
+  // A writer holding the map (its sequence count odd), made by hand, that never releases it: a get of
+  // number kinds, which the core validates itself, must wait for the count, never answer from a map in
+  // the middle of a write; set, add and delete, whose lock the core takes itself when it is free, must
+  // not write meanwhile. Once the holder has kept the map past lockTimeout it is presumed dead: the
+  // waiting operation takes the lock over (this holder logged nothing, so nothing is undone) and goes on;
+  // the holder's own release can no longer succeed. Then everything works at once and leaves the count even.
   for (const [kk, vk] of [['int32', 'int32'], ['uint32', 'float64'], ['float64', 'uint32']] as const) {
-    it(`${kk} => ${vk}: get, set, add and delete while a write is in progress wait, then throw LockTimeoutError and change nothing; work after it`, () => {
-      const m = new HashMap<number, number>([[1, 5], [2, 6]], { key: kk, value: vk, shared: true, lockTimeout: 50 });
+    it(`${kk} => ${vk}: get, set, add and delete wait while a write is in progress; a holder past lockTimeout is presumed dead and the map goes on`, () => {
+      const LOCK_MS = 50;
+      const m = new HashMap<number, number>([[1, 5], [2, 6]], { key: kk, value: vk, shared: true, lockTimeout: LOCK_MS });
       try {
         const { memory, address } = m.handle;
         const seq = new Int32Array(memory.buffer, address + SEQ_OFFSET, 1);
         const waiters = new Int32Array(memory.buffer, address + WAITERS_OFFSET, 1);
         expect(seq[0] % 2).toBe(0);
-        const held = Atomics.add(seq, 0, 1) + 1; // odd: a write in progress
-        try {
-          expect(() => m.get(1)).toThrow(LockTimeoutError);
-          expect(() => m.get(3)).toThrow(LockTimeoutError);
-          // Writes of number kinds take the lock in the core when it is free: here they must wait.
-          expect(() => m.set(1, 7)).toThrow(LockTimeoutError);
-          expect(() => m.set(3, 7)).toThrow(LockTimeoutError);
-          expect(() => m.add(2, 1)).toThrow(LockTimeoutError);
-          expect(() => m.add(9, 1)).toThrow(LockTimeoutError); // a missing key
-          expect(() => m.delete(2)).toThrow(LockTimeoutError);
-          expect(seq[0]).toBe(held); // nobody took or released it meanwhile
-          expect(waiters[0]).toBe(0); // every waiter left the count as it found it
-        } finally {
-          Atomics.add(seq, 0, 1);
-        }
-        const free = held + 1;
+        const held = Atomics.add(seq, 0, 1) + 1; // odd: a write in progress, whose thread never comes back
+        const t0 = performance.now();
         expect(m.get(1)).toBe(5);
+        const waited = performance.now() - t0;
+        expect(waited).toBeGreaterThanOrEqual(LOCK_MS * 0.9);
+        expect(waited).toBeLessThan(LOCK_MS * 2 + 100);
+        // The holder is gone: its release (the count it held, plus one) cannot succeed any more.
+        expect(Atomics.compareExchange(seq, 0, held, held + 1)).not.toBe(held);
+        const free = seq[0];
+        expect(free % 2).toBe(0);
+        expect(waiters[0]).toBe(0); // every waiter left the count as it found it
         expect(m.get(2)).toBe(6);
         expect(m.get(3)).toBe(undefined);
         expect(m.get(9)).toBe(undefined);
@@ -776,6 +776,16 @@ describe('shared: errors', () => {
         expect([...m.entries()].sort((a, b) => a[0] - b[0])).toEqual([[2, 6], [3, 8]]);
         // Four locked writes, each +2 (taken, released); the iterator's start and release are two more writes.
         expect(seq[0]).toBe(free + 2 * 6);
+        // Writes wait for a held map too, and take it over from a dead holder.
+        const held2 = Atomics.add(seq, 0, 1) + 1;
+        const t1 = performance.now();
+        m.set(4, 9);
+        expect(performance.now() - t1).toBeGreaterThanOrEqual(LOCK_MS * 0.9);
+        expect(seq[0]).not.toBe(held2);
+        expect(seq[0] % 2).toBe(0);
+        expect(m.get(4)).toBe(9);
+        expect(m.add(4, 1)).toBe(10);
+        expect(m.delete(4)).toBe(true);
         // A write that fails inside the core still releases the lock: an add past the value kind's range.
         if (vk !== 'float64') {
           expect(() => m.add(3, 2 ** 33)).toThrow(RangeError);

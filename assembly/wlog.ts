@@ -1,0 +1,277 @@
+// The write log (shared build): how a map survives a thread that dies in the middle of a write.
+//
+// A worker can be terminated at any instruction (worker.terminate(), process.exit() in a worker, a
+// trap), and a writing worker is almost always inside a write. So every write to a shared map is
+// undoable by another thread: before it changes memory that existed before the write, the writer
+// appends that memory's old bytes (a before-image) to a log of its own thread. The log is found from
+// the map's header (H_LOG) and names the map and the sequence count of the write it belongs to
+// (lock.ts), so that a thread which finds the map locked by the same write for longer than
+// lockTimeout, and presumes its holder dead, can restore every before-image, last first, and go on
+// with the map exactly as it was before that write began.
+//
+//   log header (one per module instance, that is per thread, made by logInit, never freed):
+//   0 map   4 seq   8 used (bytes of entries)   12 capacity   16 data (address of the entries)   20 lost
+//   24 done (committed: the write stands; only its deferred frees may be left)
+//
+//   an entry:  | addr | len | len bytes, padded to 4 | total size |    a before-image
+//              | ptr  | FREE_TAG | size |            total size |    a free deferred to the commit
+//
+// The total size ends each entry, so the undo walks the entries backwards.
+//
+// - The map's header is logged as one image of its state fields when the write begins (logBegin); the
+//   stores the map code makes to those fields need no entry. The protocol words after them (waiters,
+//   seq, kinds, refs, want, log) are other threads' too and are never restored.
+// - Memory allocated during the write needs no before-image: undone, the write no longer reaches it,
+//   and it leaks (at most what one write allocates: a directory and two segments, a few overflow
+//   buckets and string blocks; for setMany and clear, what the whole call allocated).
+// - Frees are deferred: undoing a write that freed a block would bring back a pointer to memory
+//   another thread may have been given meanwhile. They are logged and done once the write has
+//   released the map; a thread that dies before that leaks them.
+// - The log grows by doubling; when memory for it cannot be had, the log is marked lost and the write
+//   goes on unlogged: if that thread then dies, the map cannot be restored and stays locked (the
+//   behaviour before this log existed), which takes a write larger than the memory left.
+//
+// The log is written with plain stores, in program order: an entry before the count that makes it
+// count, the before-image before the store it protects. Another thread reads a log only after its
+// writer has kept the map for lockTimeout without progress, long after those stores are visible; as
+// for the seqlock reads (docs/design.md), this relies on wasm engines not reordering stores of one
+// thread and on x86 not reordering stores with stores.
+//
+// In the private build (no threads) every function here compiles to nothing, or to a plain store.
+
+import { alloc, free } from "./alloc";
+import { H_STATE_END } from "./layout";
+
+/** Log header fields. */
+const L_MAP: usize = 0;
+const L_SEQ: usize = 4;
+const L_USED: usize = 8;
+const L_CAP: usize = 12;
+const L_DATA: usize = 16;
+const L_LOST: usize = 20;
+const L_DONE: usize = 24;
+/** Bytes of a log header: one cache line, so that threads' logs never share one. */
+const LOG_HEADER: usize = 64;
+/** First capacity of a log's entries: a single write's before-images take a few hundred bytes. */
+const FIRST_CAP: usize = 64 << 10;
+/** Bytes of the header image's entry, the first of every write's log (a function: layout.ts and this file import each other). */
+// @ts-ignore: decorator
+@inline function headerEntry(): usize {
+  return ENTRY_FIXED + H_STATE_END;
+}
+/** `len` of an entry that is a deferred free. */
+const FREE_TAG: u32 = 0xFFFF_FFFF;
+/** Bytes of an entry besides its data: addr, len and the total size at its end. */
+const ENTRY_FIXED: usize = 12;
+/** Bytes of a deferred-free entry: ptr, FREE_TAG, size, total size. */
+const FREE_ENTRY: usize = 16;
+
+/** This instance's log header; 0 until logInit. */
+let wlog: usize = 0;
+/** Frees the write being logged has deferred (logCommit walks the log only when there are some). */
+let deferred: u32 = 0;
+/** The map whose write this instance is logging now; 0 when none (then stores are not logged). */
+export let logging: usize = 0;
+
+/** Make this instance's log (the JS side calls it when it instantiates the shared build); false when memory runs out. */
+export function logInit(): bool {
+  if (!ASC_FEATURE_THREADS || wlog != 0) return true;
+  let l = alloc(LOG_HEADER, true);
+  if (l == 0) return false;
+  let data = alloc(FIRST_CAP, false);
+  if (data == 0) {
+    free(l, LOG_HEADER);
+    return false;
+  }
+  store<u32>(l + L_CAP, <u32>FIRST_CAP);
+  store<u32>(l + L_DATA, <u32>data);
+  wlog = l;
+  return true;
+}
+
+/** Start logging a write of map h whose sequence count is now `seq` (odd); returns this instance's log, to be stored in the map's H_LOG. */
+export function logBegin(h: usize, seq: u32): usize {
+  let l = wlog;
+  store<u32>(l + L_MAP, <u32>h);
+  store<u32>(l + L_SEQ, seq);
+  store<u32>(l + L_LOST, 0);
+  store<u32>(l + L_DONE, 0);
+  // The header image: its size is fixed, so the copy is inline word moves, not a memory.copy call.
+  let e = <usize>load<u32>(l + L_DATA);
+  store<u32>(e, <u32>h);
+  store<u32>(e, <u32>H_STATE_END, 4);
+  copyHeaderState(e + 8, h);
+  store<u32>(e + headerEntry() - 4, <u32>headerEntry());
+  store<u32>(l + L_USED, <u32>headerEntry());
+  deferred = 0;
+  logging = h;
+  return l;
+}
+
+/** Copy the header's state fields [0, H_STATE_END) of h to d: five vectors and a word (84 bytes), inline. */
+// @ts-ignore: decorator
+@inline function copyHeaderState(d: usize, h: usize): void {
+  v128.store(d, v128.load(h));
+  v128.store(d, v128.load(h, 16), 16);
+  v128.store(d, v128.load(h, 32), 32);
+  v128.store(d, v128.load(h, 48), 48);
+  v128.store(d, v128.load(h, 64), 64);
+  store<u32>(d, load<u32>(h, 80), 80);
+}
+
+/** Stop logging (the write is over, or undone). */
+// @ts-ignore: decorator
+@inline export function logEnd(): void {
+  logging = 0;
+}
+
+/** Whether log l holds the write of map h whose sequence count was `seq`. */
+export function logIsFor(l: usize, h: usize, seq: u32): bool {
+  return atomic.load<u32>(l + L_MAP) == <u32>h && atomic.load<u32>(l + L_SEQ) == seq;
+}
+
+/** Whether log l could not record all of its write (memory for it ran out). */
+export function logLost(l: usize): bool {
+  return atomic.load<u32>(l + L_LOST) != 0;
+}
+
+/** This instance's log. */
+// @ts-ignore: decorator
+@inline export function ownLog(): usize {
+  return wlog;
+}
+
+/** store<T>, with a before-image of the bytes first while a write is logged. */
+// @ts-ignore: decorator
+@inline export function mstore<T>(addr: usize, v: T): void {
+  if (ASC_FEATURE_THREADS && logging != 0) logStoreOf<T>(addr);
+  store<T>(addr, v);
+}
+
+/** logStore for one value of type T: the entry written in place (a value's before-image is the common entry). */
+// @ts-ignore: decorator
+@inline function logStoreOf<T>(addr: usize): void {
+  if (addr - logging < H_STATE_END) return;
+  let l = wlog;
+  let used = <usize>load<u32>(l + L_USED);
+  let total = ENTRY_FIXED + ((sizeof<T>() + 3) & ~3);
+  if (used + total > <usize>load<u32>(l + L_CAP)) {
+    append(addr, sizeof<T>());
+    return;
+  }
+  let e = <usize>load<u32>(l + L_DATA) + used;
+  store<u32>(e, <u32>addr);
+  store<u32>(e, <u32>sizeof<T>(), 4);
+  store<T>(e + 8, load<T>(addr));
+  store<u32>(e + total - 4, <u32>total);
+  store<u32>(l + L_USED, <u32>(used + total));
+}
+
+/** Log the before-image of [addr, addr + len), unless it lies in the header image taken at the start. */
+export function logStore(addr: usize, len: usize): void {
+  if (addr - logging < H_STATE_END) return; // unsigned: true only inside the logged header fields
+  append(addr, len);
+}
+
+/** Append a before-image entry; marks the log lost when it cannot grow. */
+function append(addr: usize, len: usize): void {
+  let l = wlog;
+  let used = <usize>load<u32>(l + L_USED);
+  let total = ENTRY_FIXED + ((len + 3) & ~3);
+  if (used + total > <usize>load<u32>(l + L_CAP) && !grow(l, used + total)) return;
+  let e = <usize>load<u32>(l + L_DATA) + used;
+  store<u32>(e, <u32>addr);
+  store<u32>(e, <u32>len, 4);
+  switch (len) {
+    case 1: store<u8>(e + 8, load<u8>(addr)); break;
+    case 4: store<u32>(e + 8, load<u32>(addr)); break;
+    case 8: store<u64>(e + 8, load<u64>(addr)); break;
+    default: memory.copy(e + 8, addr, len);
+  }
+  store<u32>(e + total - 4, <u32>total);
+  store<u32>(l + L_USED, <u32>(used + total)); // after the entry: it is complete before it counts
+}
+
+/**
+ * Free p now, or, while a write is logged, when the write has released the map (logCommit). Returns
+ * nothing: a free that cannot be logged (the log is lost) happens at once, since such a write cannot
+ * be undone anyway.
+ */
+export function deferFree(p: usize, size: usize): void {
+  if (!ASC_FEATURE_THREADS || logging == 0) {
+    free(p, size);
+    return;
+  }
+  let l = wlog;
+  let used = <usize>load<u32>(l + L_USED);
+  if (atomic.load<u32>(l + L_LOST) != 0 || (used + FREE_ENTRY > <usize>load<u32>(l + L_CAP) && !grow(l, used + FREE_ENTRY))) {
+    free(p, size);
+    return;
+  }
+  let e = <usize>load<u32>(l + L_DATA) + used;
+  store<u32>(e, <u32>p);
+  store<u32>(e, FREE_TAG, 4);
+  store<u32>(e, <u32>size, 8);
+  store<u32>(e, <u32>FREE_ENTRY, 12);
+  store<u32>(l + L_USED, <u32>(used + FREE_ENTRY));
+  deferred++;
+}
+
+/** Make room for `need` bytes of entries: double the capacity; false (and the log lost) when memory runs out. */
+function grow(l: usize, need: usize): bool {
+  if (atomic.load<u32>(l + L_LOST) != 0) return false;
+  let cap = <usize>load<u32>(l + L_CAP);
+  let next = cap << 1;
+  while (next < need) next <<= 1;
+  let data = alloc(next, false);
+  if (data == 0) {
+    atomic.store<u32>(l + L_LOST, 1);
+    return false;
+  }
+  let old = <usize>load<u32>(l + L_DATA);
+  memory.copy(data, old, <usize>load<u32>(l + L_USED));
+  atomic.store<u32>(l + L_DATA, <u32>data);
+  atomic.store<u32>(l + L_CAP, <u32>next);
+  free(old, cap);
+  return true;
+}
+
+/** Restore every before-image of log l, last first: its map is as it was before the write began. */
+export function logUndo(l: usize): void {
+  let data = <usize>atomic.load<u32>(l + L_DATA);
+  let pos = <usize>atomic.load<u32>(l + L_USED);
+  while (pos > 0) {
+    let start = pos - <usize>load<u32>(data + pos - 4);
+    let e = data + start;
+    let len = load<u32>(e, 4);
+    if (len != FREE_TAG) memory.copy(<usize>load<u32>(e), e + 8, <usize>len);
+    pos = start;
+  }
+}
+
+/** Whether log l's write was committed (a recoverer then no longer undoes it). */
+export function logCommitted(l: usize): bool {
+  return atomic.load<u32>(l + L_DONE) != 0;
+}
+
+/** Commit this instance's write, while it still holds its map: mark the log committed, then do the frees it deferred. */
+export function logCommit(): void {
+  let l = wlog;
+  store<u32>(l + L_DONE, 1);
+  if (deferred == 0) return;
+  let data = <usize>load<u32>(l + L_DATA);
+  let used = <usize>load<u32>(l + L_USED);
+  let pos: usize = 0;
+  while (pos < used) {
+    let e = data + pos;
+    if (load<u32>(e, 4) == FREE_TAG) free(<usize>load<u32>(e), <usize>load<u32>(e, 8));
+    pos += entrySize(e);
+  }
+}
+
+/** Total bytes of the entry at e. */
+// @ts-ignore: decorator
+@inline function entrySize(e: usize): usize {
+  let len = load<u32>(e, 4);
+  return len == FREE_TAG ? FREE_ENTRY : ENTRY_FIXED + ((<usize>len + 3) & ~3);
+}
