@@ -44,7 +44,7 @@ import { add32, addF64, add64, getOrSetBits, getOrSetStr, status, ST_BUSY, ST_DE
 export { status } from "./update";
 import { Str, Q_CHARS, Q_SLACK, strPrepare, strCommit, strRelease, copySlot } from "./strings";
 import {
-  valOffset, H_COUNT, H_MOD, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS,
+  valOffset, H_COUNT, H_MOD, H_EPOCH, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS,
   H_TOMBSTONES, H_SEED, H_WAITERS, H_SEQ, H_WANT, H_LOG, H_REFS, H_KINDS, GROW_SAME, hget,
 } from "./layout";
 
@@ -53,6 +53,7 @@ export let found: i32 = 0;
 
 export const HDR_COUNT: u32 = <u32>H_COUNT;
 export const HDR_MOD: u32 = <u32>H_MOD;
+export const HDR_EPOCH: u32 = <u32>H_EPOCH;
 export const HDR_WAITERS: u32 = <u32>H_WAITERS;
 export const HDR_WANT: u32 = <u32>H_WANT;
 export const HDR_LOG: u32 = <u32>H_LOG;

@@ -605,8 +605,11 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     let r: number | bigint;
     if (vk === BIGINT64 || vk === BIGUINT64) {
       if (typeof delta !== 'bigint') throw new TypeError(`HashMap: add's delta ${describe(delta)} is not a bigint (value kind '${KIND_NAMES[vk]}')`);
-      // bigint64 deltas must fit 64 signed bits; biguint64 deltas may be negative (a decrement).
-      if (vk === BIGINT64 ? delta < I64_MIN || delta > I64_MAX : delta < -U64_MAX || delta > U64_MAX) throw rangeOfSum(key, delta, vk);
+      // A delta beyond ±(2^64 - 1) leaves no sum that fits either kind. biguint64 deltas may be negative
+      // (a decrement): the core takes them with a sign flag.
+      if (delta < -U64_MAX || delta > U64_MAX) throw rangeOfSum(key, delta, vk);
+      // A bigint64 delta outside 64 signed bits can still leave a sum that fits (-1n + 2n ** 63n).
+      if (vk === BIGINT64 && (delta < I64_MIN || delta > I64_MAX)) return this.#addWide(key, delta);
       const d = BigInt.asIntN(64, delta);
       r = kk === STRING ? f(h, this.#ka.put(key as string), (key as string).length, d, delta < 0n ? 1 : 0) : f(h, key, d, delta < 0n ? 1 : 0);
       if (r === 0n) this.#updateFailed(key, delta, vk);
@@ -618,6 +621,17 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     r = kk === STRING ? f(h, this.#ka.put(key as string), (key as string).length, delta) : f(h, key, delta);
     if (r === 0 || r !== r) this.#updateFailed(key, delta, vk);
     return r as V;
+  }
+
+  /**
+   * add of a bigint64 delta outside 64 signed bits, which the core's add (an i64 delta) cannot take:
+   * read, add and store here. add runs under a shared map's lock, so this is one operation too.
+   */
+  #addWide(key: K, delta: bigint): V {
+    const sum = ((this.#getU(key) as bigint | undefined) ?? 0n) + delta;
+    if (sum < I64_MIN || sum > I64_MAX) throw rangeOfSum(key, delta, BIGINT64);
+    this.#setU(key, sum as V);
+    return sum as V;
   }
 
   /**

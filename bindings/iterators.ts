@@ -50,6 +50,7 @@ const BATCH = privateCore.x.ITER_BATCH.value as number;
 const ITER_KEYS = privateCore.x.ITER_KEYS.value as number;
 const ITER_VALS = privateCore.x.ITER_VALS.value as number;
 const HDR_MOD = privateCore.x.HDR_MOD.value as number;
+const HDR_EPOCH = privateCore.x.HDR_EPOCH.value as number;
 /** Bytes of an iterator slot: the cursor (ITER_KEYS bytes, saved around a shared map's step), then keys and values. */
 const SLOT_END = ITER_VALS + (ITER_VALS - ITER_KEYS);
 
@@ -113,6 +114,9 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   #n = 0;
   #pos = 0;
   #mod = 0;
+  /** The map's clear epoch when the iteration took its first step (-1 before); a clear changes it (and the modification counter). */
+  #epoch = -1;
+  #epochIndex = 0;
   /** Keys handed out from a batch fetched before the map changed (see #produceChecked); null until needed. */
   #seen: Set<K> | null = null;
   // Views of the batch buffers and the map's modification counter, renewed by #views().
@@ -257,7 +261,9 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   #stepU(max: number): number {
     const c = this.#c;
     const mod = c.h + HDR_MOD;
-    this.#mod = c.core.heap(mod + 4).u32[mod >>> 2];
+    const u32 = c.core.heap(mod + 4).u32;
+    this.#mod = u32[mod >>> 2];
+    if (this.#epoch < 0) this.#epoch = u32[(c.h + HDR_EPOCH) >>> 2];
     const n = this.#step(this.#it, max);
     if (c.kk === STRING || c.vk === STRING) this.#decode(n);
     return n;
@@ -287,9 +293,10 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   /** Take fresh typed views of the memory (after a fetch, or once memory.grow detached the old ones). */
   #views(): void {
     const c = this.#c;
-    const H = c.core.heap(Math.max(this.#it + SLOT_END, c.h + HDR_MOD + 4));
+    const H = c.core.heap(Math.max(this.#it + SLOT_END, c.h + HDR_EPOCH + 4));
     this.#u32 = H.u32;
     this.#modIndex = (c.h + HDR_MOD) >>> 2;
+    this.#epochIndex = (c.h + HDR_EPOCH) >>> 2;
     if (c.kk === STRING) {
       this.#keys = this.#strKeys!;
       this.#keyBase = 0;
@@ -310,6 +317,12 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   #produceChecked(i: number): IteratorResult<T, undefined> | null {
     const c = this.#c;
     this.#views();
+    if (this.#u32[this.#epochIndex] !== this.#epoch) {
+      // clear() ends live iterators, also what they had fetched ahead: nothing more is handed out.
+      this.#n = this.#pos = 0;
+      this.#ended = true;
+      return null;
+    }
     const key = this.#keys[this.#keyBase + i] as K;
     const seen = this.#seen;
     if (seen !== null && seen.has(key)) return null;

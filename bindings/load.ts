@@ -34,6 +34,7 @@ export interface CoreExports {
   readonly lockTimeoutNs: WebAssembly.Global;
   readonly HDR_COUNT: WebAssembly.Global;
   readonly HDR_MOD: WebAssembly.Global;
+  readonly HDR_EPOCH: WebAssembly.Global;
   readonly HDR_WAITERS: WebAssembly.Global;
   readonly HDR_WANT: WebAssembly.Global;
   readonly HDR_SEQ: WebAssembly.Global;

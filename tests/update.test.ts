@@ -142,9 +142,8 @@ function modelAdd(kk: KeyKind, vk: ValueKind, model: Map<unknown, unknown>, key:
   const inserted = !model.has(k);
   if (vk === 'bigint64' || vk === 'biguint64') {
     if (typeof delta !== 'bigint') return { error: TypeError };
-    const lo = vk === 'bigint64' ? I64_MIN : -U64_MAX;
-    const hi = vk === 'bigint64' ? I64_MAX : U64_MAX;
-    if (delta < lo || delta > hi) return { error: RangeError };
+    // Any delta whose sum fits the kind (issue 12): beyond ±(2^64 - 1) none does.
+    if (delta < -U64_MAX || delta > U64_MAX) return { error: RangeError };
     const sum = ((model.get(k) as bigint | undefined) ?? 0n) + delta;
     if (misfitClass(vk, sum) !== null) return { error: RangeError };
     return { value: sum, inserted };
@@ -199,7 +198,7 @@ const DELTA_EDGES: Record<ValueKind, readonly unknown[]> = {
   int32: [I32_MAX, I32_MIN, U32_MAX, -U32_MAX, 2 ** 31, -(2 ** 31), 1e9, -1e9, -0, 0],
   uint32: [I32_MAX, I32_MIN, U32_MAX, -U32_MAX, 2 ** 31, -(2 ** 31), 3e9, -3e9, -0, 0],
   float64: [NaN, Infinity, -Infinity, -0, Number.MAX_VALUE, -Number.MAX_VALUE, 0.1, 2 ** 53],
-  bigint64: [I64_MAX, I64_MIN, 2n ** 62n, -(2n ** 62n), 1n << 32n, -(1n << 32n)],
+  bigint64: [I64_MAX, I64_MIN, 2n ** 62n, -(2n ** 62n), 1n << 32n, -(1n << 32n), 2n ** 63n, I64_MIN - 1n, U64_MAX, -U64_MAX],
   biguint64: [U64_MAX, -U64_MAX, 2n ** 63n, -(2n ** 63n), I64_MAX, -I64_MAX, U64_MAX - 1n],
   string: [1],
   any: [1],
@@ -208,7 +207,7 @@ const BAD_DELTAS: Record<ValueKind, readonly unknown[]> = {
   int32: [0.5, -0.5, 1.5, NaN, Infinity, -Infinity, 2 ** 53, '1', 1n, null, undefined],
   uint32: [0.5, -1.5, NaN, Infinity, '1', 1n, null],
   float64: ['1', 1n, null, undefined],
-  bigint64: [2n ** 63n, I64_MIN - 1n, 2n ** 64n, 1, '1', null],
+  bigint64: [2n ** 64n, -(2n ** 64n), 2n ** 65n, 1, '1', null],
   biguint64: [2n ** 64n, -(2n ** 64n), 2n ** 65n, 1, '1'],
   string: [1n, 'x', null],
   any: [1n, 'x', null],
@@ -524,10 +523,12 @@ describe('add: boundaries of each value kind', () => {
         ['add', 2, -1n, RangeError],
         ['add', 2, I64_MAX, -1n],
         ['add', 2, I64_MIN, RangeError], // -1 + -2^63
-        ['add', 3, 2n ** 63n, RangeError], // the delta itself out of range, key missing: not inserted
+        ['add', 3, 2n ** 63n, RangeError], // the delta outside 64 signed bits, key missing: 2^63 does not fit, not inserted
         ['add', 3, I64_MIN - 1n, RangeError],
         ['set', 3, -1n],
-        ['add', 3, 2n ** 63n, RangeError], // -1 + 2^63 fits, but the delta does not
+        ['add', 3, 2n ** 63n, I64_MAX], // -1 + 2^63 fits, though the delta is outside 64 signed bits
+        ['add', 3, -(2n ** 64n) + 1n, I64_MIN], // I64_MAX - (2^64 - 1): the widest delta whose sum fits
+        ['add', 3, -1n, RangeError],
         ['add', 3, 2n ** 64n, RangeError],
         ['set', 4, 1n],
         ['add', 4, I64_MAX, RangeError],
