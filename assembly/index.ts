@@ -36,7 +36,7 @@
 // as constants (HDR_*): count and the modification counter.
 
 import { findPair, insertPair, removePair, newMap, clearMap, freeMap, lastInserted, lastValue } from "./map";
-import { iterStart, iterRelease, iterNext, iterPoolSize, I_KEYS as IT_KEYS, I_VALS as IT_VALS, BATCH_MAX as IT_BATCH } from "./iter";
+import { iterStart, iterRelease, iterNext, iterPoolSize, iterReserve, I_KEYS as IT_KEYS, I_VALS as IT_VALS, BATCH_MAX as IT_BATCH } from "./iter";
 import { heapTop, alloc, free, allocLockWord } from "./alloc";
 import { f64key, batchGet, batchHas, batchDelete, batchSet, batchUndo } from "./batch";
 import { expandSeed } from "./hash";
@@ -107,6 +107,8 @@ export function map_stat(h: usize, field: u32): f64 {
 }
 export function heap_top(): usize { return heapTop(); }
 export function iter_pool_size(): u32 { return iterPoolSize(); }
+/** Give the iterator pool its first slots now, so that iterations work once memory has run out: 1, or 0 when memory runs out. */
+export function iter_reserve(): i32 { return iterReserve() ? 1 : 0; }
 /** Address of the allocator's lock word: a thread stopped while it holds it is presumed dead after lockTimeout (lock.ts). */
 export function alloc_lock_word(): usize { return allocLockWord(); }
 

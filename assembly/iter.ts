@@ -134,6 +134,15 @@ function takeSlot(): usize {
 }
 
 /** Iterator slots in the pool, busy or free. */
+/** Grow the pool by one chunk if it has never been grown, so that the first iterations need no fresh memory; false when memory runs out. */
+export function iterReserve(): bool {
+  if (iterPoolSize() != 0) return true;
+  let it = takeSlot();
+  if (it == 0) return false;
+  iterRelease(it, false);
+  return true;
+}
+
 export function iterPoolSize(): u32 {
   if (!lockHeap()) return 0;
   let n = load<u32>(allocField(A_HITER_TOTAL));

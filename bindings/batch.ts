@@ -24,7 +24,19 @@ const OLD_OFF = CHUNK * 16;
 const FLAGS_OFF = CHUNK * 24;
 const SCRATCH_BYTES = CHUNK * 25;
 
-/** The Core's batch scratch block, allocated at first use. */
+/**
+ * Allocate the Core's batch scratch block now, if memory allows (made with the Core: batch reads
+ * then work even once memory has run out; its pages stay untouched, so unmapped, until used).
+ */
+export function reserveScratch(c: Core): void {
+  try {
+    scratchBase(c);
+  } catch {
+    // No memory now: the first batch call tries again.
+  }
+}
+
+/** The Core's batch scratch block, allocated at first use (or by reserveScratch). */
 function scratchBase(c: Core): number {
   let base = c.cache.get('batchScratch') as number | undefined;
   if (base === undefined) {

@@ -15,7 +15,7 @@ import {
 } from './kinds.js';
 import { HashMapIterator, KEYS, VALUES, ENTRIES, disposedError, type MapCore } from './iterators.js';
 import * as batch from './batch.js';
-import { queryAreas, readString, type QueryArea } from './strings.js';
+import { queryAreas, readString, reserveQueryAreas, type QueryArea } from './strings.js';
 import {
   LockTimeoutError, MapLock, homeCore, coreFor, isSharedBuild, initRefs, addRef, dropRef, checkSharingAvailable, type SharedHandle,
 } from './shared.js';
@@ -118,6 +118,19 @@ function opsFor(c: Core, kk: number, vk: number): Ops {
     opsCache[i] = ops;
   }
   return ops;
+}
+
+/**
+ * What reads of a map need of wasm memory, taken once per Core while memory is there: the first
+ * iterator slots, the batch scratch and the string query areas. Once memory has run out, existing
+ * maps can still be iterated, read in batches (getMany, hasMany, deleteMany) and looked up by strings.
+ */
+function reserveReadMemory(c: Core): void {
+  if (c.cache.has('reserved')) return;
+  c.cache.set('reserved', true);
+  c.x.iter_reserve();
+  batch.reserveScratch(c);
+  reserveQueryAreas(c);
 }
 
 const mapRegistry = new FinalizationRegistry<MapCore>((c) => {
@@ -286,6 +299,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       if (shared === true) this.#id = initRefs(c, h, kk, vk);
     }
     const c = this.#core;
+    reserveReadMemory(c);
     const ops = opsFor(c, this.#kk, this.#vk);
     this.#get = ops.get;
     this.#set = ops.set;

@@ -51,6 +51,7 @@ export interface CoreExports {
   map_stat(h: number, field: number): number;
   heap_top(): number;
   iter_pool_size(): number;
+  iter_reserve(): number;
   alloc_lock_word(): number;
   iter_start(h: number): number;
   iter_release(it: number, mapAlive: number): void;

@@ -55,6 +55,11 @@ export class QueryArea {
     return this.addr;
   }
 
+  /** Take the area's first size now (FIRST_UNITS code units) if it has none. */
+  reserve(): void {
+    if (this.units === 0) this.#grow(1);
+  }
+
   #grow(n: number): void {
     let units = Math.max(FIRST_UNITS, this.units);
     while (units < n) units *= 2;
@@ -79,6 +84,17 @@ function bytesFor(units: number): number {
 export interface QueryAreas {
   readonly key: QueryArea;
   readonly value: QueryArea;
+}
+
+/** Give the Core's query areas their first size now, if memory allows, so that string reads work once memory has run out. */
+export function reserveQueryAreas(c: Core): void {
+  const a = queryAreas(c);
+  try {
+    a.key.reserve();
+    a.value.reserve();
+  } catch {
+    // No memory now: the first string that needs an area tries again.
+  }
 }
 
 export function queryAreas(c: Core): QueryAreas {

@@ -20,6 +20,13 @@ const VICTIM_KEYS = 2000;
 /** The victims' ranges start here; the main thread's keys are below. */
 const VICTIM_BASE = 100_000;
 const MAIN_KEYS = 500;
+/**
+ * A survivor waits lockTimeout at most for each lock a dead thread holds: the map's and the
+ * allocator's, so twice lockTimeout, plus what scheduling adds on this 2-core machine. (Most writes
+ * that meet a dead holder take lockTimeout and a few ms; a few runs in several hundred have met both
+ * locks held by dead threads, 201-213 ms.)
+ */
+const WRITE_BOUND_MS = 2 * LOCK_TIMEOUT + 50;
 
 function strKey(n: number): string {
   switch (n % 3) {
@@ -125,7 +132,7 @@ describe('shared: writers terminated at random moments', () => {
             }
             const dt = performance.now() - t0;
             slowest = Math.max(slowest, dt);
-            expect(dt, `${where}: a write of the main thread took ${dt.toFixed(0)} ms`).toBeLessThan(2 * LOCK_TIMEOUT);
+            expect(dt, `${where}: a write of the main thread took ${dt.toFixed(0)} ms`).toBeLessThan(WRITE_BOUND_MS);
           }
           entries = checkConsistent(m, mode, model, where);
         }
