@@ -16,7 +16,12 @@
 //   2. add(k, 1) under contention: the same with a map of `addKeys` keys (1000),
 //      every thread adding 1 to random keys of it: the cost of the map's lock.
 //      Checked afterwards: the values sum to the number of adds done (none lost).
-//   3. One thread, shared against private get: the same keys and lookup order
+//   3. Writes that scale: add(k, 1) and set on 1e3, 1e5 and 1e6 random present
+//      keys with 1 and 2 threads, next to Atomics.add on random words of a plain
+//      shared Int32Array of as many words with 1 and 2 threads (no lock: the
+//      machine's own limit), measured the same way in the same run; the map's
+//      2/1 ratio as a fraction of the raw one.
+//   4. One thread, shared against private get: the same keys and lookup order
 //      on a shared map and on a private map of the same entries, timed
 //      alternately, medians. Each map is timed in a worker thread of its own
 //      that uses no other map type (one at a time, the others waiting), as a
@@ -39,6 +44,8 @@ const S = {
   addKeys: 1000, // keys of the add map
   addOps: 2 ** 19, // adds a thread does in a round
   singleOps: 2 ** 20, // gets a round in the one-thread comparison
+  writeSizes: [1e3, 1e5, 1e6], // keys of the maps (and words of the plain arrays) of the write-scaling rows
+  writeOps: 2 ** 19, // adds, sets or Atomics.adds a thread does in a write-scaling round
   ...(process.argv[2]?.startsWith('{') ? JSON.parse(process.argv[2]) : {}),
 };
 const GET_OPS = [S.getOps].flat(); // one number, or one a size
@@ -174,6 +181,28 @@ for (const [i, n] of S.sizes.entries()) {
   progress(`  shared add(k, 1), ${S.addKeys} keys: 1 thread ${(row.opsPerSec[0] / 1e6).toFixed(1)} M/s, 2 threads ${(row.opsPerSec[1] / 1e6).toFixed(1)} M/s, ratio ${row.ratio.toFixed(2)}; no add lost (${((now() - t) / 1e3).toFixed(1)} s${busy(row)})`);
 }
 
+// Writes from 1 and 2 threads on random present keys (add(k, 1), set), next to the same machine's
+// limit for random shared writes: Atomics.add on random words of a plain SharedArrayBuffer of as many
+// words, no lock, measured the same way in the same run.
+const writes = [];
+for (const n of S.writeSizes) {
+  const keys = makeKeys('int32', n, 0);
+  const m = new HashMap(null, { ...OPTS, shared: true, capacity: n });
+  m.setMany(keys, new Int32Array(n));
+  const words = new SharedArrayBuffer(4 * n);
+  await ask([w0, w1], () => ({ task: 'attach', name: `w${n}`, handle: m.handle }));
+  await ask([w0, w1], () => ({ task: 'attach', name: `raw${n}`, words }));
+  const raw = await scaling('atomics', `raw${n}`, n, S.writeOps);
+  for (const op of ['add', 'set']) {
+    const t = now();
+    const row = await scaling(op, `w${n}`, n, S.writeOps);
+    const fraction = row.ratio / raw.ratio;
+    writes.push({ ...row, rawRatio: raw.ratio, rawOpsPerSec: raw.opsPerSec, fraction });
+    progress(`  shared ${op} ${sizeLabel(n)} keys: 1 thread ${(row.opsPerSec[0] / 1e6).toFixed(1)} M/s, 2 threads ${(row.opsPerSec[1] / 1e6).toFixed(1)} M/s, 2/1 ${row.ratio.toFixed(2)}; raw Atomics.add 2/1 ${raw.ratio.toFixed(2)}; fraction of it ${fraction.toFixed(2)} (${((now() - t) / 1e3).toFixed(1)} s${busy(row)})`);
+  }
+  maps[`w${n}`] = m;
+}
+
 // One thread at a time: the shared map in w0, the private one in wPrivate, the same keys and order.
 const single = [];
 for (const n of S.sizes) {
@@ -208,6 +237,7 @@ await Promise.all(workers.map((w) => w.terminate()));
 const shared = {
   settings: { ...S, queryLength: LEN, key: OPTS.key, value: OPTS.value, threads: [1, 2] },
   scaling: scalingRows,
+  writes,
   single,
   seconds: +((now() - started) / 1e3).toFixed(1),
 };

@@ -409,6 +409,13 @@ export function sharedLines(shared) {
     out.push(`  ${label.padEnd(30)} 1 thread ${mops(r.opsPerSec[0])}  2 threads ${mops(r.opsPerSec[1])}  2 / 1 ${r.ratio.toFixed(2).padStart(5)}x` +
       `  (${r.opsPerThread} a thread)${disturbed(r)}`);
   }
+  if (shared.writes?.length) {
+    out.push('Writes on random present keys, 1 and 2 threads, against Atomics.add on random words of a plain shared array (no lock, same run):');
+    for (const r of shared.writes) {
+      out.push(`  ${`${r.op === 'add' ? 'add(k, 1)' : 'set(k, v)'} ${sizeLabel(r.n)} keys`.padEnd(30)} 1 thread ${mops(r.opsPerSec[0])}  2 threads ${mops(r.opsPerSec[1])}  2 / 1 ${r.ratio.toFixed(2).padStart(5)}x` +
+        `  raw 2 / 1 ${r.rawRatio.toFixed(2).padStart(5)}x  fraction ${r.fraction.toFixed(2)}${disturbed(r)}`);
+    }
+  }
   out.push('One thread, the same keys and order on a shared and a private map (each timed in a worker that uses only it):');
   for (const r of shared.single) {
     out.push(`  ${`get ${sizeLabel(r.n)}, random present keys`.padEnd(30)} private ${r.privateNs.toFixed(1).padStart(6)} ns  shared ${r.sharedNs.toFixed(1).padStart(6)} ns` +
@@ -422,9 +429,13 @@ export function sharedTargets(shared) {
   const sizes = shared?.settings?.sizes ?? [1e5, 1e6];
   const scale = (n) => shared?.scaling?.find((r) => r.op === 'get' && r.n === n)?.ratio;
   const single = (n) => shared?.single?.find((r) => r.n === n)?.ratio;
+  const write = (op, n) => shared?.writes?.find((r) => r.op === op && r.n === n);
   return [
     ...sizes.map((n) => [`shared get ${sizeLabel(n)}, 2 threads / 1, ops/s`, scale(n), '>=', 1.7]),
     ...sizes.map((n) => [`shared get ${sizeLabel(n)}, shared/private time`, single(n), '<=', 1.3]),
+    ['shared add 1e3 keys, 2 threads / 1', write('add', 1e3)?.ratio, '>=', 0.5],
+    ['shared add 1e5, 2/1 as a fraction of raw', write('add', 1e5)?.fraction, '>=', 0.8],
+    ['shared add 1e6, 2/1 as a fraction of raw', write('add', 1e6)?.fraction, '>=', 0.8],
   ];
 }
 

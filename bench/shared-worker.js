@@ -11,8 +11,9 @@
 //         counts itself in ctl[DONE] and posts its own timing and result.
 // Tasks: 'ping', 'attach' (a handle, under a name), 'private' (build a private
 // map of the same entries as the shared one, for the one-thread comparison),
-// 'get' (a get loop over random present keys), 'add' (add(k, 1) over a small
-// key set), 'exit' (dispose of the maps). Imports the built package, dist/, as
+// 'get' (a get loop over random present keys), 'add' (add(k, 1) over the keys
+// of a map), 'set', 'atomics' (Atomics.add on random words of a plain shared
+// Int32Array, attached under a name like a map), 'exit' (dispose of the maps). Imports the built package, dist/, as
 // a program would.
 import { parentPort, workerData } from 'node:worker_threads';
 import { HashMap } from '../dist/index.js';
@@ -30,6 +31,20 @@ function addLoop(m, q, reps) {
   let x = 0;
   for (let r = 0; r < reps; r++) for (let i = 0; i < q.length; i++) x = m.add(q[i], 1);
   return x;
+}
+
+// set(k, i) for every key of q, reps times: the plain write.
+function setLoop(m, q, reps) {
+  for (let r = 0; r < reps; r++) for (let i = 0; i < q.length; i++) m.set(q[i], i);
+  return 0;
+}
+
+// Atomics.add on random words of a plain shared Int32Array, no lock at all: the machine's own limit
+// for threads writing random shared memory (the words are the key's position, an index in [0, n)).
+function atomicsLoop(words, q, reps) {
+  const n = words.length;
+  for (let r = 0; r < reps; r++) for (let i = 0; i < q.length; i++) Atomics.add(words, (q[i] >>> 0) % n, 1);
+  return 0;
 }
 
 function query(n, len, seed) {
@@ -61,7 +76,7 @@ parentPort.on('message', (t) => {
       return;
     }
     if (t.task === 'attach') {
-      maps.set(t.name, HashMap.attach(t.handle));
+      maps.set(t.name, t.words ? new Int32Array(t.words) : HashMap.attach(t.handle));
       parentPort.postMessage({ index, ok: true });
       return;
     }
@@ -74,14 +89,20 @@ parentPort.on('message', (t) => {
       return;
     }
     if (t.task === 'exit') {
-      for (const m of maps.values()) m.dispose();
+      for (const m of maps.values()) if (m instanceof HashMap) m.dispose();
       maps.clear();
       parentPort.postMessage({ index, ok: true });
       return;
     }
     const m = maps.get(t.name);
     const q = query(t.n, t.len, t.seed);
-    const loop = t.task === 'get' ? () => L.get(m, q, t.reps) : t.task === 'add' ? () => addLoop(m, q, t.reps) : null;
+    const loops = {
+      get: () => L.get(m, q, t.reps),
+      add: () => addLoop(m, q, t.reps),
+      set: () => setLoop(m, q, t.reps),
+      atomics: () => atomicsLoop(m, q, t.reps),
+    };
+    const loop = loops[t.task] ?? null;
     if (loop === null) throw new Error(`shared-worker: unknown task ${t.task}`);
     gc();
     arrive(CTL.READY);
