@@ -8,7 +8,8 @@
 // memory the earlier ones are undone too (see assembly/batch.ts).
 
 import type { Core, Heap } from './load.js';
-import { INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, KEY_ABI, describe } from './kinds.js';
+import { batchNames } from './exports.js';
+import { INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, describe } from './kinds.js';
 
 type NumArray = Int32Array | Uint32Array | Float64Array | BigInt64Array | BigUint64Array;
 type ArrayCtor = { new (n: number): NumArray; readonly name: string };
@@ -84,7 +85,6 @@ function copyIn(c: Core, kind: number, src: NumArray, from: number, n: number, a
   (view(c.heap(addr + n * 8), kind) as Int32Array).set(src.subarray(from, from + n) as Int32Array, at(kind, addr));
 }
 
-const sizeTag = (vk: number) => (KIND_SIZE[vk] === 4 ? 'v4' : 'v8');
 type BatchGet = (h: number, k: number, out: number, n: number, missing: bigint) => void;
 type BatchHas = (h: number, k: number, out: number, n: number) => void;
 type BatchDel = (h: number, k: number, n: number) => number;
@@ -106,13 +106,13 @@ function batchOps(c: Core, kk: number, vk: number): BatchOps {
   const i = kk * 2 + (KIND_SIZE[vk] === 4 ? 0 : 1);
   let ops = cache[i];
   if (ops === undefined) {
-    const tag = `${KEY_ABI[kk]}_${sizeTag(vk)}`;
+    const n = batchNames(kk, vk)!;
     ops = {
-      get: c.op<BatchGet>(`batchget_${tag}`),
-      has: c.op<BatchHas>(`batchhas_${tag}`),
-      del: c.op<BatchDel>(`batchdel_${tag}`),
-      set: c.op<BatchSet>(`batchset_${tag}`),
-      undo: c.op<BatchUndo>(`batchundo_${tag}`),
+      get: c.op<BatchGet>(n.get),
+      has: c.op<BatchHas>(n.has),
+      del: c.op<BatchDel>(n.del),
+      set: c.op<BatchSet>(n.set),
+      undo: c.op<BatchUndo>(n.undo),
     };
     cache[i] = ops;
   }

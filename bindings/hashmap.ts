@@ -10,14 +10,15 @@
 import { core as privateCore, type Core } from './load.js';
 import {
   type KeyKind, type ValueKind, type KeyOf, type ValueOf,
-  INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, KEY_ABI, GET_ABI, SET_ABI,
+  INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE,
   kindCode, fits, misfit, describe, I64_MIN, I64_MAX, U64_MAX, NUM_NONE, NUM_F64, numberTest, passes,
 } from './kinds.js';
 import { HashMapIterator, KEYS, VALUES, ENTRIES, disposedError, type MapCore } from './iterators.js';
 import * as batch from './batch.js';
+import { opNames, sharedOpNames } from './exports.js';
 import { queryAreas, readString, reserveQueryAreas, type QueryArea } from './strings.js';
 import {
-  LockTimeoutError, MapLock, homeCore, coreFor, isSharedBuild, initRefs, addRef, dropRef, checkSharingAvailable, type SharedHandle,
+  MapLock, homeCore, coreFor, isSharedBuild, initRefs, addRef, dropRef, checkSharingAvailable, type SharedHandle,
 } from './shared.js';
 
 export interface HashMapOptions<KK extends KeyKind = KeyKind, VK extends ValueKind = ValueKind> {
@@ -86,8 +87,6 @@ interface Ops {
   readonly gos: UpdateFn | null;
 }
 
-/** Value part of the add and getOrSet exports: the kinds' own arithmetic. */
-const UPDATE_ABI: readonly string[] = ['i32', 'u32', 'f64', 'i64', 'u64', 'str', 'any'];
 const ST_RANGE = privateCore.x.ST_RANGE.value as number;
 /** A shared map's locked add found the lock taken (the core's `status`). */
 const ST_BUSY = privateCore.x.ST_BUSY.value as number;
@@ -105,15 +104,14 @@ function opsFor(c: Core, kk: number, vk: number): Ops {
   const i = kk * KIND_NAMES.length + vk;
   let ops = opsCache[i];
   if (ops === undefined) {
-    const ka = KEY_ABI[kk];
-    const vs = `v${KIND_SIZE[vk]}`;
+    const n = opNames(kk, vk);
     ops = {
-      get: c.op<GetFn>(`get_${ka}_${GET_ABI[vk]}`),
-      set: c.op<SetFn>(`set_${ka}_${SET_ABI[vk]}`),
-      has: c.op<HasFn>(`has_${ka}_${vs}`),
-      del: c.op<HasFn>(vk === ANY ? `delany_${ka}` : `del_${ka}_${vs}`),
-      add: vk === ANY || vk === STRING ? null : c.op<UpdateFn>(`add_${ka}_${UPDATE_ABI[vk]}`),
-      gos: vk === ANY ? null : c.op<UpdateFn>(`gos_${ka}_${UPDATE_ABI[vk] === 'u64' ? 'i64' : UPDATE_ABI[vk]}`),
+      get: c.op<GetFn>(n.get),
+      set: c.op<SetFn>(n.set),
+      has: c.op<HasFn>(n.has),
+      del: c.op<HasFn>(n.del),
+      add: n.add === null ? null : c.op<UpdateFn>(n.add),
+      gos: n.gos === null ? null : c.op<UpdateFn>(n.gos),
     };
     opsCache[i] = ops;
   }
@@ -320,12 +318,12 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       this.#fastKey = keyTest;
       this.#fastPair = this.#fastGet;
     } else if (this.#fastGet !== NUM_NONE) {
-      const ka = KEY_ABI[this.#kk];
-      this.#fget = c.op<GetFn>(`sget_${ka}_${GET_ABI[this.#vk]}`);
+      const n = sharedOpNames(this.#kk, this.#vk)!;
+      this.#fget = c.op<GetFn>(n.sget);
       this.#fastShared = keyTest;
-      this.#wset = c.op<SetFn>(`wset_${ka}_${SET_ABI[this.#vk]}`);
-      this.#wdel = c.op<HasFn>(`wdel_${ka}_v${KIND_SIZE[this.#vk]}`);
-      this.#wadd = c.op<UpdateFn>(`wadd_${ka}_${UPDATE_ABI[this.#vk]}`);
+      this.#wset = c.op<SetFn>(n.wset);
+      this.#wdel = c.op<HasFn>(n.wdel);
+      this.#wadd = c.op<UpdateFn>(n.wadd);
     }
     mapRegistry.register(this, this.#c, this.#c);
     if (entries !== undefined && entries !== null && (entries as unknown) !== ATTACH) {

@@ -16,6 +16,7 @@ import { core as privateCore, type Core, type Heap } from './load.js';
 import type { MapLock } from './shared.js';
 import { INT32, UINT32, FLOAT64, BIGINT64, STRING, ANY, KIND_SIZE } from './kinds.js';
 import { readString } from './strings.js';
+import { stepName } from './exports.js';
 
 /** What an iterator and the finalizers need of a map, kept apart from the HashMap object. */
 export interface MapCore {
@@ -57,7 +58,7 @@ const SLOT_END = ITER_VALS + (ITER_VALS - ITER_KEYS);
 type Step = (it: number, max: number) => number;
 
 function stepFor(c: Core, kk: number, vk: number): Step {
-  const name = `iter_next_k${KIND_SIZE[kk]}_v${KIND_SIZE[vk]}`;
+  const name = stepName(kk, vk);
   let step = c.cache.get(name) as Step | undefined;
   if (step === undefined) c.cache.set(name, (step = c.op<Step>(name)));
   return step;
