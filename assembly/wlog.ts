@@ -52,8 +52,8 @@ const L_LOST: usize = 20;
 const L_DONE: usize = 24;
 /** Bytes of a log header: one cache line, so that threads' logs never share one. */
 const LOG_HEADER: usize = 64;
-/** First capacity of a log's entries: a single write's before-images take a few hundred bytes. */
-const FIRST_CAP: usize = 64 << 10;
+/** First capacity of a log's entries: a single write's before-images take a few hundred bytes; the log doubles when a write needs more. Small, because a thread's log is never given back (a thread cannot tell when it is done with a memory). */
+const FIRST_CAP: usize = 4 << 10;
 /** Bytes of the header image's entry, the first of every write's log (a function: layout.ts and this file import each other). */
 // @ts-ignore: decorator
 @inline function headerEntry(): usize {

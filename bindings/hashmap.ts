@@ -120,14 +120,17 @@ function opsFor(c: Core, kk: number, vk: number): Ops {
 
 /**
  * What reads of a map need of wasm memory, taken once per Core while memory is there: the first
- * iterator slots, the batch scratch and the string query areas. Once memory has run out, existing
- * maps can still be iterated, read in batches (getMany, hasMany, deleteMany) and looked up by strings.
+ * iterator slots, the string query areas and, for private maps, the batch scratch (200 KiB of address
+ * space, untouched until used). Once memory has run out, existing maps can still be iterated, read in
+ * batches (getMany, hasMany, deleteMany) and looked up by strings. A shared memory's Cores (one per
+ * thread) take their batch scratch at their first batch instead: what a thread takes of a shared
+ * memory is never given back, since a thread cannot tell when it is done with it.
  */
 function reserveReadMemory(c: Core): void {
   if (c.cache.has('reserved')) return;
   c.cache.set('reserved', true);
   c.x.iter_reserve();
-  batch.reserveScratch(c);
+  if (!c.shared) batch.reserveScratch(c);
   reserveQueryAreas(c);
 }
 
