@@ -1,23 +1,30 @@
-// The allocator: segregated free lists over a bump region, all state in linear memory.
+// The allocator: small size classes and coalescing page runs over a bump region, all state in
+// linear memory.
 //
 // Every map, bucket segment, overflow bucket, directory and iterator slot comes
 // from here. Its state is a header at the start of the heap (ALLOC_BASE), not in
 // wasm globals and not in the AssemblyScript runtime, so that a second module
-// instance on the same memory (a worker, later) sees the same heap.
+// instance on the same memory (a worker) sees the same heap.
 //
 //   ALLOC_BASE
-//   | magic | top | hiterFree | hiterChunks | free-list heads [CLASS_COUNT] ... | heap ...
+//   | magic | top | hiter pool | lock, undo log | small-class heads | run bins | page map ... | heap ...
 //
 // Allocation is sized: the caller passes the size to `free` as well, so blocks
-// carry no header. Sizes fall into classes, each with a singly linked free list
-// threaded through the first word of its free blocks:
+// carry no header.
 //
-//   - up to SMALL_MAX bytes: one class per 16 bytes (an 80-byte overflow bucket
-//     is reused as exactly 80 bytes);
-//   - up to LARGE_MAX: one class per 4 KiB page; these blocks are page aligned,
-//     so a segment never shares a page with anything else and the pages of a
-//     freed segment are reused whole by the next one;
-//   - above LARGE_MAX: one first-fit list of exact sizes.
+//   - Small blocks, up to SMALL_MAX bytes: one class per 16 bytes (an 80-byte
+//     overflow bucket is reused as exactly 80 bytes), each a singly linked free
+//     list threaded through the first word of its free blocks. Fast: a pop or a
+//     push. A freed small block serves later requests of its own class only.
+//   - Large blocks (segments, directories, big string blocks): runs of whole 4 KiB
+//     pages, page aligned, so a segment never shares a page. Free runs coalesce
+//     with free neighbours at once and a larger run is split for a smaller
+//     request, so memory a large block gave back serves any later large request
+//     that fits in it (the boundary-tag method, Knuth's; the tags are kept out of
+//     band, in a page map of one word per 4 KiB page, so freeing a run touches
+//     none of its pages but the first, which holds the run's links). Free runs
+//     sit in 21 bins by size class (powers of two of pages); a request takes the
+//     first run that fits from its own bin or the first run of a larger bin.
 //
 // Fresh memory (above `top`) is zero because wasm memory starts zeroed and is
 // never written above `top`; recycled blocks are zeroed on request. Nothing is
@@ -34,12 +41,21 @@ const SMALL_STEP: usize = 16;
 const SMALL_MAX: usize = 4096;
 /** Page size of the large classes. */
 const PAGE: usize = 4096;
-/** Largest large class: 8 MiB, far above the biggest segment (72 KiB) and directory (512 KiB). */
-const LARGE_MAX: usize = 8 << 20;
 const SMALL_CLASSES: usize = SMALL_MAX / SMALL_STEP; // 256
-const LARGE_CLASSES: usize = LARGE_MAX / PAGE; // 2048
-/** Small classes, large classes, and the one list for huge blocks. */
-const CLASS_COUNT: usize = SMALL_CLASSES + LARGE_CLASSES + 1;
+/** Bins of free page runs: bin b holds runs of [2^b, 2^(b+1)) pages; 2^20 pages is all of wasm32. */
+const RUN_BINS: usize = 21;
+/** log2 of PAGE. */
+const PAGE_SHIFT: u32 = 12;
+/** Page-map tags (the low bits; the bits above hold the run's length in pages): a tag is written at a run's first and last page. */
+const RUN_FREE: u32 = 1;
+const RUN_USED: u32 = 2;
+const RUN_STATE: u32 = 3;
+/** Bytes of the page map: one word per page of the 4 GiB address space. Reserved at start, touched only where runs are. */
+const PAGE_MAP_BYTES: usize = (<usize>1 << (32 - PAGE_SHIFT)) * 4;
+/** A free run's links, in its first page: next and previous run of its bin. */
+const RUN_NEXT: usize = 0;
+const RUN_PREV: usize = 4;
+
 /** Cache-line size: arrays whose size is a multiple of it are aligned to it. */
 export const CACHE_LINE: usize = 64;
 /** Wasm page size, for memory.grow. */
@@ -61,15 +77,21 @@ const A_LOCK: usize = 16;
 /**
  * The lock holder's undo log (shared build): the old value of every word it changed, so that a thread
  * that takes the lock over from a holder presumed dead (lock.ts) can put the allocator back as it was
- * (undoHeap). An allocation or a free changes at most 3 words, a hiter pool operation 5; 16 entries.
+ * (undoHeap). A small allocation or free changes at most 3 words, a hiter pool operation 5, a page
+ * run's allocation or free (split or coalesced: links, tags, bins) about 15; 32 entries.
  */
 const A_UNDO_N: usize = 20;
 /** The lock holder's thread (its write log's address, wlog.ts) while it holds the lock, else 0: a thread presumed dead while it holds a map is dead for the allocator too (heapTakeOverFrom). */
 const A_OWNER: usize = 24;
+/** Pages in free runs (couldFit counts them as room). */
+const A_FREE_PAGES: usize = 28;
 const A_UNDO: usize = 32;
-const UNDO_MAX: u32 = 16;
-const A_CLASSES: usize = A_UNDO + <usize>UNDO_MAX * 8 + 32;
-const A_SIZE: usize = A_CLASSES + CLASS_COUNT * 4;
+const UNDO_MAX: u32 = 32;
+const A_CLASSES: usize = A_UNDO + <usize>UNDO_MAX * 8;
+const A_BINS: usize = A_CLASSES + SMALL_CLASSES * 4;
+/** The page map, page aligned after the header. */
+const A_PAGE_MAP: usize = (A_BINS + RUN_BINS * 4 + PAGE - 1) & ~(PAGE - 1);
+const A_SIZE: usize = A_PAGE_MAP + PAGE_MAP_BYTES;
 
 /** Where the allocator's header lives: the start of the heap, cache-line aligned. */
 // @ts-ignore: decorator
@@ -151,15 +173,17 @@ function undoHeap(base: usize): void {
   }
 }
 
-function ensureInit(): void {
+/** Set the allocator up on first use: its header and page map (4 MiB of address space, untouched but where runs are). False when memory cannot grow that far. */
+function ensureInit(): bool {
   let base = allocBase();
-  if (load<u32>(base + A_MAGIC) == MAGIC) return;
-  let top = (base + A_SIZE + PAGE - 1) & ~(PAGE - 1);
+  if (load<u32>(base + A_MAGIC) == MAGIC) return true;
+  let top = heapStart(base);
   let need = <u64>(top + PAGE);
   let have = <u64>memory.size() * <u64>WASM_PAGE;
-  if (need > have) memory.grow(<i32>((need - have + <u64>WASM_PAGE - 1) / <u64>WASM_PAGE));
+  if (need > have && memory.grow(<i32>((need - have + <u64>WASM_PAGE - 1) / <u64>WASM_PAGE)) < 0) return false;
   astore(base + A_TOP, <u32>top);
   astore(base + A_MAGIC, MAGIC);
+  return true;
 }
 
 /** Size actually reserved for a request of `size` bytes. */
@@ -168,11 +192,10 @@ export function roundSize(size: usize): usize {
   return (size + PAGE - 1) & ~(PAGE - 1);
 }
 
+/** Small class of a rounded size up to SMALL_MAX. */
 // @ts-ignore: decorator
 @inline function classOf(rounded: usize): usize {
-  if (rounded <= SMALL_MAX) return rounded / SMALL_STEP - 1;
-  if (rounded <= LARGE_MAX) return SMALL_CLASSES + rounded / PAGE - 1;
-  return CLASS_COUNT - 1;
+  return rounded / SMALL_STEP - 1;
 }
 
 // @ts-ignore: decorator
@@ -215,41 +238,28 @@ export function alloc(size: usize, zero: bool): usize {
 /** Whether allocLocked's block came from the bump region (per call, per instance). */
 let fresh = false;
 
-/** Take a block, with the lock held. A reused block gets its first word (a free-list link) cleared. */
+/** Take a block, with the lock held. A reused small block gets its first word (a free-list link) cleared. */
 function allocLocked(size: usize): usize {
   fresh = false;
-  ensureInit();
+  if (!ensureInit()) return 0;
   let rounded = roundSize(size);
-  let cls = classOf(rounded);
-  let head = allocBase() + A_CLASSES + (cls << 2);
-  let ptr: usize = 0;
-  if (cls < CLASS_COUNT - 1) {
-    ptr = <usize>load<u32>(head);
-    if (ptr != 0) astore(head, load<u32>(ptr));
-  } else {
-    ptr = takeHuge(head, rounded);
+  if (rounded > SMALL_MAX) {
+    let run = takeRun(<u32>(rounded >> PAGE_SHIFT));
+    if (run != 0) return run;
+    fresh = true;
+    run = bump(rounded);
+    if (run != 0) setRun(run, <u32>(rounded >> PAGE_SHIFT), RUN_USED);
+    return run;
   }
+  let head = allocBase() + A_CLASSES + (classOf(rounded) << 2);
+  let ptr = <usize>load<u32>(head);
   if (ptr == 0) {
     fresh = true;
     return bump(rounded);
   }
+  astore(head, load<u32>(ptr));
   astore(ptr, 0);
   return ptr;
-}
-
-/** First fit in the huge list; a huge free block stores [next, size]. */
-function takeHuge(head: usize, rounded: usize): usize {
-  let prev = head;
-  let cur = <usize>load<u32>(head);
-  while (cur != 0) {
-    if (<usize>load<u32>(cur, 4) == rounded) {
-      astore(prev, load<u32>(cur));
-      return cur;
-    }
-    prev = cur;
-    cur = <usize>load<u32>(cur);
-  }
-  return 0;
 }
 
 /** Return a block of `size` bytes (the size it was allocated with). */
@@ -257,12 +267,122 @@ export function free(ptr: usize, size: usize): void {
   if (ptr == 0) return;
   if (!lockHeap()) return; // the lock's holder died: leak the block rather than wait forever
   let rounded = roundSize(size);
-  let cls = classOf(rounded);
-  let head = allocBase() + A_CLASSES + (cls << 2);
-  astore(ptr, load<u32>(head));
-  if (cls == CLASS_COUNT - 1) astore(ptr + 4, <u32>rounded);
-  astore(head, <u32>ptr);
+  if (rounded > SMALL_MAX) {
+    freeRun(ptr, <u32>(rounded >> PAGE_SHIFT));
+  } else {
+    let head = allocBase() + A_CLASSES + (classOf(rounded) << 2);
+    astore(ptr, load<u32>(head));
+    astore(head, <u32>ptr);
+  }
   unlockHeap();
+}
+
+// ---- page runs ----------------------------------------------------------------
+
+/** Address of the page-map word of the page at p. */
+// @ts-ignore: decorator
+@inline function tagAt(p: usize): usize {
+  return allocBase() + A_PAGE_MAP + ((p >> PAGE_SHIFT) << 2);
+}
+
+/** Pages of the run whose tag is t. */
+// @ts-ignore: decorator
+@inline function tagPages(t: u32): u32 {
+  return t >> 2;
+}
+
+/** Tag the run of n pages at p (its first and last page) as free or used. */
+function setRun(p: usize, n: u32, state: u32): void {
+  let t = (n << 2) | state;
+  astore(tagAt(p), t);
+  if (n > 1) astore(tagAt(p + (<usize>(n - 1) << PAGE_SHIFT)), t);
+}
+
+/** The bin of a run of n pages: floor(log2(n)). */
+// @ts-ignore: decorator
+@inline function binOf(n: u32): u32 {
+  return 31 - <u32>clz(n);
+}
+
+// @ts-ignore: decorator
+@inline function binHead(b: u32): usize {
+  return allocBase() + A_BINS + (<usize>b << 2);
+}
+
+/** Put the free run at p (n pages) at the head of its bin. */
+function binInsert(p: usize, n: u32): void {
+  let head = binHead(binOf(n));
+  let first = <usize>load<u32>(head);
+  astore(p + RUN_NEXT, <u32>first);
+  astore(p + RUN_PREV, 0);
+  if (first != 0) astore(first + RUN_PREV, <u32>p);
+  astore(head, <u32>p);
+}
+
+/** Take the free run at p (n pages) out of its bin. */
+function binRemove(p: usize, n: u32): void {
+  let next = <usize>load<u32>(p + RUN_NEXT);
+  let prev = <usize>load<u32>(p + RUN_PREV);
+  if (prev != 0) astore(prev + RUN_NEXT, <u32>next);
+  else astore(binHead(binOf(n)), <u32>next);
+  if (next != 0) astore(next + RUN_PREV, <u32>prev);
+}
+
+/** A free run of at least n pages, split to exactly n and tagged used; 0 when none is free. */
+function takeRun(n: u32): usize {
+  let base = allocBase();
+  for (let b = binOf(n); b < <u32>RUN_BINS; b++) {
+    let p = <usize>load<u32>(binHead(b));
+    // In n's own bin runs may be shorter than n: look for one that fits; in larger bins every run does.
+    while (p != 0 && tagPages(load<u32>(tagAt(p))) < n) p = <usize>load<u32>(p + RUN_NEXT);
+    if (p == 0) continue;
+    let m = tagPages(load<u32>(tagAt(p)));
+    binRemove(p, m);
+    if (m > n) {
+      let rest = p + (<usize>n << PAGE_SHIFT);
+      setRun(rest, m - n, RUN_FREE);
+      binInsert(rest, m - n);
+    }
+    setRun(p, n, RUN_USED);
+    astore(base + A_FREE_PAGES, load<u32>(base + A_FREE_PAGES) - n);
+    return p;
+  }
+  return 0;
+}
+
+/** Give back the run of n pages at p: merged with a free run just before or after it, then binned. */
+function freeRun(p: usize, n: u32): void {
+  let base = allocBase();
+  astore(base + A_FREE_PAGES, load<u32>(base + A_FREE_PAGES) + n);
+  let start = p;
+  let len = n;
+  // The run before: its last page's tag, if that page belongs to a run at all (small blocks' pages have none).
+  if (p > heapStart(base)) {
+    let t = load<u32>(tagAt(p - PAGE));
+    if ((t & RUN_STATE) == RUN_FREE) {
+      let m = tagPages(t);
+      start = p - (<usize>m << PAGE_SHIFT);
+      binRemove(start, m);
+      len += m;
+    }
+  }
+  let after = p + (<usize>n << PAGE_SHIFT);
+  if (after < <usize>load<u32>(base + A_TOP)) {
+    let t = load<u32>(tagAt(after));
+    if ((t & RUN_STATE) == RUN_FREE) {
+      let m = tagPages(t);
+      binRemove(after, m);
+      len += m;
+    }
+  }
+  setRun(start, len, RUN_FREE);
+  binInsert(start, len);
+}
+
+/** The first page of the heap, after the allocator's header and page map. */
+// @ts-ignore: decorator
+@inline function heapStart(base: usize): usize {
+  return (base + A_SIZE + PAGE - 1) & ~(PAGE - 1);
 }
 
 /** Allocator header field access for iter.ts's pool: call with the lock held (lockHeap). */
@@ -272,9 +392,14 @@ export function free(ptr: usize, size: usize): void {
   return allocBase() + field;
 }
 
-/** Whether `bytes` more could ever be allocated: false for requests larger than what is left of the address space. */
+/** Whether `bytes` more could ever be allocated: false for requests larger than what is left of the address space and the free page runs together. */
 export function couldFit(bytes: u64): bool {
-  return bytes <= ADDRESS_SPACE - <u64>heapTop();
+  if (!lockHeap()) return false;
+  ensureInit();
+  let base = allocBase();
+  let room = ADDRESS_SPACE - <u64>load<u32>(base + A_TOP) + (<u64>load<u32>(base + A_FREE_PAGES) << PAGE_SHIFT);
+  unlockHeap();
+  return bytes <= room;
 }
 
 /** Bytes handed out from the bump region so far (for tests and stats). */

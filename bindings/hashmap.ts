@@ -379,6 +379,8 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     const vk = KIND_NAMES.indexOf(value as ValueKind);
     if (kk < 0 || kk === ANY || vk < 0 || vk === ANY) throw bad('the handle names no valid kinds');
     const timeout = lockTimeoutOption(lockTimeout);
+    // Before a module instance is made on the memory: a memory too small for the map is no tophash memory.
+    if (address + 128 > (memory.buffer as unknown as { byteLength: number }).byteLength) throw bad('no map of these kinds is at this handle\'s address: it lies outside the handle\'s memory');
     const c = coreFor(memoryId, memory, module);
     if (address + 128 > c.heap(address + 128).u8.length || !addRef(c, address, id, kk, vk)) {
       throw bad('no map of these kinds is at this handle\'s address: it was freed (every thread that had it disposed of it), or the handle was altered');
