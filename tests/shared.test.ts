@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { HashMap, LockTimeoutError, type KeyKind, type ValueKind } from '../bindings/index.js';
 import { keyMaker, valueMaker, normKey, seeded, type NumericKeyKind, type NumericValueKind } from './helpers.js';
 import { core } from '../bindings/load.js';
+import { strKey, strKeyNum, strVal, strValParse } from './codecs.js';
 
 /** Offset of a map's sequence count (its writers' lock) in its header: the core's HDR_SEQ. */
 const SEQ_OFFSET = core.x.HDR_SEQ.value as number;
@@ -110,37 +111,6 @@ async function withThreads<R>(body: (spawn: (script: string, data: unknown) => T
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-// ---- codecs (the same as tests/workers/common.mjs) ------------------------------------------------
-
-function strKey(n: number): string {
-  switch (n % 3) {
-    case 0: return `k${n}`;
-    case 1: return `a-much-longer-key-${n}`;
-    default: return `ключ-${n}`;
-  }
-}
-
-function strVal(n: number, ver: number): string {
-  return n % 2 === 0 ? `${ver}:${n}` : `a long value for key ${n}, version ${ver} ✓`;
-}
-
-function strKeyNum(s: unknown): number {
-  if (typeof s !== 'string') return -1;
-  const m = /^(?:k|a-much-longer-key-|ключ-)(\d+)$/.exec(s);
-  if (m === null) return -1;
-  const n = Number(m[1]);
-  return strKey(n) === s ? n : -1;
-}
-
-function strValParse(s: unknown): { n: number; ver: number } | null {
-  if (typeof s !== 'string') return null;
-  const m = /^(?:(\d+):(\d+)|a long value for key (\d+), version (\d+) ✓)$/.exec(s);
-  if (m === null) return null;
-  const n = Number(m[2] ?? m[3]);
-  const ver = Number(m[1] ?? m[4]);
-  return strVal(n, ver) === s ? { n, ver } : null;
-}
 
 type Handle = HashMap<number, number>['handle'];
 type AnyMap = HashMap<unknown, unknown>;

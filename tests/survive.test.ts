@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { HashMap } from '../bindings/index.js';
 import { homeCore } from '../bindings/shared.js';
 import { rng } from './helpers.js';
+import { strKey, strKeyNum, strVal, strValParse } from './codecs.js';
 
 /** Short, so that rounds whose victim died holding the lock cost little; the recovery waits this long. */
 const LOCK_TIMEOUT = 100;
@@ -28,26 +29,9 @@ const MAIN_KEYS = 500;
  */
 const WRITE_BOUND_MS = 2 * LOCK_TIMEOUT + 50;
 
-function strKey(n: number): string {
-  switch (n % 3) {
-    case 0: return `k${n}`;
-    case 1: return `a-much-longer-key-${n}`;
-    default: return `ключ-${n}`;
-  }
-}
-function strVal(n: number, ver: number): string {
-  return n % 2 === 0 ? `${ver}:${n}` : `a long value for key ${n}, version ${ver} ✓`;
-}
-function strKeyNum(s: string): number {
-  const m = /^(?:k|a-much-longer-key-|ключ-)(\d+)$/.exec(s);
-  return m === null || strKey(Number(m[1])) !== s ? -1 : Number(m[1]);
-}
 /** Whether v is a value a writer of key number n writes. */
 function validValue(mode: string, n: number, v: unknown): boolean {
-  if (mode === 'str') {
-    const m = typeof v === 'string' ? /^(?:(\d+):(\d+)|a long value for key (\d+), version (\d+) ✓)$/.exec(v) : null;
-    return m !== null && Number(m[2] ?? m[3]) === n && strVal(n, Number(m[1] ?? m[4])) === v;
-  }
+  if (mode === 'str') return strValParse(v)?.n === n;
   return typeof v === 'number' && v >= n && v < n + 1 && Number.isInteger((v - n) * 16);
 }
 
