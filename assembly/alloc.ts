@@ -255,11 +255,33 @@ function allocLocked(size: usize): usize {
   let ptr = <usize>load<u32>(head);
   if (ptr == 0) {
     fresh = true;
-    return bump(rounded);
+    ptr = bump(rounded);
+    return ptr != 0 ? ptr : carvePage(head, rounded);
   }
   astore(head, load<u32>(ptr));
   astore(ptr, 0);
   return ptr;
+}
+
+/**
+ * No fresh memory for a small block: take one page of a free run and cut it into blocks of this class,
+ * the first for the caller, the rest onto the class's list (so that a small map can be made whenever
+ * a page of freed large memory is free). The page stays with its class. Only the list's head is
+ * logged: undone, the page goes back to its run and the chain through it is unreachable.
+ */
+function carvePage(head: usize, rounded: usize): usize {
+  let page = takeRun(1);
+  if (page == 0) return 0;
+  fresh = false; // reused memory: zeroed on request
+  let next = <usize>load<u32>(head);
+  let last = page + ((PAGE / rounded - 1) * rounded);
+  for (let q = last; q > page; q -= rounded) {
+    store<u32>(q, <u32>next);
+    next = q;
+  }
+  if (next != page) astore(head, <u32>next);
+  store<u32>(page, 0);
+  return page;
 }
 
 /** Return a block of `size` bytes (the size it was allocated with). */

@@ -1,6 +1,7 @@
 // Reads need no fresh memory (issue 12): once the wasm memory has run out, an existing map can still be
 // iterated (for...of, keys(), forEach), read and written in batches (getMany, hasMany, deleteMany),
-// looked up by string keys, measured (size, stats) and emptied by delete. What reads need is taken
+// looked up by string keys, measured (size, stats) and emptied by delete; and once a big map is
+// disposed, a new empty map can be made and grown in what it gave back. What reads need is taken
 // when the first map of a module instance is made (bindings/hashmap.ts reserveReadMemory): the first
 // iterator slots, the batch scratch and the string query areas.
 //
@@ -52,6 +53,14 @@ describe('reads after memory has run out', () => {
       expect(s.delete('key number 0')).toBe(true);
       expect(m.size).toBe(996);
       expect(s.size).toBe(99);
+      // Freed large memory serves small blocks too: once one filler is gone, an empty map can be made
+      // (its header, directory and bucket are small blocks) and grown.
+      fillers.shift()!.dispose();
+      const fresh = new HashMap<number, number>(null, { key: 'int32', value: 'int32' });
+      for (let i = 0; i < 10_000; i++) fresh.set(i, i);
+      expect(fresh.size).toBe(10_000);
+      expect(fresh.get(9999)).toBe(9999);
+      fresh.dispose();
     } finally {
       for (const f of fillers) f.dispose();
       m.dispose();
