@@ -199,7 +199,8 @@ export const RECOVER_TAKEN: i32 = 1;
 export const RECOVER_BROKEN: i32 = 2;
 
 /** This instance now holds map h's lock at sequence count `seq` (odd): log the write (wlog.ts). */
-function hold(h: usize, seq: u32): void {
+// @ts-ignore: decorator
+@inline function hold(h: usize, seq: u32): void {
   heldMap = h;
   heldSeq = seq;
   store<u32>(h + H_LOG, <u32>logBegin(h, seq));
@@ -211,7 +212,8 @@ function hold(h: usize, seq: u32): void {
  * are the JS side's, which has the clock and knows whether the thread may block). The write is logged
  * from here on. Always true in the private build.
  */
-export function seqTryLock(h: usize, ignoreClaim: bool): bool {
+// @ts-ignore: decorator
+@inline export function seqTryLock(h: usize, ignoreClaim: bool): bool {
   if (!ASC_FEATURE_THREADS) return true;
   // A starving thread's claim (H_WANT): defer to it; the JS side decides whether it still holds.
   if (!ignoreClaim && atomic.load<u32>(h + H_WANT) != 0) return false;
@@ -226,7 +228,8 @@ export function seqTryLock(h: usize, ignoreClaim: bool): bool {
  * threads that wait if the waiter count says there may be one. False when the count is no longer this
  * hold's: another thread presumed this one dead and undid its write (then nothing is freed).
  */
-export function seqUnlock(): bool {
+// @ts-ignore: decorator
+@inline export function seqUnlock(): bool {
   if (!ASC_FEATURE_THREADS) return true;
   let h = heldMap;
   let s = heldSeq;

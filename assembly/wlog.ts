@@ -90,7 +90,8 @@ export function logInit(): bool {
 }
 
 /** Start logging a write of map h whose sequence count is now `seq` (odd); returns this instance's log, to be stored in the map's H_LOG. */
-export function logBegin(h: usize, seq: u32): usize {
+// @ts-ignore: decorator
+@inline export function logBegin(h: usize, seq: u32): usize {
   let l = wlog;
   store<u32>(l + L_MAP, <u32>h);
   store<u32>(l + L_SEQ, seq);
@@ -255,10 +256,15 @@ export function logCommitted(l: usize): bool {
 }
 
 /** Commit this instance's write, while it still holds its map: mark the log committed, then do the frees it deferred. */
-export function logCommit(): void {
+// @ts-ignore: decorator
+@inline export function logCommit(): void {
+  store<u32>(wlog + L_DONE, 1);
+  if (deferred != 0) commitFrees();
+}
+
+/** The frees the committed write deferred. */
+function commitFrees(): void {
   let l = wlog;
-  store<u32>(l + L_DONE, 1);
-  if (deferred == 0) return;
   let data = <usize>load<u32>(l + L_DATA);
   let used = <usize>load<u32>(l + L_USED);
   let pos: usize = 0;
