@@ -16,6 +16,7 @@
 import { findPair, insertPair, removePair, lastInserted } from "./map";
 import { valOffset } from "./layout";
 import { mstore } from "./wlog";
+import { tbl } from "./stripes";
 
 /** Canonical NaN: all NaN keys are this one key. */
 const CANONICAL_NAN: u64 = 0x7FF8000000000000;
@@ -44,7 +45,8 @@ const UNDO_UPDATED: u8 = 0;
 /** out[i] = value of keys[i], or `missing` (bits) when absent. */
 export function batchGet<KA, K, V>(h: usize, keys: usize, out: usize, n: u32, missing: u64): void {
   for (let i: u32 = 0; i < n; i++) {
-    let p = findPair<K, V>(h, keyAt<KA, K>(keys, i));
+    let key = keyAt<KA, K>(keys, i);
+    let p = findPair<K, V>(tbl<K>(h, key), key);
     store<V>(out + (<usize>i << alignof<V>()), p != 0 ? load<V>(p + valOffset<K, V>()) : <V>missing);
   }
 }
@@ -52,7 +54,8 @@ export function batchGet<KA, K, V>(h: usize, keys: usize, out: usize, n: u32, mi
 /** out[i] = 1 if keys[i] is present, else 0. */
 export function batchHas<KA, K, V>(h: usize, keys: usize, out: usize, n: u32): void {
   for (let i: u32 = 0; i < n; i++) {
-    store<u8>(out + <usize>i, findPair<K, V>(h, keyAt<KA, K>(keys, i)) != 0 ? 1 : 0);
+    let key = keyAt<KA, K>(keys, i);
+    store<u8>(out + <usize>i, findPair<K, V>(tbl<K>(h, key), key) != 0 ? 1 : 0);
   }
 }
 
@@ -60,7 +63,8 @@ export function batchHas<KA, K, V>(h: usize, keys: usize, out: usize, n: u32): v
 export function batchDelete<KA, K, V>(h: usize, keys: usize, n: u32): u32 {
   let count: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
-    if (removePair<K, V>(h, keyAt<KA, K>(keys, i))) count++;
+    let key = keyAt<KA, K>(keys, i);
+    if (removePair<K, V>(tbl<K>(h, key), key)) count++;
   }
   return count;
 }
@@ -71,7 +75,8 @@ export function batchDelete<KA, K, V>(h: usize, keys: usize, n: u32): u32 {
  */
 export function batchSet<KA, K, V>(h: usize, keys: usize, vals: usize, n: u32, flags: usize, old: usize): i32 {
   for (let i: u32 = 0; i < n; i++) {
-    let p = insertPair<K, V>(h, keyAt<KA, K>(keys, i));
+    let key = keyAt<KA, K>(keys, i);
+    let p = insertPair<K, V>(tbl<K>(h, key), key);
     if (p == 0) {
       batchUndo<KA, K, V>(h, keys, i, flags, old);
       return -1;
@@ -94,9 +99,9 @@ export function batchUndo<KA, K, V>(h: usize, keys: usize, n: u32, flags: usize,
   for (let i = <i32>n - 1; i >= 0; i--) {
     let key = keyAt<KA, K>(keys, <u32>i);
     if (load<u8>(flags + <usize>i) == UNDO_INSERTED) {
-      removePair<K, V>(h, key);
+      removePair<K, V>(tbl<K>(h, key), key);
     } else {
-      let p = findPair<K, V>(h, key);
+      let p = findPair<K, V>(tbl<K>(h, key), key);
       if (p != 0) mstore<V>(p + valOffset<K, V>(), load<V>(old + (<usize>i << alignof<V>())));
     }
   }

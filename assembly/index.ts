@@ -35,11 +35,12 @@
 // Header fields the JS side reads directly through a memory view are exported
 // as constants (HDR_*): count and the modification counter.
 
-import { findPair, insertPair, removePair, newMap, clearMap, freeMap, lastInserted, lastValue } from "./map";
+import { findPair, findPairAt, hashKey, insertPair, insertPairAt, removePair, removePairAt, newMap, clearMap, freeMap, lastInserted, lastValue } from "./map";
 import { iterStart, iterRelease, iterNext, iterPoolSize, iterReserve, I_KEYS as IT_KEYS, I_VALS as IT_VALS, BATCH_MAX as IT_BATCH } from "./iter";
 import { heapTop, alloc, free, allocLockWord } from "./alloc";
 import { f64key, batchGet, batchHas, batchDelete, batchSet, batchUndo } from "./batch";
 import { expandSeed } from "./hash";
+import { STRIPES, tbl, tableFor, tableAt, stripeOf, newStriped, clearStriped, freeStriped, busyStripe, statStriped } from "./stripes";
 import { add32, addF64, add64, getOrSetBits, getOrSetStr, status, ST_BUSY, ST_DEAD } from "./update";
 export { status } from "./update";
 import { Str, Q_CHARS, Q_SLACK, strPrepare, strCommit, strRelease, copySlot } from "./strings";
@@ -61,7 +62,7 @@ export const HDR_SEQ: u32 = <u32>H_SEQ;
 export const HDR_REFS: u32 = <u32>H_REFS;
 export const HDR_KINDS: u32 = <u32>H_KINDS;
 export { canBlock, lockTimeoutNs, lockTimedOut, readTorn } from "./lock";
-import { seqCount, seqValid, seqTryLock, seqUnlock, seqAbort, seqRecover, WRITE_BUSY, WRITE_DEAD } from "./lock";
+import { seqCount, seqValid, seqTryLock, seqUnlock, seqAbort, seqRecover, seqRecoverFree, rootBusy, WRITE_BUSY, WRITE_DEAD } from "./lock";
 export { WRITE_BUSY, WRITE_DEAD, RECOVER_MOVED, RECOVER_TAKEN, RECOVER_BROKEN } from "./lock";
 import { logInit, mstore } from "./wlog";
 export { ST_RANGE, ST_BUSY, ST_DEAD } from "./update";
@@ -81,16 +82,33 @@ const RNG_FROM_FIXED_SEED: u32 = 0x5bd1e995;
 /** Derives a random-seed map's generator state from its seed: xorshift64*'s multiplier, so the two differ. */
 const RNG_FROM_RANDOM_SEED: u64 = 0x2545F4914F6CDD1D;
 
+/** A map (the shared build: a root and its tables, stripes.ts). */
 export function map_new(keySize: u32, valSize: u32, capacity: u32, seedLo: u32, seedHi: u32, fixedSeed: bool, maxBytes: u32): usize {
   let seed: u64 = fixedSeed ? expandSeed(seedLo) : (<u64>seedHi << 32) | <u64>seedLo;
   let rng: u64 = fixedSeed ? expandSeed(seedLo ^ RNG_FROM_FIXED_SEED) : seed ^ RNG_FROM_RANDOM_SEED;
+  if (ASC_FEATURE_THREADS) return newStriped(keySize, valSize, capacity, seed, rng, fixedSeed, maxBytes);
   return newMap(keySize, valSize, capacity, seed, rng, fixedSeed, maxBytes);
 }
-export function map_clear(h: usize): bool { return clearMap(h); }
-export function map_free(h: usize): void { freeMap(h); }
+export function map_clear(h: usize): bool { return ASC_FEATURE_THREADS ? clearStriped(h) : clearMap(h); }
+export function map_free(h: usize): void {
+  if (ASC_FEATURE_THREADS) freeStriped(h);
+  else freeMap(h);
+}
+/** Tables of a map: STRIPES in the shared build, 1 in the private one. */
+export const MAP_TABLES: u32 = ASC_FEATURE_THREADS ? STRIPES : 1;
+/** Table i of map h (the shared build; h itself in the private one). */
+export function map_table(h: usize, i: u32): usize { return ASC_FEATURE_THREADS ? tableAt(h, i) : h; }
+/** Index of a table whose lock is held, or -1: a whole-map write, holding the root's lock, waits until none is. */
+export function map_busy_table(h: usize): i32 { return ASC_FEATURE_THREADS ? busyStripe(h) : -1; }
+/** Index of the table of map h that holds key k (0 in the private build), per key kind: a write the JS side locks takes that table's lock. */
+export function table_i32(h: usize, k: i32): u32 { return ASC_FEATURE_THREADS ? stripeOf<u32>(h, <u32>k) : 0; }
+export function table_f64(h: usize, k: f64): u32 { return ASC_FEATURE_THREADS ? stripeOf<u64>(h, f64key(k)) : 0; }
+export function table_i64(h: usize, k: i64): u32 { return ASC_FEATURE_THREADS ? stripeOf<u64>(h, <u64>k) : 0; }
+export function table_str(h: usize, q: usize, n: u32): u32 { return ASC_FEATURE_THREADS ? stripeOf<Str>(h, strKey(h, q, n)) : 0; }
 
 /** Stats fields, in the order of bindings' HashMapStats reader. */
 export function map_stat(h: usize, field: u32): f64 {
+  if (ASC_FEATURE_THREADS) return statStriped(h, field);
   switch (field) {
     case 0: return <f64>hget(h, H_COUNT);
     case 1: return <f64>hget(h, H_B);
@@ -129,7 +147,11 @@ export function alloc_lock_word(): usize { return allocLockWord(); }
 }
 // @ts-ignore: decorator
 @inline function setBits<K, V>(h: usize, k: K, v: V): i32 {
-  let p = insertPair<K, V>(h, k);
+  return setBitsAt<K, V>(h, k, hashKey<K>(h, k), v);
+}
+// @ts-ignore: decorator
+@inline function setBitsAt<K, V>(h: usize, k: K, hash: u64, v: V): i32 {
+  let p = insertPairAt<K, V>(h, k, hash);
   if (p == 0) return -1;
   mstore<V>(p + valOffset<K, V>(), v);
   return lastInserted ? 1 : 0;
@@ -193,155 +215,174 @@ export function alloc_lock_word(): usize { return allocLockWord(); }
 }
 
 // int32 / uint32 keys
-export function get_i32_i32(h: usize, k: i32): f64 { return getI32<u32>(h, <u32>k); }
-export function get_i32_u32(h: usize, k: i32): f64 { return getU32<u32>(h, <u32>k); }
-export function get_i32_f64(h: usize, k: i32): f64 { return getF64<u32>(h, <u32>k); }
-export function get_i32_i64(h: usize, k: i32): i64 { return <i64>getBits<u32, u64>(h, <u32>k); }
-export function get_i32_any(h: usize, k: i32): i32 { return getAny<u32>(h, <u32>k); }
-export function set_i32_i32(h: usize, k: i32, v: i32): i32 { return setBits<u32, u32>(h, <u32>k, <u32>v); }
-export function set_i32_f64(h: usize, k: i32, v: f64): i32 { return setBits<u32, u64>(h, <u32>k, reinterpret<u64>(v)); }
-export function set_i32_i64(h: usize, k: i32, v: i64): i32 { return setBits<u32, u64>(h, <u32>k, <u64>v); }
-export function set_i32_any(h: usize, k: i32, cand: i32): i32 { return setAny<u32>(h, <u32>k, cand); }
-export function has_i32_v4(h: usize, k: i32): bool { return findPair<u32, u32>(h, <u32>k) != 0; }
-export function has_i32_v8(h: usize, k: i32): bool { return findPair<u32, u64>(h, <u32>k) != 0; }
-export function del_i32_v4(h: usize, k: i32): bool { return removePair<u32, u32>(h, <u32>k); }
-export function del_i32_v8(h: usize, k: i32): bool { return removePair<u32, u64>(h, <u32>k); }
-export function delany_i32(h: usize, k: i32): i32 { return delAny<u32>(h, <u32>k); }
-export function get_i32_str(h: usize, k: i32): usize { return getStr<u32>(h, <u32>k); }
-export function set_i32_str(h: usize, k: i32, vq: usize, vn: u32): i32 { return setStr<u32>(h, <u32>k, strValue(vq, vn)); }
-export function has_i32_v12(h: usize, k: i32): bool { return findPair<u32, Str>(h, <u32>k) != 0; }
-export function del_i32_v12(h: usize, k: i32): bool { return removePair<u32, Str>(h, <u32>k); }
+export function get_i32_i32(h: usize, k: i32): f64 { return getI32<u32>(tbl<u32>(h, <u32>k), <u32>k); }
+export function get_i32_u32(h: usize, k: i32): f64 { return getU32<u32>(tbl<u32>(h, <u32>k), <u32>k); }
+export function get_i32_f64(h: usize, k: i32): f64 { return getF64<u32>(tbl<u32>(h, <u32>k), <u32>k); }
+export function get_i32_i64(h: usize, k: i32): i64 { return <i64>getBits<u32, u64>(tbl<u32>(h, <u32>k), <u32>k); }
+export function get_i32_any(h: usize, k: i32): i32 { return getAny<u32>(tbl<u32>(h, <u32>k), <u32>k); }
+export function set_i32_i32(h: usize, k: i32, v: i32): i32 { return setBits<u32, u32>(tbl<u32>(h, <u32>k), <u32>k, <u32>v); }
+export function set_i32_f64(h: usize, k: i32, v: f64): i32 { return setBits<u32, u64>(tbl<u32>(h, <u32>k), <u32>k, reinterpret<u64>(v)); }
+export function set_i32_i64(h: usize, k: i32, v: i64): i32 { return setBits<u32, u64>(tbl<u32>(h, <u32>k), <u32>k, <u64>v); }
+export function set_i32_any(h: usize, k: i32, cand: i32): i32 { return setAny<u32>(tbl<u32>(h, <u32>k), <u32>k, cand); }
+export function has_i32_v4(h: usize, k: i32): bool { return findPair<u32, u32>(tbl<u32>(h, <u32>k), <u32>k) != 0; }
+export function has_i32_v8(h: usize, k: i32): bool { return findPair<u32, u64>(tbl<u32>(h, <u32>k), <u32>k) != 0; }
+export function del_i32_v4(h: usize, k: i32): bool { return removePair<u32, u32>(tbl<u32>(h, <u32>k), <u32>k); }
+export function del_i32_v8(h: usize, k: i32): bool { return removePair<u32, u64>(tbl<u32>(h, <u32>k), <u32>k); }
+export function delany_i32(h: usize, k: i32): i32 { return delAny<u32>(tbl<u32>(h, <u32>k), <u32>k); }
+export function get_i32_str(h: usize, k: i32): usize { return getStr<u32>(tbl<u32>(h, <u32>k), <u32>k); }
+export function set_i32_str(h: usize, k: i32, vq: usize, vn: u32): i32 { return setStr<u32>(tbl<u32>(h, <u32>k), <u32>k, strValue(vq, vn)); }
+export function has_i32_v12(h: usize, k: i32): bool { return findPair<u32, Str>(tbl<u32>(h, <u32>k), <u32>k) != 0; }
+export function del_i32_v12(h: usize, k: i32): bool { return removePair<u32, Str>(tbl<u32>(h, <u32>k), <u32>k); }
 
 // float64 keys
-export function get_f64_i32(h: usize, k: f64): f64 { return getI32<u64>(h, f64key(k)); }
-export function get_f64_u32(h: usize, k: f64): f64 { return getU32<u64>(h, f64key(k)); }
-export function get_f64_f64(h: usize, k: f64): f64 { return getF64<u64>(h, f64key(k)); }
-export function get_f64_i64(h: usize, k: f64): i64 { return <i64>getBits<u64, u64>(h, f64key(k)); }
-export function get_f64_any(h: usize, k: f64): i32 { return getAny<u64>(h, f64key(k)); }
-export function set_f64_i32(h: usize, k: f64, v: i32): i32 { return setBits<u64, u32>(h, f64key(k), <u32>v); }
-export function set_f64_f64(h: usize, k: f64, v: f64): i32 { return setBits<u64, u64>(h, f64key(k), reinterpret<u64>(v)); }
-export function set_f64_i64(h: usize, k: f64, v: i64): i32 { return setBits<u64, u64>(h, f64key(k), <u64>v); }
-export function set_f64_any(h: usize, k: f64, cand: i32): i32 { return setAny<u64>(h, f64key(k), cand); }
-export function has_f64_v4(h: usize, k: f64): bool { return findPair<u64, u32>(h, f64key(k)) != 0; }
-export function has_f64_v8(h: usize, k: f64): bool { return findPair<u64, u64>(h, f64key(k)) != 0; }
-export function del_f64_v4(h: usize, k: f64): bool { return removePair<u64, u32>(h, f64key(k)); }
-export function del_f64_v8(h: usize, k: f64): bool { return removePair<u64, u64>(h, f64key(k)); }
-export function delany_f64(h: usize, k: f64): i32 { return delAny<u64>(h, f64key(k)); }
-export function get_f64_str(h: usize, k: f64): usize { return getStr<u64>(h, f64key(k)); }
-export function set_f64_str(h: usize, k: f64, vq: usize, vn: u32): i32 { return setStr<u64>(h, f64key(k), strValue(vq, vn)); }
-export function has_f64_v12(h: usize, k: f64): bool { return findPair<u64, Str>(h, f64key(k)) != 0; }
-export function del_f64_v12(h: usize, k: f64): bool { return removePair<u64, Str>(h, f64key(k)); }
+export function get_f64_i32(h: usize, k: f64): f64 { return getI32<u64>(tbl<u64>(h, f64key(k)), f64key(k)); }
+export function get_f64_u32(h: usize, k: f64): f64 { return getU32<u64>(tbl<u64>(h, f64key(k)), f64key(k)); }
+export function get_f64_f64(h: usize, k: f64): f64 { return getF64<u64>(tbl<u64>(h, f64key(k)), f64key(k)); }
+export function get_f64_i64(h: usize, k: f64): i64 { return <i64>getBits<u64, u64>(tbl<u64>(h, f64key(k)), f64key(k)); }
+export function get_f64_any(h: usize, k: f64): i32 { return getAny<u64>(tbl<u64>(h, f64key(k)), f64key(k)); }
+export function set_f64_i32(h: usize, k: f64, v: i32): i32 { return setBits<u64, u32>(tbl<u64>(h, f64key(k)), f64key(k), <u32>v); }
+export function set_f64_f64(h: usize, k: f64, v: f64): i32 { return setBits<u64, u64>(tbl<u64>(h, f64key(k)), f64key(k), reinterpret<u64>(v)); }
+export function set_f64_i64(h: usize, k: f64, v: i64): i32 { return setBits<u64, u64>(tbl<u64>(h, f64key(k)), f64key(k), <u64>v); }
+export function set_f64_any(h: usize, k: f64, cand: i32): i32 { return setAny<u64>(tbl<u64>(h, f64key(k)), f64key(k), cand); }
+export function has_f64_v4(h: usize, k: f64): bool { return findPair<u64, u32>(tbl<u64>(h, f64key(k)), f64key(k)) != 0; }
+export function has_f64_v8(h: usize, k: f64): bool { return findPair<u64, u64>(tbl<u64>(h, f64key(k)), f64key(k)) != 0; }
+export function del_f64_v4(h: usize, k: f64): bool { return removePair<u64, u32>(tbl<u64>(h, f64key(k)), f64key(k)); }
+export function del_f64_v8(h: usize, k: f64): bool { return removePair<u64, u64>(tbl<u64>(h, f64key(k)), f64key(k)); }
+export function delany_f64(h: usize, k: f64): i32 { return delAny<u64>(tbl<u64>(h, f64key(k)), f64key(k)); }
+export function get_f64_str(h: usize, k: f64): usize { return getStr<u64>(tbl<u64>(h, f64key(k)), f64key(k)); }
+export function set_f64_str(h: usize, k: f64, vq: usize, vn: u32): i32 { return setStr<u64>(tbl<u64>(h, f64key(k)), f64key(k), strValue(vq, vn)); }
+export function has_f64_v12(h: usize, k: f64): bool { return findPair<u64, Str>(tbl<u64>(h, f64key(k)), f64key(k)) != 0; }
+export function del_f64_v12(h: usize, k: f64): bool { return removePair<u64, Str>(tbl<u64>(h, f64key(k)), f64key(k)); }
 
 // bigint64 / biguint64 keys
-export function get_i64_i32(h: usize, k: i64): f64 { return getI32<u64>(h, <u64>k); }
-export function get_i64_u32(h: usize, k: i64): f64 { return getU32<u64>(h, <u64>k); }
-export function get_i64_f64(h: usize, k: i64): f64 { return getF64<u64>(h, <u64>k); }
-export function get_i64_i64(h: usize, k: i64): i64 { return <i64>getBits<u64, u64>(h, <u64>k); }
-export function get_i64_any(h: usize, k: i64): i32 { return getAny<u64>(h, <u64>k); }
-export function set_i64_i32(h: usize, k: i64, v: i32): i32 { return setBits<u64, u32>(h, <u64>k, <u32>v); }
-export function set_i64_f64(h: usize, k: i64, v: f64): i32 { return setBits<u64, u64>(h, <u64>k, reinterpret<u64>(v)); }
-export function set_i64_i64(h: usize, k: i64, v: i64): i32 { return setBits<u64, u64>(h, <u64>k, <u64>v); }
-export function set_i64_any(h: usize, k: i64, cand: i32): i32 { return setAny<u64>(h, <u64>k, cand); }
-export function has_i64_v4(h: usize, k: i64): bool { return findPair<u64, u32>(h, <u64>k) != 0; }
-export function has_i64_v8(h: usize, k: i64): bool { return findPair<u64, u64>(h, <u64>k) != 0; }
-export function del_i64_v4(h: usize, k: i64): bool { return removePair<u64, u32>(h, <u64>k); }
-export function del_i64_v8(h: usize, k: i64): bool { return removePair<u64, u64>(h, <u64>k); }
-export function delany_i64(h: usize, k: i64): i32 { return delAny<u64>(h, <u64>k); }
-export function get_i64_str(h: usize, k: i64): usize { return getStr<u64>(h, <u64>k); }
-export function set_i64_str(h: usize, k: i64, vq: usize, vn: u32): i32 { return setStr<u64>(h, <u64>k, strValue(vq, vn)); }
-export function has_i64_v12(h: usize, k: i64): bool { return findPair<u64, Str>(h, <u64>k) != 0; }
-export function del_i64_v12(h: usize, k: i64): bool { return removePair<u64, Str>(h, <u64>k); }
+export function get_i64_i32(h: usize, k: i64): f64 { return getI32<u64>(tbl<u64>(h, <u64>k), <u64>k); }
+export function get_i64_u32(h: usize, k: i64): f64 { return getU32<u64>(tbl<u64>(h, <u64>k), <u64>k); }
+export function get_i64_f64(h: usize, k: i64): f64 { return getF64<u64>(tbl<u64>(h, <u64>k), <u64>k); }
+export function get_i64_i64(h: usize, k: i64): i64 { return <i64>getBits<u64, u64>(tbl<u64>(h, <u64>k), <u64>k); }
+export function get_i64_any(h: usize, k: i64): i32 { return getAny<u64>(tbl<u64>(h, <u64>k), <u64>k); }
+export function set_i64_i32(h: usize, k: i64, v: i32): i32 { return setBits<u64, u32>(tbl<u64>(h, <u64>k), <u64>k, <u32>v); }
+export function set_i64_f64(h: usize, k: i64, v: f64): i32 { return setBits<u64, u64>(tbl<u64>(h, <u64>k), <u64>k, reinterpret<u64>(v)); }
+export function set_i64_i64(h: usize, k: i64, v: i64): i32 { return setBits<u64, u64>(tbl<u64>(h, <u64>k), <u64>k, <u64>v); }
+export function set_i64_any(h: usize, k: i64, cand: i32): i32 { return setAny<u64>(tbl<u64>(h, <u64>k), <u64>k, cand); }
+export function has_i64_v4(h: usize, k: i64): bool { return findPair<u64, u32>(tbl<u64>(h, <u64>k), <u64>k) != 0; }
+export function has_i64_v8(h: usize, k: i64): bool { return findPair<u64, u64>(tbl<u64>(h, <u64>k), <u64>k) != 0; }
+export function del_i64_v4(h: usize, k: i64): bool { return removePair<u64, u32>(tbl<u64>(h, <u64>k), <u64>k); }
+export function del_i64_v8(h: usize, k: i64): bool { return removePair<u64, u64>(tbl<u64>(h, <u64>k), <u64>k); }
+export function delany_i64(h: usize, k: i64): i32 { return delAny<u64>(tbl<u64>(h, <u64>k), <u64>k); }
+export function get_i64_str(h: usize, k: i64): usize { return getStr<u64>(tbl<u64>(h, <u64>k), <u64>k); }
+export function set_i64_str(h: usize, k: i64, vq: usize, vn: u32): i32 { return setStr<u64>(tbl<u64>(h, <u64>k), <u64>k, strValue(vq, vn)); }
+export function has_i64_v12(h: usize, k: i64): bool { return findPair<u64, Str>(tbl<u64>(h, <u64>k), <u64>k) != 0; }
+export function del_i64_v12(h: usize, k: i64): bool { return removePair<u64, Str>(tbl<u64>(h, <u64>k), <u64>k); }
 
 // string keys: (q, n) is the query area and the length in UTF-16 code units
-export function get_str_i32(h: usize, q: usize, n: u32): f64 { return getI32<Str>(h, strKey(h, q, n)); }
-export function get_str_u32(h: usize, q: usize, n: u32): f64 { return getU32<Str>(h, strKey(h, q, n)); }
-export function get_str_f64(h: usize, q: usize, n: u32): f64 { return getF64<Str>(h, strKey(h, q, n)); }
-export function get_str_i64(h: usize, q: usize, n: u32): i64 { return <i64>getBits<Str, u64>(h, strKey(h, q, n)); }
-export function get_str_any(h: usize, q: usize, n: u32): i32 { return getAny<Str>(h, strKey(h, q, n)); }
-export function get_str_str(h: usize, q: usize, n: u32): usize { return getStr<Str>(h, strKey(h, q, n)); }
-export function set_str_i32(h: usize, q: usize, n: u32, v: i32): i32 { return setBits<Str, u32>(h, strKey(h, q, n), <u32>v); }
-export function set_str_f64(h: usize, q: usize, n: u32, v: f64): i32 { return setBits<Str, u64>(h, strKey(h, q, n), reinterpret<u64>(v)); }
-export function set_str_i64(h: usize, q: usize, n: u32, v: i64): i32 { return setBits<Str, u64>(h, strKey(h, q, n), <u64>v); }
-export function set_str_any(h: usize, q: usize, n: u32, cand: i32): i32 { return setAny<Str>(h, strKey(h, q, n), cand); }
+export function get_str_i32(h: usize, q: usize, n: u32): f64 { let key = strKey(h, q, n); return getI32<Str>(tbl<Str>(h, key), key); }
+export function get_str_u32(h: usize, q: usize, n: u32): f64 { let key = strKey(h, q, n); return getU32<Str>(tbl<Str>(h, key), key); }
+export function get_str_f64(h: usize, q: usize, n: u32): f64 { let key = strKey(h, q, n); return getF64<Str>(tbl<Str>(h, key), key); }
+export function get_str_i64(h: usize, q: usize, n: u32): i64 { let key = strKey(h, q, n); return <i64>getBits<Str, u64>(tbl<Str>(h, key), key); }
+export function get_str_any(h: usize, q: usize, n: u32): i32 { let key = strKey(h, q, n); return getAny<Str>(tbl<Str>(h, key), key); }
+export function get_str_str(h: usize, q: usize, n: u32): usize { let key = strKey(h, q, n); return getStr<Str>(tbl<Str>(h, key), key); }
+export function set_str_i32(h: usize, q: usize, n: u32, v: i32): i32 { let key = strKey(h, q, n); return setBits<Str, u32>(tbl<Str>(h, key), key, <u32>v); }
+export function set_str_f64(h: usize, q: usize, n: u32, v: f64): i32 { let key = strKey(h, q, n); return setBits<Str, u64>(tbl<Str>(h, key), key, reinterpret<u64>(v)); }
+export function set_str_i64(h: usize, q: usize, n: u32, v: i64): i32 { let key = strKey(h, q, n); return setBits<Str, u64>(tbl<Str>(h, key), key, <u64>v); }
+export function set_str_any(h: usize, q: usize, n: u32, cand: i32): i32 { let key = strKey(h, q, n); return setAny<Str>(tbl<Str>(h, key), key, cand); }
 export function set_str_str(h: usize, q: usize, n: u32, vq: usize, vn: u32): i32 {
   let v = strValue(vq, vn);
-  return setStr<Str>(h, strKey(h, q, n), v);
+  let key = strKey(h, q, n);
+  return setStr<Str>(tbl<Str>(h, key), key, v);
 }
-export function has_str_v4(h: usize, q: usize, n: u32): bool { return findPair<Str, u32>(h, strKey(h, q, n)) != 0; }
-export function has_str_v8(h: usize, q: usize, n: u32): bool { return findPair<Str, u64>(h, strKey(h, q, n)) != 0; }
-export function has_str_v12(h: usize, q: usize, n: u32): bool { return findPair<Str, Str>(h, strKey(h, q, n)) != 0; }
-export function del_str_v4(h: usize, q: usize, n: u32): bool { return removePair<Str, u32>(h, strKey(h, q, n)); }
-export function del_str_v8(h: usize, q: usize, n: u32): bool { return removePair<Str, u64>(h, strKey(h, q, n)); }
-export function del_str_v12(h: usize, q: usize, n: u32): bool { return removePair<Str, Str>(h, strKey(h, q, n)); }
-export function delany_str(h: usize, q: usize, n: u32): i32 { return delAny<Str>(h, strKey(h, q, n)); }
+export function has_str_v4(h: usize, q: usize, n: u32): bool { let key = strKey(h, q, n); return findPair<Str, u32>(tbl<Str>(h, key), key) != 0; }
+export function has_str_v8(h: usize, q: usize, n: u32): bool { let key = strKey(h, q, n); return findPair<Str, u64>(tbl<Str>(h, key), key) != 0; }
+export function has_str_v12(h: usize, q: usize, n: u32): bool { let key = strKey(h, q, n); return findPair<Str, Str>(tbl<Str>(h, key), key) != 0; }
+export function del_str_v4(h: usize, q: usize, n: u32): bool { let key = strKey(h, q, n); return removePair<Str, u32>(tbl<Str>(h, key), key); }
+export function del_str_v8(h: usize, q: usize, n: u32): bool { let key = strKey(h, q, n); return removePair<Str, u64>(tbl<Str>(h, key), key); }
+export function del_str_v12(h: usize, q: usize, n: u32): bool { let key = strKey(h, q, n); return removePair<Str, Str>(tbl<Str>(h, key), key); }
+export function delany_str(h: usize, q: usize, n: u32): i32 { let key = strKey(h, q, n); return delAny<Str>(tbl<Str>(h, key), key); }
 
 
 // ---- add and getOrSet (update.ts): `status` tells a failure apart from a value ----
 
 // i32 keys
-export function add_i32_i32(h: usize, k: i32, d: f64): f64 { return add32<u32>(h, <u32>k, d, true); }
-export function add_i32_u32(h: usize, k: i32, d: f64): f64 { return add32<u32>(h, <u32>k, d, false); }
-export function add_i32_f64(h: usize, k: i32, d: f64): f64 { return addF64<u32>(h, <u32>k, d); }
-export function add_i32_i64(h: usize, k: i32, d: i64): i64 { return add64<u32>(h, <u32>k, d, true, false); }
-export function add_i32_u64(h: usize, k: i32, d: i64, negative: bool): i64 { return add64<u32>(h, <u32>k, d, false, negative); }
-export function gos_i32_i32(h: usize, k: i32, v: i32): f64 { return <f64><i32>getOrSetBits<u32, u32>(h, <u32>k, <u32>v); }
-export function gos_i32_u32(h: usize, k: i32, v: i32): f64 { return <f64>getOrSetBits<u32, u32>(h, <u32>k, <u32>v); }
-export function gos_i32_f64(h: usize, k: i32, v: f64): f64 { return reinterpret<f64>(getOrSetBits<u32, u64>(h, <u32>k, reinterpret<u64>(v))); }
-export function gos_i32_i64(h: usize, k: i32, v: i64): i64 { return <i64>getOrSetBits<u32, u64>(h, <u32>k, <u64>v); }
-export function gos_i32_str(h: usize, k: i32, vq: usize, vn: u32): usize { return getOrSetStr<u32>(h, <u32>k, strValue(vq, vn)); }
+export function add_i32_i32(h: usize, k: i32, d: f64): f64 { return add32<u32>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), d, true); }
+export function add_i32_u32(h: usize, k: i32, d: f64): f64 { return add32<u32>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), d, false); }
+export function add_i32_f64(h: usize, k: i32, d: f64): f64 { return addF64<u32>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), d); }
+export function add_i32_i64(h: usize, k: i32, d: i64): i64 { return add64<u32>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), d, true, false); }
+export function add_i32_u64(h: usize, k: i32, d: i64, negative: bool): i64 { return add64<u32>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), d, false, negative); }
+export function gos_i32_i32(h: usize, k: i32, v: i32): f64 { return <f64><i32>getOrSetBits<u32, u32>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), <u32>v); }
+export function gos_i32_u32(h: usize, k: i32, v: i32): f64 { return <f64>getOrSetBits<u32, u32>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), <u32>v); }
+export function gos_i32_f64(h: usize, k: i32, v: f64): f64 { return reinterpret<f64>(getOrSetBits<u32, u64>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), reinterpret<u64>(v))); }
+export function gos_i32_i64(h: usize, k: i32, v: i64): i64 { return <i64>getOrSetBits<u32, u64>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), <u64>v); }
+export function gos_i32_str(h: usize, k: i32, vq: usize, vn: u32): usize { return getOrSetStr<u32>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), strValue(vq, vn)); }
 
 // f64 keys
-export function add_f64_i32(h: usize, k: f64, d: f64): f64 { return add32<u64>(h, f64key(k), d, true); }
-export function add_f64_u32(h: usize, k: f64, d: f64): f64 { return add32<u64>(h, f64key(k), d, false); }
-export function add_f64_f64(h: usize, k: f64, d: f64): f64 { return addF64<u64>(h, f64key(k), d); }
-export function add_f64_i64(h: usize, k: f64, d: i64): i64 { return add64<u64>(h, f64key(k), d, true, false); }
-export function add_f64_u64(h: usize, k: f64, d: i64, negative: bool): i64 { return add64<u64>(h, f64key(k), d, false, negative); }
-export function gos_f64_i32(h: usize, k: f64, v: i32): f64 { return <f64><i32>getOrSetBits<u64, u32>(h, f64key(k), <u32>v); }
-export function gos_f64_u32(h: usize, k: f64, v: i32): f64 { return <f64>getOrSetBits<u64, u32>(h, f64key(k), <u32>v); }
-export function gos_f64_f64(h: usize, k: f64, v: f64): f64 { return reinterpret<f64>(getOrSetBits<u64, u64>(h, f64key(k), reinterpret<u64>(v))); }
-export function gos_f64_i64(h: usize, k: f64, v: i64): i64 { return <i64>getOrSetBits<u64, u64>(h, f64key(k), <u64>v); }
-export function gos_f64_str(h: usize, k: f64, vq: usize, vn: u32): usize { return getOrSetStr<u64>(h, f64key(k), strValue(vq, vn)); }
+export function add_f64_i32(h: usize, k: f64, d: f64): f64 { return add32<u64>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), d, true); }
+export function add_f64_u32(h: usize, k: f64, d: f64): f64 { return add32<u64>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), d, false); }
+export function add_f64_f64(h: usize, k: f64, d: f64): f64 { return addF64<u64>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), d); }
+export function add_f64_i64(h: usize, k: f64, d: i64): i64 { return add64<u64>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), d, true, false); }
+export function add_f64_u64(h: usize, k: f64, d: i64, negative: bool): i64 { return add64<u64>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), d, false, negative); }
+export function gos_f64_i32(h: usize, k: f64, v: i32): f64 { return <f64><i32>getOrSetBits<u64, u32>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), <u32>v); }
+export function gos_f64_u32(h: usize, k: f64, v: i32): f64 { return <f64>getOrSetBits<u64, u32>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), <u32>v); }
+export function gos_f64_f64(h: usize, k: f64, v: f64): f64 { return reinterpret<f64>(getOrSetBits<u64, u64>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), reinterpret<u64>(v))); }
+export function gos_f64_i64(h: usize, k: f64, v: i64): i64 { return <i64>getOrSetBits<u64, u64>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), <u64>v); }
+export function gos_f64_str(h: usize, k: f64, vq: usize, vn: u32): usize { return getOrSetStr<u64>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), strValue(vq, vn)); }
 
 // i64 keys
-export function add_i64_i32(h: usize, k: i64, d: f64): f64 { return add32<u64>(h, <u64>k, d, true); }
-export function add_i64_u32(h: usize, k: i64, d: f64): f64 { return add32<u64>(h, <u64>k, d, false); }
-export function add_i64_f64(h: usize, k: i64, d: f64): f64 { return addF64<u64>(h, <u64>k, d); }
-export function add_i64_i64(h: usize, k: i64, d: i64): i64 { return add64<u64>(h, <u64>k, d, true, false); }
-export function add_i64_u64(h: usize, k: i64, d: i64, negative: bool): i64 { return add64<u64>(h, <u64>k, d, false, negative); }
-export function gos_i64_i32(h: usize, k: i64, v: i32): f64 { return <f64><i32>getOrSetBits<u64, u32>(h, <u64>k, <u32>v); }
-export function gos_i64_u32(h: usize, k: i64, v: i32): f64 { return <f64>getOrSetBits<u64, u32>(h, <u64>k, <u32>v); }
-export function gos_i64_f64(h: usize, k: i64, v: f64): f64 { return reinterpret<f64>(getOrSetBits<u64, u64>(h, <u64>k, reinterpret<u64>(v))); }
-export function gos_i64_i64(h: usize, k: i64, v: i64): i64 { return <i64>getOrSetBits<u64, u64>(h, <u64>k, <u64>v); }
-export function gos_i64_str(h: usize, k: i64, vq: usize, vn: u32): usize { return getOrSetStr<u64>(h, <u64>k, strValue(vq, vn)); }
+export function add_i64_i32(h: usize, k: i64, d: f64): f64 { return add32<u64>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), d, true); }
+export function add_i64_u32(h: usize, k: i64, d: f64): f64 { return add32<u64>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), d, false); }
+export function add_i64_f64(h: usize, k: i64, d: f64): f64 { return addF64<u64>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), d); }
+export function add_i64_i64(h: usize, k: i64, d: i64): i64 { return add64<u64>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), d, true, false); }
+export function add_i64_u64(h: usize, k: i64, d: i64, negative: bool): i64 { return add64<u64>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), d, false, negative); }
+export function gos_i64_i32(h: usize, k: i64, v: i32): f64 { return <f64><i32>getOrSetBits<u64, u32>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), <u32>v); }
+export function gos_i64_u32(h: usize, k: i64, v: i32): f64 { return <f64>getOrSetBits<u64, u32>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), <u32>v); }
+export function gos_i64_f64(h: usize, k: i64, v: f64): f64 { return reinterpret<f64>(getOrSetBits<u64, u64>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), reinterpret<u64>(v))); }
+export function gos_i64_i64(h: usize, k: i64, v: i64): i64 { return <i64>getOrSetBits<u64, u64>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), <u64>v); }
+export function gos_i64_str(h: usize, k: i64, vq: usize, vn: u32): usize { return getOrSetStr<u64>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), strValue(vq, vn)); }
 
 // str keys
-export function add_str_i32(h: usize, q: usize, n: u32, d: f64): f64 { return add32<Str>(h, strKey(h, q, n), d, true); }
-export function add_str_u32(h: usize, q: usize, n: u32, d: f64): f64 { return add32<Str>(h, strKey(h, q, n), d, false); }
-export function add_str_f64(h: usize, q: usize, n: u32, d: f64): f64 { return addF64<Str>(h, strKey(h, q, n), d); }
-export function add_str_i64(h: usize, q: usize, n: u32, d: i64): i64 { return add64<Str>(h, strKey(h, q, n), d, true, false); }
-export function add_str_u64(h: usize, q: usize, n: u32, d: i64, negative: bool): i64 { return add64<Str>(h, strKey(h, q, n), d, false, negative); }
-export function gos_str_i32(h: usize, q: usize, n: u32, v: i32): f64 { return <f64><i32>getOrSetBits<Str, u32>(h, strKey(h, q, n), <u32>v); }
-export function gos_str_u32(h: usize, q: usize, n: u32, v: i32): f64 { return <f64>getOrSetBits<Str, u32>(h, strKey(h, q, n), <u32>v); }
-export function gos_str_f64(h: usize, q: usize, n: u32, v: f64): f64 { return reinterpret<f64>(getOrSetBits<Str, u64>(h, strKey(h, q, n), reinterpret<u64>(v))); }
-export function gos_str_i64(h: usize, q: usize, n: u32, v: i64): i64 { return <i64>getOrSetBits<Str, u64>(h, strKey(h, q, n), <u64>v); }
+export function add_str_i32(h: usize, q: usize, n: u32, d: f64): f64 { let key = strKey(h, q, n); return add32<Str>(tbl<Str>(h, key), key, hashKey<Str>(h, key), d, true); }
+export function add_str_u32(h: usize, q: usize, n: u32, d: f64): f64 { let key = strKey(h, q, n); return add32<Str>(tbl<Str>(h, key), key, hashKey<Str>(h, key), d, false); }
+export function add_str_f64(h: usize, q: usize, n: u32, d: f64): f64 { let key = strKey(h, q, n); return addF64<Str>(tbl<Str>(h, key), key, hashKey<Str>(h, key), d); }
+export function add_str_i64(h: usize, q: usize, n: u32, d: i64): i64 { let key = strKey(h, q, n); return add64<Str>(tbl<Str>(h, key), key, hashKey<Str>(h, key), d, true, false); }
+export function add_str_u64(h: usize, q: usize, n: u32, d: i64, negative: bool): i64 { let key = strKey(h, q, n); return add64<Str>(tbl<Str>(h, key), key, hashKey<Str>(h, key), d, false, negative); }
+export function gos_str_i32(h: usize, q: usize, n: u32, v: i32): f64 { let key = strKey(h, q, n); return <f64><i32>getOrSetBits<Str, u32>(tbl<Str>(h, key), key, hashKey<Str>(h, key), <u32>v); }
+export function gos_str_u32(h: usize, q: usize, n: u32, v: i32): f64 { let key = strKey(h, q, n); return <f64>getOrSetBits<Str, u32>(tbl<Str>(h, key), key, hashKey<Str>(h, key), <u32>v); }
+export function gos_str_f64(h: usize, q: usize, n: u32, v: f64): f64 { let key = strKey(h, q, n); return reinterpret<f64>(getOrSetBits<Str, u64>(tbl<Str>(h, key), key, hashKey<Str>(h, key), reinterpret<u64>(v))); }
+export function gos_str_i64(h: usize, q: usize, n: u32, v: i64): i64 { let key = strKey(h, q, n); return <i64>getOrSetBits<Str, u64>(tbl<Str>(h, key), key, hashKey<Str>(h, key), <u64>v); }
 export function gos_str_str(h: usize, q: usize, n: u32, vq: usize, vn: u32): usize {
   let v = strValue(vq, vn);
-  return getOrSetStr<Str>(h, strKey(h, q, n), v);
+  let key = strKey(h, q, n);
+  return getOrSetStr<Str>(tbl<Str>(h, key), key, hashKey<Str>(h, key), v);
 }
 
 // ---- validated gets of shared maps (number kinds) --------------------------
 
-/** The end of a validated get: its result r if no write came since the count was s, else NaN (and readTorn set). */
+/**
+ * A get between two reads of the sequence counts of the key's table and of the map's root (a
+ * whole-map write changes tables under the root's lock alone): its result if neither moved, else
+ * NaN with readTorn set. `kind` picks the value: 0 int32, 1 uint32, 2 float64.
+ */
 // @ts-ignore: decorator
-@inline function validRead(h: usize, s: u32, r: f64): f64 {
-  return seqValid(h + H_SEQ, s) ? r : NaN;
+@inline function sget<K>(h: usize, key: K, kind: i32): f64 {
+  let hash = hashKey<K>(h, key);
+  let t = tableFor(h, hash);
+  let rs = seqCount(h + H_SEQ);
+  let s = seqCount(t + H_SEQ);
+  let r: f64 = NaN;
+  if (kind == 2) {
+    let p = findPairAt<K, u64>(t, key, hash);
+    found = p != 0 ? 1 : 0;
+    if (p != 0) r = load<f64>(p + valOffset<K, u64>());
+  } else {
+    let p = findPairAt<K, u32>(t, key, hash);
+    if (p != 0) r = kind == 0 ? <f64>load<i32>(p + valOffset<K, u32>()) : <f64>load<u32>(p + valOffset<K, u32>());
+  }
+  return seqValid(t + H_SEQ, s) && seqValid(h + H_SEQ, rs) ? r : NaN;
 }
-export function sget_i32_i32(h: usize, k: i32): f64 { let s = seqCount(h + H_SEQ); return validRead(h, s, getI32<u32>(h, <u32>k)); }
-export function sget_i32_u32(h: usize, k: i32): f64 { let s = seqCount(h + H_SEQ); return validRead(h, s, getU32<u32>(h, <u32>k)); }
-export function sget_i32_f64(h: usize, k: i32): f64 { let s = seqCount(h + H_SEQ); return validRead(h, s, getF64<u32>(h, <u32>k)); }
-export function sget_f64_i32(h: usize, k: f64): f64 { let s = seqCount(h + H_SEQ); return validRead(h, s, getI32<u64>(h, f64key(k))); }
-export function sget_f64_u32(h: usize, k: f64): f64 { let s = seqCount(h + H_SEQ); return validRead(h, s, getU32<u64>(h, f64key(k))); }
-export function sget_f64_f64(h: usize, k: f64): f64 { let s = seqCount(h + H_SEQ); return validRead(h, s, getF64<u64>(h, f64key(k))); }
+export function sget_i32_i32(h: usize, k: i32): f64 { return sget<u32>(h, <u32>k, 0); }
+export function sget_i32_u32(h: usize, k: i32): f64 { return sget<u32>(h, <u32>k, 1); }
+export function sget_i32_f64(h: usize, k: i32): f64 { return sget<u32>(h, <u32>k, 2); }
+export function sget_f64_i32(h: usize, k: f64): f64 { return sget<u64>(h, f64key(k), 0); }
+export function sget_f64_u32(h: usize, k: f64): f64 { return sget<u64>(h, f64key(k), 1); }
+export function sget_f64_f64(h: usize, k: f64): f64 { return sget<u64>(h, f64key(k), 2); }
 
 // ---- locked writes of shared maps (number kinds) ----------------------------
 
@@ -351,24 +392,30 @@ export function write_abort(): void {
 }
 // @ts-ignore: decorator
 @inline function wsetBits<K, V>(h: usize, k: K, v: V): i32 {
+  let hash = hashKey<K>(h, k);
+  h = tableFor(h, hash);
   if (!seqTryLock(h, false)) return WRITE_BUSY;
-  let r = setBits<K, V>(h, k, v);
+  let r = setBitsAt<K, V>(h, k, hash, v);
   return seqUnlock() ? r : WRITE_DEAD;
 }
 // @ts-ignore: decorator
 @inline function wdelBits<K, V>(h: usize, k: K): i32 {
+  let hash = hashKey<K>(h, k);
+  h = tableFor(h, hash);
   if (!seqTryLock(h, false)) return WRITE_BUSY;
-  let r = removePair<K, V>(h, k);
+  let r = removePairAt<K, V>(h, k, hash);
   return seqUnlock() ? (r ? 1 : 0) : WRITE_DEAD;
 }
 /** add under the map's lock; `kind` picks the value arithmetic: 0 int32, 1 uint32, 2 float64. */
 // @ts-ignore: decorator
 @inline function waddBits<K>(h: usize, k: K, d: f64, kind: i32): f64 {
+  let hash = hashKey<K>(h, k);
+  h = tableFor(h, hash);
   if (!seqTryLock(h, false)) {
     status = ST_BUSY;
     return NaN;
   }
-  let r = kind == 2 ? addF64<K>(h, k, d) : add32<K>(h, k, d, kind == 0);
+  let r = kind == 2 ? addF64<K>(h, k, hash, d) : add32<K>(h, k, hash, d, kind == 0);
   if (seqUnlock()) return r;
   status = ST_DEAD;
   return NaN;
@@ -376,12 +423,20 @@ export function write_abort(): void {
 
 // ---- the writers' lock, for the writes the JS side locks itself (lock.ts) ----
 
-/** Take map h's lock if it is free (`ignoreClaim`: also when a starving thread claimed it): 1, else 0. The write is logged from here on. */
-export function wlock_try(h: usize, ignoreClaim: bool): i32 { return seqTryLock(h, ignoreClaim) ? 1 : 0; }
+/** Take map (or table) h's lock if it is free (`ignoreClaim`: also when a starving thread claimed it): 1; else 0, or WLOCK_ROOT_BUSY when h is a table whose root is held. The write is logged from here on. */
+export function wlock_try(h: usize, ignoreClaim: bool): i32 {
+  rootBusy = 0;
+  if (seqTryLock(h, ignoreClaim)) return 1;
+  return rootBusy != 0 ? WLOCK_ROOT_BUSY : 0;
+}
+/** wlock_try's answer when a table's root is held (a whole-map write): wait for the root. */
+export const WLOCK_ROOT_BUSY: i32 = 2;
 /** Release the lock this instance holds: 1, or 0 when it was presumed dead meanwhile and its write undone. */
 export function wlock_release(): i32 { return seqUnlock() ? 1 : 0; }
 /** Map h has been locked at count `seq` past lockTimeout: take it over, its dead write undone (RECOVER_*). */
 export function wlock_recover(h: usize, seq: u32): i32 { return seqRecover(h, seq); }
+/** As wlock_recover, for a thread holding a shared map's root that waits for table h: h is released at once, the caller's own hold untouched. */
+export function wlock_recover_free(h: usize, seq: u32): i32 { return seqRecoverFree(h, seq); }
 /** Make this instance's write log; 0 when memory runs out. */
 export function wlog_init(): i32 { return logInit() ? 1 : 0; }
 

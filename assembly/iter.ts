@@ -170,9 +170,11 @@ export function iterNext<K, V>(it: usize, max: u32): u32 {
   let bsize = bucketSize<K, V>();
   let itB = load<u32>(it + I_B);
   let itMask = (<u32>1 << itB) - 1;
-  // Shared build: a reader may see a half-made growth; bound the buckets one call visits (a whole
-  // iteration visits fewer) so that a torn pointer cycle cannot loop forever. The JS side retries.
-  let visits = chainLimit(hget(h, H_NOVERFLOW) + (<u32>1 << hget(h, H_B)));
+  // Shared build: a reader may see a half-made growth; bound the buckets one call visits so that a
+  // torn pointer cycle cannot loop forever (the JS side retries). A whole iteration visits fewer: while
+  // the array doubles, each old chain is walked twice (once for each of its two new buckets), so at
+  // most 2^B + 2 * (2^(B-1) + overflow buckets) buckets.
+  let visits = chainLimit(2 * (hget(h, H_NOVERFLOW) + (<u32>1 << hget(h, H_B))));
   let offset = load<u32>(it + I_OFFSET);
   let start = load<u32>(it + I_START);
   let bucket = load<u32>(it + I_BUCKET);

@@ -193,8 +193,10 @@ export const H_WANT: usize = 104;
 export const H_LOG: usize = 108;
 /** H_LOG of a map whose dead writer's write could not be undone: it stays locked. */
 export const LOG_BROKEN: u32 = 1;
-/** Header size: a multiple of 16. */
-export const HEADER_SIZE: usize = 112;
+/** Shared maps: the root of the stripe this table is (stripes.ts); 0 for a root, and in the private build. */
+export const H_ROOT: usize = 112;
+/** Header size: a multiple of 64, so that a header starts a cache line (allocator: 64-byte alignment for such sizes) and two shared maps' (or stripes') lock words never share one. */
+export const HEADER_SIZE: usize = 128;
 
 /** The seed was given by the user: never reseed. */
 export const HF_FIXED_SEED: u8 = 1;

@@ -35,7 +35,7 @@
 // The allocator's lock word is 0 (free), 1 (held), 2 (held, someone may be
 // waiting): Drepper's futex mutex, with memory.atomic.wait32/notify.
 
-import { H_SEQ, H_WAITERS, H_WANT, H_LOG, LOG_BROKEN } from "./layout";
+import { H_SEQ, H_WAITERS, H_WANT, H_LOG, H_ROOT, LOG_BROKEN } from "./layout";
 import { logBegin, logEnd, logCommit, logUndo, logIsFor, logLost, logCommitted, ownLog } from "./wlog";
 import { heapReleaseDead } from "./alloc";
 
@@ -206,21 +206,41 @@ export const RECOVER_BROKEN: i32 = 2;
   store<u32>(h + H_LOG, <u32>logBegin(h, seq));
 }
 
+/** Set by seqTryLock when it failed because the map's root (stripes.ts) was held, not the table: the JS side then waits for the root. */
+export let rootBusy: i32 = 0;
+
 /**
  * Take map h's writers' lock, its sequence count (even -> odd), if no write holds it now and no
  * starving thread has claimed the map (unless `ignoreClaim`): one compare-and-swap, no waiting (waits
  * are the JS side's, which has the clock and knows whether the thread may block). The write is logged
  * from here on. Always true in the private build.
+ *
+ * A table of a shared map (H_ROOT set, stripes.ts) is taken only while its root's lock is free (and
+ * unclaimed, unless `ignoreClaim`): a whole-map write holds the root, then waits until no table's
+ * lock is held. The table's count is made odd first and the root's read after (sequentially
+ * consistent atomics, as Dekker's protocol needs: the whole-map writer makes the root odd, then reads
+ * the tables); a root found held makes the table even again and answers busy, with rootBusy set.
  */
 // @ts-ignore: decorator
 @inline export function seqTryLock(h: usize, ignoreClaim: bool): bool {
   if (!ASC_FEATURE_THREADS) return true;
+  let r = <usize>load<u32>(h + H_ROOT);
   // A starving thread's claim (H_WANT): defer to it; the JS side decides whether it still holds.
-  if (!ignoreClaim && atomic.load<u32>(h + H_WANT) != 0) return false;
+  if (!ignoreClaim && (atomic.load<u32>(h + H_WANT) != 0 || (r != 0 && atomic.load<u32>(r + H_WANT) != 0))) return false;
   let s = atomic.load<u32>(h + H_SEQ);
   if ((s & 1) != 0 || atomic.cmpxchg<u32>(h + H_SEQ, s, s + 1) != s) return false;
+  if (r != 0 && (atomic.load<u32>(r + H_SEQ) & 1) != 0) {
+    backOff(h, s + 1);
+    return false;
+  }
   hold(h, s + 1);
   return true;
+}
+
+/** A table taken while its root was held: give it back unchanged (odd -> even) and say the root is busy. */
+function backOff(h: usize, s: u32): void {
+  rootBusy = 1;
+  if (atomic.cmpxchg<u32>(h + H_SEQ, s, s + 1) == s && atomic.load<u32>(h + H_WAITERS) != 0) atomic.notify(h + H_SEQ, -1);
 }
 
 /**
@@ -263,6 +283,25 @@ export function seqAbort(): void {
  * before-images of its write if its log is for this very hold, and hold the lock, its write undone.
  */
 export function seqRecover(h: usize, seq: u32): i32 {
+  let r = takeOver(h, seq);
+  if (r == RECOVER_TAKEN) hold(h, seq + 2);
+  return r;
+}
+
+/**
+ * seqRecover for a thread that holds a shared map's root and waits for table h: the dead holder's
+ * write undone, the table is released at once (seq + 3), and this instance's own hold and log are
+ * left as they are.
+ */
+export function seqRecoverFree(h: usize, seq: u32): i32 {
+  if (!ASC_FEATURE_THREADS) return RECOVER_MOVED;
+  let r = takeOver(h, seq);
+  if (r == RECOVER_TAKEN && atomic.cmpxchg<u32>(h + H_SEQ, seq + 2, seq + 3) == seq + 2) atomic.notify(h + H_SEQ, -1);
+  return r;
+}
+
+/** The first half of a recovery: the lock taken over and the dead write undone (RECOVER_TAKEN), or RECOVER_MOVED / RECOVER_BROKEN. */
+function takeOver(h: usize, seq: u32): i32 {
   if (!ASC_FEATURE_THREADS) return RECOVER_MOVED;
   if (atomic.load<u32>(h + H_LOG) == LOG_BROKEN) return RECOVER_BROKEN;
   if ((seq & 1) == 0 || atomic.cmpxchg<u32>(h + H_SEQ, seq, seq + 2) != seq) return RECOVER_MOVED;
@@ -278,7 +317,6 @@ export function seqRecover(h: usize, seq: u32): i32 {
     } // else it died committed, in the frees its write deferred: the write stands, those blocks leak
     heapReleaseDead(l); // it may have died inside the allocator, called from this write
   }
-  hold(h, seq + 2);
   return RECOVER_TAKEN;
 }
 

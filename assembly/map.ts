@@ -121,8 +121,13 @@ export function freeOverflow(h: usize, b: usize, bsize: usize): void {
  */
 // @ts-ignore: decorator
 @inline export function findPair<K, V>(h: usize, key: K): usize {
+  return findPairAt<K, V>(h, key, hashKey<K>(h, key));
+}
+
+/** findPair with the key's hash from the caller (stripes.ts: the hash that picked the table picks the bucket). */
+// @ts-ignore: decorator
+@inline export function findPairAt<K, V>(h: usize, key: K, hash: u64): usize {
   let bsize = bucketSize<K, V>();
-  let hash = hashKey<K>(h, key);
   let b = bucketAt(h, homeIndex(h, <u32>hash, bsize), bsize);
   if (ASC_FEATURE_THREADS && b == 0) return 0; // a reader saw a half-made growth: it will retry
   return findInChain<K, V>(b, key, tophash(hash), chainLimit(hget(h, H_NOVERFLOW)));
@@ -133,7 +138,24 @@ export function findPairOutline<K, V>(h: usize, key: K): usize {
   return findPair<K, V>(h, key);
 }
 
+/** findPairAt as a function of its own. */
+export function findPairAtOutline<K, V>(h: usize, key: K, hash: u64): usize {
+  return findPairAt<K, V>(h, key, hash);
+}
+
 // ---- insert ----------------------------------------------------------------
+
+/**
+ * A value is about to change in place: bump the modification counter if an iterator is live (only
+ * iterators read it, each from its start on, so a change no iterator can see needs no bump). On a
+ * shared map this keeps the header's first cache line unwritten by updates of present keys, so that
+ * two threads updating keys of one table pass one cache line between them, not two.
+ */
+// @ts-ignore: decorator
+@inline export function noteUpdate(h: usize): void {
+  if (hget(h, H_ITERS) != 0) hset(h, H_MOD, hget(h, H_MOD) + 1);
+}
+
 
 /** Slots of a tophash word that an insert may take. */
 // @ts-ignore: decorator
@@ -147,9 +169,14 @@ export function findPairOutline<K, V>(h: usize, key: K): usize {
  * Find or add `key`; returns its pair address (the caller writes the value) and
  * sets lastInserted. Returns 0, with the map unchanged, when memory runs out.
  */
-export function insertPair<K, V>(h: usize, key: K): usize {
+// @ts-ignore: decorator
+@inline export function insertPair<K, V>(h: usize, key: K): usize {
+  return insertPairAt<K, V>(h, key, hashKey<K>(h, key));
+}
+
+/** insertPair with the key's hash from the caller. */
+export function insertPairAt<K, V>(h: usize, key: K, hash: u64): usize {
   let bsize = bucketSize<K, V>();
-  let hash = hashKey<K>(h, key);
   let top = tophash(hash);
   let hash32 = <u32>hash;
   let grown = false;
@@ -169,7 +196,7 @@ export function insertPair<K, V>(h: usize, key: K): usize {
         let p = pairAt<K, V>(b, s);
         if (keyEquals<K>(p, key)) {
           lastInserted = false;
-          hset(h, H_MOD, hget(h, H_MOD) + 1);
+          noteUpdate(h);
           return p;
         }
         m &= m - 1;
@@ -230,9 +257,14 @@ export function insertPair<K, V>(h: usize, key: K): usize {
 // ---- remove ----------------------------------------------------------------
 
 /** Remove `key`; true if it was present (its value's bits are left in lastValue). */
-export function removePair<K, V>(h: usize, key: K): bool {
+// @ts-ignore: decorator
+@inline export function removePair<K, V>(h: usize, key: K): bool {
+  return removePairAt<K, V>(h, key, hashKey<K>(h, key));
+}
+
+/** removePair with the key's hash from the caller. */
+export function removePairAt<K, V>(h: usize, key: K, hash: u64): bool {
   let bsize = bucketSize<K, V>();
-  let hash = hashKey<K>(h, key);
   let top = tophash(hash);
   if (hget(h, H_GROWING) != 0) growWork<K, V>(h, <u32>hash);
   let first = bucketAt(h, homeIndex(h, <u32>hash, bsize), bsize);

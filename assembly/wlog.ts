@@ -72,6 +72,8 @@ let wlog: usize = 0;
 let deferred: u32 = 0;
 /** The map whose write this instance is logging now; 0 when none (then stores are not logged). */
 export let logging: usize = 0;
+/** A whole-map write of a shared map: the tables (bit i: table i, stripes.ts) whose header it has logged. */
+let tablesLogged: u32 = 0;
 
 /** Make this instance's log (the JS side calls it when it instantiates the shared build); false when memory runs out. */
 export function logInit(): bool {
@@ -105,6 +107,7 @@ export function logInit(): bool {
   store<u32>(e + headerEntry() - 4, <u32>headerEntry());
   store<u32>(l + L_USED, <u32>headerEntry());
   deferred = 0;
+  tablesLogged = 0;
   logging = h;
   return l;
 }
@@ -172,6 +175,17 @@ export function logLost(l: usize): bool {
 export function logStore(addr: usize, len: usize): void {
   if (addr - logging < H_STATE_END) return; // unsigned: true only inside the logged header fields
   append(addr, len);
+}
+
+/**
+ * A whole-map write (it holds a shared map's root, stripes.ts) reaches table t, bit `bit` of the
+ * map's tables: log t's header state the first time, as logBegin does for the map it locks, so that
+ * the stores the map code makes to a header (plain ones) are undone too.
+ */
+export function logTable(t: usize, bit: u32): void {
+  if ((tablesLogged & bit) != 0) return;
+  tablesLogged |= bit;
+  append(t, H_STATE_END);
 }
 
 /** Append a before-image entry; marks the log lost when it cannot grow. */

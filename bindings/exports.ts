@@ -38,6 +38,11 @@ export function sharedOpNames(kk: number, vk: number): { sget: string; wset: str
   return { sget: `sget_${ka}_${GET_ABI[vk]}`, wset: `wset_${ka}_${SET_ABI[vk]}`, wdel: `wdel_${ka}_${sizePart(vk)}`, wadd: `wadd_${ka}_${UPDATE_ABI[vk]}` };
 }
 
+/** The shared build's lookup of the table (stripe) that holds a key, by key kind: the lock a write the JS side locks takes. */
+export function tableName(kk: number): string {
+  return `table_${KEY_ABI[kk]}`;
+}
+
 /** The iteration step of a pair of kinds: by key size and value size. */
 export function stepName(kk: number, vk: number): string {
   return `iter_next_k${KIND_SIZE[kk]}_${sizePart(vk)}`;
@@ -57,6 +62,7 @@ export function allExportNames(): Set<string> {
     for (const x of Object.values(xs ?? {})) if (x !== null) names.add(x);
   };
   for (let kk = 0; kk < ANY; kk++) {
+    names.add(tableName(kk));
     for (let vk = 0; vk < KIND_NAMES.length; vk++) {
       add(opNames(kk, vk));
       add(sharedOpNames(kk, vk));

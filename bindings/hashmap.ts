@@ -15,10 +15,10 @@ import {
 } from './kinds.js';
 import { HashMapIterator, KEYS, VALUES, ENTRIES, disposedError, type MapCore } from './iterators.js';
 import * as batch from './batch.js';
-import { opNames, sharedOpNames } from './exports.js';
+import { opNames, sharedOpNames, tableName } from './exports.js';
 import { queryAreas, readString, reserveQueryAreas, type QueryArea } from './strings.js';
 import {
-  MapLock, homeCore, coreFor, isSharedBuild, initRefs, addRef, dropRef, checkSharingAvailable, type SharedHandle,
+  MapLock, sharedLocks, homeCore, coreFor, isSharedBuild, initRefs, addRef, dropRef, checkSharingAvailable, type SharedHandle,
 } from './shared.js';
 
 export interface HashMapOptions<KK extends KeyKind = KeyKind, VK extends ValueKind = ValueKind> {
@@ -215,8 +215,13 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   #h: number;
   readonly #c: MapCore;
   readonly #core: Core;
-  /** The lock of a shared map; null for a private one. */
+  /** The root lock of a shared map (operations on the whole map); null for a private one. */
   readonly #lock: MapLock | null;
+  /** A shared map's table locks (operations on one key: #keyLock); null for a private one. */
+  readonly #tables: readonly MapLock[] | null = null;
+  #tableAddrs: readonly number[] | null = null;
+  /** The core's lookup of a key's table (a shared map's). */
+  #tableOf: ((h: number, ...k: unknown[]) => number) | null = null;
   readonly #found: WebAssembly.Global;
   readonly #torn: WebAssembly.Global;
   readonly #ka: QueryArea;
@@ -261,7 +266,10 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       this.#core = a.core;
       this.#memoryId = a.memoryId;
       this.#id = a.id;
-      this.#lock = new MapLock(a.core, a.h, a.lockTimeout);
+      const l = sharedLocks(a.core, a.h, a.lockTimeout);
+      this.#lock = l.root;
+      this.#tables = l.tables;
+      this.#tableAddrs = l.addrs;
     } else {
       if (options !== undefined && (options === null || typeof options !== 'object')) {
         throw new TypeError(`HashMap: options must be an object, got ${describe(options)}`);
@@ -296,8 +304,14 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       this.#kk = kk;
       this.#vk = vk;
       this.#core = c;
-      this.#lock = shared === true ? new MapLock(c, h, lockTimeout) : null;
-      if (shared === true) this.#id = initRefs(c, h, kk, vk);
+      this.#lock = null;
+      if (shared === true) {
+        const l = sharedLocks(c, h, lockTimeout);
+        this.#lock = l.root;
+        this.#tables = l.tables;
+        this.#tableAddrs = l.addrs;
+        this.#id = initRefs(c, h, kk, vk);
+      }
     }
     const c = this.#core;
     reserveReadMemory(c);
@@ -312,7 +326,11 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     const areas = queryAreas(c);
     this.#ka = areas.key;
     this.#va = areas.value;
-    this.#c = { h: this.#h, disposed: false, kk: this.#kk, vk: this.#vk, vals: this.#vk === ANY ? [] : null, core: c, lock: this.#lock };
+    this.#c = {
+      h: this.#h, disposed: false, kk: this.#kk, vk: this.#vk, vals: this.#vk === ANY ? [] : null, core: c, lock: this.#lock,
+      tables: this.#tables, tableAddrs: this.#tableAddrs,
+    };
+    if (this.#tables !== null) this.#tableOf = c.op<(h: number, ...k: unknown[]) => number>(tableName(this.#kk));
     this.#fastVal = numberTest(this.#vk);
     const keyTest = numberTest(this.#kk);
     if (this.#fastVal !== NUM_NONE) this.#fastGet = keyTest;
@@ -399,7 +417,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   }
 
   get size(): number {
-    if (this.#lock !== null) return this.#lock.read(() => this.#core.headerField(this.#live(), HDR_COUNT));
+    if (this.#lock !== null) return this.#lock.readAll(() => this.#core.x.map_stat(this.#live(), 0));
     return this.#core.headerField(this.#live(), HDR_COUNT);
   }
 
@@ -432,7 +450,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
 
   /** get on a shared map: validated by the sequence count, retried when a write came between. */
   #getShared(key: K): V | undefined {
-    return this.#lock!.read(() => this.#getU(key));
+    return this.#keyLock(key).read(() => this.#getU(key));
   }
 
   #getU(key: K): V | undefined {
@@ -473,7 +491,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     const u = this.#fastShared;
     if (u !== NUM_NONE && passes(u, key) && passes(this.#fastVal, value)) return this.#setShared(key, value);
     if (this.#lock === null) return this.#setU(key, value);
-    return this.#lock.write(() => this.#setU(key, value));
+    return this.#keyLock(key).write(() => this.#setU(key, value));
   }
 
   /** set of number kinds on a shared map: the core takes the lock itself when it is free. */
@@ -487,7 +505,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       throw e;
     }
     if (r >= 0) return this;
-    if (r === WRITE_BUSY) return this.#write(() => this.#setU(key, value));
+    if (r === WRITE_BUSY) return this.#keyLock(key).write(() => this.#setU(key, value));
     if (r === WRITE_DEAD) throw this.#lock!.presumedDead();
     throw this.#oom('set; the map is unchanged');
   }
@@ -529,7 +547,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   }
 
   #hasShared(key: K): boolean {
-    return this.#lock!.read(() => this.#hasU(key));
+    return this.#keyLock(key).read(() => this.#hasU(key));
   }
 
   #hasU(key: K): boolean {
@@ -548,7 +566,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       if (r >= 0) return r !== 0;
       if (r === WRITE_DEAD) throw this.#lock!.presumedDead();
     }
-    return this.#lock === null ? this.#deleteU(key) : this.#write(() => this.#deleteU(key));
+    return this.#lock === null ? this.#deleteU(key) : this.#keyLock(key).write(() => this.#deleteU(key));
   }
 
   /** The core's locked delete: 1 removed, 0 absent, WRITE_BUSY when another write holds the map. */
@@ -591,7 +609,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     if (u !== NUM_NONE && passes(u, key) && typeof delta === 'number' && (this.#vk === FLOAT64 || Number.isInteger(delta))) {
       return this.#addShared(key, delta);
     }
-    return this.#lock === null ? this.#addU(key, delta) : this.#write(() => this.#addU(key, delta));
+    return this.#lock === null ? this.#addU(key, delta) : this.#keyLock(key).write(() => this.#addU(key, delta));
   }
 
   /** add of number kinds on a shared map: the core takes the lock itself when it is free. */
@@ -606,7 +624,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     }
     if (r === r && r !== 0) return r as V;
     const st = this.#core.x.status.value;
-    if (st === ST_BUSY) return this.#write(() => this.#addU(key, delta));
+    if (st === ST_BUSY) return this.#keyLock(key).write(() => this.#addU(key, delta));
     if (st === ST_DEAD) throw this.#lock!.presumedDead();
     this.#updateFailed(key, delta, this.#vk);
     return r as V;
@@ -656,7 +674,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
    * shared map, of several threads racing to set a key, one wins and all get its value.
    */
   getOrSet(key: K, value: V): V {
-    return this.#lock === null ? this.#getOrSetU(key, value) : this.#write(() => this.#getOrSetU(key, value));
+    return this.#lock === null ? this.#getOrSetU(key, value) : this.#keyLock(key).write(() => this.#getOrSetU(key, value));
   }
 
   #getOrSetU(key: K, value: V): V {
@@ -831,16 +849,34 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     return parts.length === 0 ? `${head} {}` : `${head} { ${parts.join(', ')} }`;
   }
 
-  /** Run a write: under the lock for a shared map (MapLock.write). */
+  /** Run a write of the whole map: under a shared map's root lock, with no table's lock held (MapLock.write). */
   #write<T>(f: () => T): T {
     const lock = this.#lock;
     return lock === null ? f() : lock.write(f);
   }
 
-  /** Run a read: validated by the sequence count for a shared map, retried when a write came between (MapLock.read). */
+  /** Run a read of the whole map: for a shared map, validated by the root's and every table's count, else under the root's lock (MapLock.readAll). */
   #read<T>(f: () => T): T {
     const lock = this.#lock;
-    return lock === null ? f() : lock.read(f);
+    return lock === null ? f() : lock.readAll(f);
+  }
+
+  /**
+   * The lock of the table that holds `key`, in a shared map: one wasm call (the core hashes the key as
+   * its operations do). A key the kind does not take gets table 0's: the operation then fails or finds
+   * nothing, as on a private map.
+   */
+  #keyLock(key: K): MapLock {
+    const h = this.#live();
+    const f = this.#tableOf!;
+    const kk = this.#kk;
+    let i = 0;
+    if (kk === STRING) {
+      if (typeof key === 'string') i = f(h, this.#ka.put(key), key.length);
+    } else if (fits(kk, key)) {
+      i = f(h, key);
+    }
+    return this.#tables![i];
   }
 
   #live(): number {

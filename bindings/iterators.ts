@@ -28,8 +28,11 @@ export interface MapCore {
   vals: unknown[] | null;
   /** The module instance the map lives in. */
   readonly core: Core;
-  /** A shared map's lock; null for a private map. */
+  /** A shared map's root lock; null for a private map. */
   readonly lock: MapLock | null;
+  /** A shared map's tables (assembly/stripes.ts): their locks and addresses; null for a private map. */
+  readonly tables: readonly MapLock[] | null;
+  readonly tableAddrs: readonly number[] | null;
 }
 
 /** What an iterator calls back on its map to revalidate an entry. */
@@ -83,19 +86,20 @@ function view(H: Heap, kind: number): ArrayLike<number | bigint> {
 
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 
-interface Held { it: number; c: MapCore }
+/** An iterator's slot, its map, and the lock of the table it iterates (a shared map's; else null). */
+interface Held { it: number; c: MapCore; lock: MapLock | null }
 
 const abandoned = new FinalizationRegistry<Held>((x) => {
   try {
-    releaseSlot(x.c, x.it);
+    releaseSlot(x.c, x.it, x.lock);
   } catch {
     // A shared map whose lock timed out: the slot stays taken, which costs only its memory.
   }
 });
 
-/** Give an iterator slot back (under a shared map's lock: it changes the map's count of iterators). */
-function releaseSlot(c: MapCore, it: number): void {
-  const lock = c.disposed ? null : c.lock;
+/** Give an iterator slot back (under its table's lock on a shared map: it changes the table's count of iterators). */
+function releaseSlot(c: MapCore, it: number, tableLock: MapLock | null): void {
+  const lock = c.disposed ? null : tableLock;
   if (lock === null) return c.core.x.iter_release(it, c.disposed ? 0 : 1);
   lock.write(() => c.core.x.iter_release(it, 1));
 }
@@ -110,6 +114,16 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   readonly #mode: number;
   readonly #step: Step;
   #it = 0;
+  /**
+   * The table iterated now: a shared map's tables (assembly/stripes.ts) are iterated one after the
+   * other, each by a slot of its own (a key lives in one table only, so each of Go's guarantees holds
+   * for the map when it holds for every table); a private map is its one table.
+   */
+  #table = 0;
+  #th: number;
+  #tlock: MapLock | null;
+  /** The slot's table is done: the next fetch moves on to the next table. */
+  #tableDone = false;
   #started = false;
   #ended = false;
   #n = 0;
@@ -137,6 +151,8 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     this.#c = c;
     this.#mode = mode;
     this.#step = stepFor(c.core, c.kk, c.vk);
+    this.#th = c.tableAddrs === null ? c.h : c.tableAddrs[0];
+    this.#tlock = c.tables === null ? null : c.tables[0];
   }
 
   next(): IteratorResult<T, undefined> {
@@ -229,26 +245,48 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   #fetch(): void {
     const c = this.#c;
     let max = BATCH;
+    if (this.#tableDone && !this.#nextTable()) {
+      this.#n = this.#pos = 0;
+      this.#ended = true;
+      return;
+    }
     if (!this.#started) {
       this.#started = true;
       const it = this.#startSlot();
       this.#it = it;
-      abandoned.register(this, { it, c }, this.#token);
-      max = BATCH_FIRST;
+      abandoned.register(this, { it, c, lock: this.#tlock }, this.#token);
+      if (this.#table === 0) max = BATCH_FIRST;
     }
     const n = c.lock === null ? this.#stepU(max) : this.#stepShared(max);
     this.#views();
     this.#n = n;
     this.#pos = 0;
-    if (n < max) this.#ended = true;
+    if (n < max) {
+      if (c.tables !== null && this.#table + 1 < c.tables.length) this.#tableDone = true;
+      else this.#ended = true;
+    }
+  }
+
+  /** A shared map's table is done: give its slot back and go on to the next table; false when a clear() since the start ended the iteration. */
+  #nextTable(): boolean {
+    const c = this.#c;
+    this.#releaseSlot();
+    if (c.core.heap(c.h + HDR_EPOCH + 4).u32[(c.h + HDR_EPOCH) >>> 2] !== this.#epoch) return false;
+    this.#table++;
+    this.#th = c.tableAddrs![this.#table];
+    this.#tlock = c.tables![this.#table];
+    this.#tableDone = false;
+    this.#started = false;
+    return true;
   }
 
   /** Take an iterator slot (under a shared map's lock: the start changes the map's generator and count of iterators). */
   #startSlot(): number {
     const c = this.#c;
-    const lock = c.lock;
+    const lock = this.#tlock;
+    const h = this.#th;
     // An address: unsigned (docs/design.md, "Addresses").
-    const start = () => c.core.x.iter_start(c.h) >>> 0;
+    const start = () => c.core.x.iter_start(h) >>> 0;
     const it = lock === null ? start() : lock.write(start);
     if (it === 0) throw lock?.allocatorTimedOut() ?? new RangeError('HashMap: out of memory for an iterator');
     return it;
@@ -261,8 +299,8 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
    */
   #stepU(max: number): number {
     const c = this.#c;
-    const mod = c.h + HDR_MOD;
-    const u32 = c.core.heap(mod + 4).u32;
+    const mod = this.#th + HDR_MOD;
+    const u32 = c.core.heap(Math.max(mod, c.h + HDR_EPOCH) + 4).u32;
     this.#mod = u32[mod >>> 2];
     if (this.#epoch < 0) this.#epoch = u32[(c.h + HDR_EPOCH) >>> 2];
     const n = this.#step(this.#it, max);
@@ -273,7 +311,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   /** A step on a shared map: a read validated by the sequence count; the cursor is put back before a retry. */
   #stepShared(max: number): number {
     const c = this.#c;
-    const lock = c.lock!;
+    const lock = this.#tlock!;
     const cursorAt = this.#it >>> 2;
     const cursorWords = ITER_KEYS >>> 2;
     const saved = c.core.heap(this.#it + SLOT_END).u32.slice(cursorAt, cursorAt + cursorWords);
@@ -294,9 +332,9 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   /** Take fresh typed views of the memory (after a fetch, or once memory.grow detached the old ones). */
   #views(): void {
     const c = this.#c;
-    const H = c.core.heap(Math.max(this.#it + SLOT_END, c.h + HDR_EPOCH + 4));
+    const H = c.core.heap(Math.max(this.#it + SLOT_END, c.h + HDR_EPOCH + 4, this.#th + HDR_MOD + 4));
     this.#u32 = H.u32;
-    this.#modIndex = (c.h + HDR_MOD) >>> 2;
+    this.#modIndex = (this.#th + HDR_MOD) >>> 2;
     this.#epochIndex = (c.h + HDR_EPOCH) >>> 2;
     if (c.kk === STRING) {
       this.#keys = this.#strKeys!;
@@ -351,13 +389,19 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   }
 
   #release(): void {
-    if (this.#it !== 0) {
-      abandoned.unregister(this.#token);
-      releaseSlot(this.#c, this.#it);
-      this.#it = 0;
-    }
+    this.#releaseSlot();
     this.#ended = true;
     this.#started = true;
+  }
+
+  /** Give the slot back, if the iterator holds one. */
+  #releaseSlot(): void {
+    if (this.#it !== 0) {
+      abandoned.unregister(this.#token);
+      const it = this.#it;
+      this.#it = 0;
+      releaseSlot(this.#c, it, this.#tlock);
+    }
   }
 }
 
@@ -368,7 +412,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
 // 20 to 45 ns per entry without it.)
 export const SHAPE_ANCHOR = new HashMapIterator<number, number, number>(
   { has: () => false, get: () => undefined },
-  { h: 0, disposed: true, kk: 0, vk: 0, vals: null, core: privateCore, lock: null },
+  { h: 0, disposed: true, kk: 0, vk: 0, vals: null, core: privateCore, lock: null, tables: null, tableAddrs: null },
   KEYS,
 );
 

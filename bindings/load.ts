@@ -13,7 +13,7 @@ type Fn = (...args: never[]) => unknown;
 
 /**
  * The wasm module's exports: the interface documented in assembly/index.ts and docs/design.md.
- * Functions that return an address (map_new, iter_start, scratch_alloc, heap_top, get_*_str,
+ * Functions that return an address (map_new, map_table, iter_start, scratch_alloc, heap_top, get_*_str,
  * gos_*_str) return it as an i32, negative above 2 GiB: callers take it `>>> 0`.
  */
 export interface CoreExports {
@@ -29,6 +29,8 @@ export interface CoreExports {
   readonly ST_DEAD: WebAssembly.Global;
   readonly RECOVER_TAKEN: WebAssembly.Global;
   readonly RECOVER_BROKEN: WebAssembly.Global;
+  readonly WLOCK_ROOT_BUSY: WebAssembly.Global;
+  readonly MAP_TABLES: WebAssembly.Global;
   readonly HDR_LOG: WebAssembly.Global;
   readonly canBlock: WebAssembly.Global;
   readonly lockTimeoutNs: WebAssembly.Global;
@@ -59,6 +61,9 @@ export interface CoreExports {
   wlock_try(h: number, ignoreClaim: number): number;
   wlock_release(): number;
   wlock_recover(h: number, seq: number): number;
+  wlock_recover_free(h: number, seq: number): number;
+  map_table(h: number, i: number): number;
+  map_busy_table(h: number): number;
   wlog_init(): number;
   scratch_alloc(bytes: number): number;
   scratch_free(p: number, bytes: number): void;

@@ -35,6 +35,7 @@ const HDR_REFS = privateCore.x.HDR_REFS.value as number;
 const HDR_KINDS = privateCore.x.HDR_KINDS.value as number;
 const RECOVER_TAKEN = privateCore.x.RECOVER_TAKEN.value as number;
 const RECOVER_BROKEN = privateCore.x.RECOVER_BROKEN.value as number;
+const WLOCK_ROOT_BUSY = privateCore.x.WLOCK_ROOT_BUSY.value as number;
 /** Pages a shared memory may grow to: all a wasm32 memory can address. Reserved as address space, not memory. */
 const MAX_PAGES = 65536;
 /** Loads of a busy word before a thread waits: a writer holds a map for about a microsecond. */
@@ -172,6 +173,30 @@ export function dropRef(c: Core, h: number): boolean {
   }
 }
 
+/** The locks of a shared map (a root and its tables: assembly/stripes.ts), as this thread uses them. */
+export interface SharedLocks {
+  /** The root's: operations on the whole map. */
+  readonly root: MapLock;
+  /** Each table's: operations on one key, which the key's table serves. */
+  readonly tables: readonly MapLock[];
+  /** The tables' addresses, in the order of `tables`. */
+  readonly addrs: readonly number[];
+}
+
+/** The locks of the shared map at root h. */
+export function sharedLocks(c: Core, h: number, timeoutMs: number): SharedLocks {
+  const root = new MapLock(c, h, timeoutMs);
+  const tables: MapLock[] = [];
+  const addrs: number[] = [];
+  const n = c.x.MAP_TABLES.value as number;
+  for (let i = 0; i < n; i++) {
+    const t = c.x.map_table(h, i) >>> 0;
+    addrs.push(t);
+    tables.push(new MapLock(c, t, timeoutMs, root));
+  }
+  return { root, tables, addrs };
+}
+
 /** A wait this long for one map makes a thread starving: it claims the map (H_WANT), and other writers defer to it. A writer holds a map for about a microsecond. */
 const STARVE_MS = 1;
 /** How long a starving thread's claim holds unless it renews it (it does while it waits, and clears it when done). */
@@ -211,15 +236,23 @@ export class MapLock {
   readonly #want: number;
   readonly #h: number;
   readonly timeoutMs: number;
+  /** A table's lock: its map's root lock (whole-map writes hold the root, and table reads validate against it too); null for a root. */
+  readonly #root: MapLock | null;
+  /** A root's lock: the locks of its tables, which a whole-map write waits to be free; empty for a table. */
+  readonly #tables: MapLock[] = [];
+  /** The root's count a table read began at (#beginRead). */
+  #rootSeq = 0;
   #i32: Int32Array;
   /** performance.now() until which this thread is in starving mode on this map. */
   #stickyUntil = 0;
   /** The claim this thread has stored in the map's H_WANT word (during one operation), or 0. */
   #claimed = 0;
 
-  constructor(c: Core, h: number, timeoutMs: number) {
+  constructor(c: Core, h: number, timeoutMs: number, root: MapLock | null = null) {
     this.#core = c;
     this.#h = h;
+    this.#root = root;
+    if (root !== null) root.#tables.push(this);
     this.#waiters = (h + HDR_WAITERS) >>> 2;
     this.#seq = (h + HDR_SEQ) >>> 2;
     this.#want = (h + HDR_WANT) >>> 2;
@@ -235,6 +268,7 @@ export class MapLock {
    */
   write<T>(f: () => T): T {
     this.#beginWrite();
+    if (this.#tables.length > 0) this.#quiesce();
     let r: T;
     try {
       r = f();
@@ -273,10 +307,94 @@ export class MapLock {
         if (this.#claimed !== 0 || this.#starving(now) || now - start >= STARVE_MS) {
           this.#stickyUntil = now + STICKY_MS;
           this.#claim();
+          // A table's reads also fail when whole-map writes come back to back: claim the root too.
+          if (this.#root !== null) this.#root.#claim();
         }
       }
     } finally {
       this.#unclaim();
+      if (this.#root !== null) this.#root.#unclaim();
+    }
+  }
+
+  /**
+   * A read of the whole map, on a root's lock (size, stats, getMany, hasMany): between two reads of
+   * the root's and every table's counts, all even; if a write came between, f runs again under the
+   * root's lock (a whole-map write that writes nothing), so that it ends even while other threads keep
+   * writing. LockTimeoutError as for write().
+   */
+  readAll<T>(f: () => T): T {
+    const seqs = this.#snapshot();
+    if (seqs !== null) {
+      try {
+        const r = f();
+        if (this.#unchanged(seqs)) return r;
+      } catch (e) {
+        if (this.#unchanged(seqs)) throw e;
+      }
+    }
+    return this.write(f);
+  }
+
+  /** The counts of the root and its tables, or null if a write holds any of them. */
+  #snapshot(): number[] | null {
+    const seqs: number[] = [];
+    for (const l of [this as MapLock, ...this.#tables]) {
+      const s = Atomics.load(l.#i32, l.#seq);
+      if ((s & 1) !== 0) return null;
+      seqs.push(s);
+    }
+    return seqs;
+  }
+
+  #unchanged(seqs: number[]): boolean {
+    if (Atomics.load(this.#i32, this.#seq) !== seqs[0]) return false;
+    const t = this.#tables;
+    for (let i = 0; i < t.length; i++) if (Atomics.load(t[i].#i32, t[i].#seq) !== seqs[i + 1]) return false;
+    return true;
+  }
+
+  /**
+   * A whole-map write holds the root (new table writes back off): wait until no table's lock is held.
+   * A table held by the same write past lockTimeout has a dead holder: its write is undone and the
+   * table freed (wlock_recover_free: this thread's own hold of the root stays). On LockTimeoutError the
+   * root is released, nothing changed.
+   */
+  #quiesce(): void {
+    const x = this.#core.x;
+    try {
+      for (;;) {
+        const i = x.map_busy_table(this.#h);
+        if (i < 0) return;
+        this.#tables[i].#waitFree();
+      }
+    } catch (e) {
+      this.#endWrite();
+      throw e;
+    }
+  }
+
+  /** For #quiesce: wait until this table's count is even, recovering a dead holder's table without holding it. */
+  #waitFree(): void {
+    const v = this.#i32;
+    const start = performance.now();
+    const deadline = start + 2 * this.timeoutMs;
+    let held = -1;
+    let heldSince = start;
+    for (let i = 0; ; i++) {
+      const s = Atomics.load(v, this.#seq);
+      if ((s & 1) === 0) return;
+      if (i < SPINS) continue;
+      const now = performance.now();
+      if (now >= deadline) throw this.#timeout('a write in progress');
+      if (s !== held) {
+        held = s;
+        heldSince = now;
+      } else if (now - heldSince >= this.timeoutMs) {
+        if (this.#core.x.wlock_recover_free(this.#h, s) === RECOVER_BROKEN) throw this.#broken();
+        continue;
+      }
+      this.#sleep(this.#seq, s, deadline);
     }
   }
 
@@ -288,9 +406,16 @@ export class MapLock {
     this.#lockSlow(v);
   }
 
-  /** The core's compare-and-swap of the count (even -> odd), which also starts the write's log; claims are the caller's business. */
+  /**
+   * The core's compare-and-swap of the count (even -> odd), which also starts the write's log; claims
+   * are the caller's business. A table whose root is held (a whole-map write) is not taken: this thread
+   * then waits for the root here (claiming it when starving; the caller clears the claim) and says no.
+   */
   #tryLock(): boolean {
-    return this.#core.x.wlock_try(this.#h, 1) === 1;
+    const r = this.#core.x.wlock_try(this.#h, 1);
+    if (r === 1) return true;
+    if (r === WLOCK_ROOT_BUSY) this.#root!.#waitEven();
+    return false;
   }
 
   /**
@@ -301,13 +426,15 @@ export class MapLock {
   #recover(s: number, since: number, now: number): boolean {
     if (now - since < this.timeoutMs) return false;
     const r = this.#core.x.wlock_recover(this.#h, s);
-    if (r === RECOVER_BROKEN) {
-      throw new LockTimeoutError(
-        'HashMap: a thread died in the middle of a write to this map that could not be logged (memory for its log ran out), ' +
-          'so the write cannot be undone: the map stays locked, and every operation on it ends this way',
-      );
-    }
+    if (r === RECOVER_BROKEN) throw this.#broken();
     return r === RECOVER_TAKEN;
+  }
+
+  #broken(): LockTimeoutError {
+    return new LockTimeoutError(
+      'HashMap: a thread died in the middle of a write to this map that could not be logged (memory for its log ran out), ' +
+        'so the write cannot be undone: the map stays locked, and every operation on it ends this way',
+    );
   }
 
   /** The error of a thread that held the map past lockTimeout, was presumed dead, and whose write another thread undid. */
@@ -334,13 +461,19 @@ export class MapLock {
 
   /** An even count to validate a read against; waits while a write is in progress. Throws LockTimeoutError. Only inside read(), which clears a claim the wait may make. */
   #beginRead(): number {
+    const root = this.#root;
+    if (root !== null) {
+      const r = Atomics.load(root.#i32, root.#seq);
+      this.#rootSeq = (r & 1) === 0 ? r : root.#waitEven();
+    }
     const s = Atomics.load(this.#i32, this.#seq);
     return (s & 1) === 0 ? s : this.#waitEven();
   }
 
-  /** Whether no write happened since #beginRead returned s. */
+  /** Whether no write happened since #beginRead returned s (on a table: nor a whole-map write). */
   #validate(s: number): boolean {
-    return Atomics.load(this.#i32, this.#seq) === s;
+    const root = this.#root;
+    return Atomics.load(this.#i32, this.#seq) === s && (root === null || Atomics.load(root.#i32, root.#seq) === this.#rootSeq);
   }
 
   /** After an operation that failed for lack of memory: a LockTimeoutError instead, if the allocator's lock was the cause. */
@@ -370,7 +503,7 @@ export class MapLock {
       for (;;) {
         const now = performance.now();
         if (now >= deadline) throw this.#timeout('a write in progress');
-        if (this.#claimed === 0 && now - start < DEFER_MS && this.#claimHeld()) {
+        if (this.#claimed === 0 && now - start < DEFER_MS && (this.#claimHeld() || (this.#root !== null && this.#root.#claimHeld()))) {
           this.#sleep(this.#want, Atomics.load(v, this.#want), deadline);
           continue;
         }
@@ -392,6 +525,7 @@ export class MapLock {
       }
     } finally {
       this.#unclaim();
+      if (this.#root !== null) this.#root.#unclaim();
     }
   }
 

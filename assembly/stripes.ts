@@ -1,0 +1,173 @@
+// Lock striping (shared build): a shared map is STRIPES independent tables under one root.
+//
+// One lock per map made writers on different keys queue on one word, and on more threads the
+// queue got longer with every thread (two threads adding to a 1e5-entry map went at 0.2 of one).
+// So, as in Java 7's ConcurrentHashMap (segments) and Rust's dashmap, a map in the shared build is
+// a root and STRIPES complete Go maps, "tables": each has its own header, sequence lock, write
+// log entry, growth and iterators (map.ts, grow.ts, iter.ts, lock.ts work on a table as they work
+// on a private map). A key's table is picked by bits of its hash that neither the bucket choice
+// (the low B bits, B <= MAX_B) nor the tophash (the top byte) uses, so within its table a key's
+// hash spreads over the buckets as well as ever, and a key lives in exactly one place.
+//
+//   root (ROOT_SIZE bytes, 64-byte aligned):
+//   | a map header [0, HEADER_SIZE): seed, generator, epoch, kinds, flags; the whole-map lock |
+//   | R_TABLES: STRIPES table addresses (u32), fixed for the map's life                        |
+//
+// Every table has the root's seed (so that one hash, with the root's seed, picks the table and,
+// within it, the bucket), is flagged HF_FIXED_SEED (a table never reseeds on its own: clear
+// reseeds them all at once), and names its root in H_ROOT.
+//
+// Locks (lock.ts, bindings/shared.ts; docs/design.md "Concurrency protocol"): an operation on one
+// key takes its table's lock; an operation on the whole map (setMany, deleteMany, clear, and reads
+// of the whole map that could not validate) takes the root's lock and then waits until no table's
+// lock is held. A table's lock is taken only while the root's is free (seqTryLock backs off
+// otherwise), and readers validate against the root's count as well as their table's. A whole-map
+// write logs each table's header the first time it touches that table (logTable), so that its
+// write can be undone as a whole if its thread dies.
+//
+// In the private build every map is one table: tbl() is the identity and nothing here is used.
+
+import { alloc, free, roundSize } from "./alloc";
+import { nextRandom } from "./hash";
+import { newMap, clearMap, freeMap, hashKey, bForCapacity } from "./map";
+import {
+  HEADER_SIZE, H_ROOT, H_SEED, H_RNG, H_FLAGS, H_KEYSIZE, H_VALSIZE, H_BYTES, H_MAXBYTES, H_EPOCH, H_MOD,
+  H_SEQ, H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_ITERS, H_TOMBSTONES, GROW_SAME,
+  HF_FIXED_SEED, hget, hset,
+} from "./layout";
+import { logging, logTable } from "./wlog";
+
+/** Tables of a shared map: 16 leaves two writers on random keys a 1 in 16 chance of meeting, and an empty shared map about 3 KiB. A power of two. */
+export const STRIPES: u32 = 16;
+const STRIPE_MASK: u32 = STRIPES - 1;
+/** The hash bits that pick the table: 48-51, above every bucket bit (MAX_B = 27) and below the tophash byte (56-63). */
+const STRIPE_SHIFT: u64 = 48;
+/** Where a root's table addresses start: right after its map header. */
+export const R_TABLES: usize = HEADER_SIZE;
+/** Bytes of a root: a multiple of 64, so that it starts a cache line. */
+export const ROOT_SIZE: usize = HEADER_SIZE + <usize>STRIPES * 4;
+
+/** Table i of root r. */
+// @ts-ignore: decorator
+@inline export function tableAt(r: usize, i: u32): usize {
+  return <usize>load<u32>(r + R_TABLES + (<usize>i << 2));
+}
+
+/** Index of the table that holds `key` in root r. */
+// @ts-ignore: decorator
+@inline export function stripeOf<K>(r: usize, key: K): u32 {
+  return stripeOfHash(hashKey<K>(r, key));
+}
+
+/** Index of the table of a key whose hash (with the root's seed) is `hash`. */
+// @ts-ignore: decorator
+@inline export function stripeOfHash(hash: u64): u32 {
+  return <u32>(hash >> STRIPE_SHIFT) & STRIPE_MASK;
+}
+
+/**
+ * The table that holds `key` in map h: h itself in the private build; in the shared build the table
+ * of h's root, whose header a whole-map write in progress logs the first time it reaches it.
+ */
+// @ts-ignore: decorator
+@inline export function tbl<K>(h: usize, key: K): usize {
+  if (!ASC_FEATURE_THREADS) return h;
+  return tableFor(h, hashKey<K>(h, key));
+}
+
+/** tbl for a key whose hash (with h's seed) the caller has: the same hash then picks the bucket in the table. */
+// @ts-ignore: decorator
+@inline export function tableFor(h: usize, hash: u64): usize {
+  if (!ASC_FEATURE_THREADS) return h;
+  let i = stripeOfHash(hash);
+  let t = tableAt(h, i);
+  if (logging == h) logTable(t, <u32>1 << i);
+  return t;
+}
+
+/** A shared map: a root and its tables, `capacity` spread over them; maxBytes is split evenly. 0 when memory runs out. */
+export function newStriped(keySize: u32, valSize: u32, capacity: u32, seed: u64, rng: u64, fixedSeed: bool, maxBytes: u32): usize {
+  let r = alloc(ROOT_SIZE, true);
+  if (r == 0) return 0;
+  store<u8>(r + H_KEYSIZE, <u8>keySize);
+  store<u8>(r + H_VALSIZE, <u8>valSize);
+  store<u8>(r + H_FLAGS, fixedSeed ? HF_FIXED_SEED : 0);
+  store<u64>(r + H_SEED, seed);
+  store<u64>(r + H_RNG, rng);
+  hset(r, H_MAXBYTES, maxBytes);
+  hset(r, H_BYTES, <u32>roundSize(ROOT_SIZE));
+  hset(r, H_B, bForCapacity(capacity));
+  let per = <u32>((<u64>capacity + STRIPE_MASK) / STRIPES);
+  let cap = maxBytes == 0 ? 0 : max<u32>(maxBytes / STRIPES, 1);
+  for (let i: u32 = 0; i < STRIPES; i++) {
+    let t = newMap(keySize, valSize, per, seed, nextRandom(r + H_RNG), true, cap);
+    if (t == 0) {
+      for (let j: u32 = 0; j < i; j++) freeMap(tableAt(r, j));
+      free(r, ROOT_SIZE);
+      return 0;
+    }
+    store<u32>(t + H_ROOT, <u32>r);
+    store<u32>(r + R_TABLES + (<usize>i << 2), <u32>t);
+  }
+  return r;
+}
+
+/** clear of a shared map, under the root's lock: every table cleared, one new seed for all (unless fixed), live iterators ended (the root's epoch). False if a table could not get its array back. */
+export function clearStriped(r: usize): bool {
+  let ok = true;
+  let fixed = (load<u8>(r + H_FLAGS) & HF_FIXED_SEED) != 0;
+  let seed = fixed ? load<u64>(r + H_SEED) : nextRandom(r + H_RNG);
+  for (let i: u32 = 0; i < STRIPES; i++) {
+    let t = tableAt(r, i);
+    if (logging == r) logTable(t, <u32>1 << i);
+    if (!clearMap(t)) ok = false;
+    store<u64>(t + H_SEED, seed);
+  }
+  store<u64>(r + H_SEED, seed);
+  hset(r, H_EPOCH, hget(r, H_EPOCH) + 1);
+  hset(r, H_MOD, hget(r, H_MOD) + 1);
+  return ok;
+}
+
+/** Free a shared map's tables and root. */
+export function freeStriped(r: usize): void {
+  for (let i: u32 = 0; i < STRIPES; i++) freeMap(tableAt(r, i));
+  free(r, ROOT_SIZE);
+}
+
+/** Index of a table whose lock is held (its count odd), or -1: a whole-map write, holding the root, waits until there is none. */
+export function busyStripe(r: usize): i32 {
+  if (!ASC_FEATURE_THREADS) return -1;
+  for (let i: u32 = 0; i < STRIPES; i++) {
+    if ((atomic.load<u32>(tableAt(r, i) + H_SEQ) & 1) != 0) return <i32>i;
+  }
+  return -1;
+}
+
+/**
+ * A stats field (index.ts map_stat) of a shared map: the tables' sums; B is log2 of all their
+ * buckets (a fraction while some tables have doubled and others not), growing and sameSizeGrow
+ * whether any table is growing so.
+ */
+export function statStriped(r: usize, field: u32): f64 {
+  let sum: f64 = 0;
+  for (let i: u32 = 0; i < STRIPES; i++) {
+    let t = tableAt(r, i);
+    switch (field) {
+      case 0: sum += <f64>hget(t, H_COUNT); break;
+      case 1: sum += <f64>(<u64>1 << hget(t, H_B)); break;
+      case 2: sum += <f64>hget(t, H_NOVERFLOW); break;
+      case 3: sum = max(sum, <f64>(hget(t, H_GROWING) != 0 ? 1 : 0)); break;
+      case 4: sum = max(sum, <f64>(hget(t, H_GROWING) == GROW_SAME ? 1 : 0)); break;
+      case 5: sum += <f64>hget(t, H_OLDBUCKETS); break;
+      case 6: sum += <f64>hget(t, H_NEVACUATE); break;
+      case 7: sum += <f64>hget(t, H_BYTES); break;
+      case 8: sum += <f64>hget(t, H_ITERS); break;
+      case 9: sum += <f64>hget(t, H_TOMBSTONES); break;
+      default: return -1;
+    }
+  }
+  if (field == 1) return Math.log2(sum);
+  if (field == 7) sum += <f64>hget(r, H_BYTES);
+  return sum;
+}
