@@ -36,7 +36,7 @@
 // as constants (HDR_*): count and the modification counter.
 
 import { findPair, findPairAt, hashKey, insertPair, insertPairAt, removePair, removePairAt, newMap, clearMap, freeMap, lastInserted, lastValue } from "./map";
-import { iterStart, iterRelease, iterNext, iterPoolSize, iterReserve, I_KEYS as IT_KEYS, I_VALS as IT_VALS, BATCH_MAX as IT_BATCH } from "./iter";
+import { iterStart, iterRelease, iterNext, iterFill, dumpStart, ITER_CURSOR, iterPoolSize, iterReserve, I_KEYS as IT_KEYS, I_VALS as IT_VALS, BATCH_MAX as IT_BATCH } from "./iter";
 import { heapTop, alloc, free, allocLockWord } from "./alloc";
 import { f64key, batchGet, batchHas, batchDelete, batchSet, batchUndo } from "./batch";
 import { expandSeed } from "./hash";
@@ -468,6 +468,15 @@ export function iter_next_k8_v12(it: usize, max: u32): u32 { return iterNext<u64
 export function iter_next_k12_v4(it: usize, max: u32): u32 { return iterNext<Str, u32>(it, max); }
 export function iter_next_k12_v8(it: usize, max: u32): u32 { return iterNext<Str, u64>(it, max); }
 export function iter_next_k12_v12(it: usize, max: u32): u32 { return iterNext<Str, Str>(it, max); }
+
+// Dumps (toArrays, number kinds): a cursor in the caller's memory, entries to any buffers, a chunk a call.
+/** Start a dump of map (or table) h with its cursor at `cur` (DUMP_CURSOR bytes): a read of the map. */
+export function dump_start(cur: usize, h: usize): void { dumpStart(cur, h); }
+export const DUMP_CURSOR: u32 = <u32>ITER_CURSOR;
+export function iter_fill_k4_v4(cur: usize, k: usize, v: usize, max: u32): u32 { return iterFill<u32, u32>(cur, k, v, max); }
+export function iter_fill_k4_v8(cur: usize, k: usize, v: usize, max: u32): u32 { return iterFill<u32, u64>(cur, k, v, max); }
+export function iter_fill_k8_v4(cur: usize, k: usize, v: usize, max: u32): u32 { return iterFill<u64, u32>(cur, k, v, max); }
+export function iter_fill_k8_v8(cur: usize, k: usize, v: usize, max: u32): u32 { return iterFill<u64, u64>(cur, k, v, max); }
 
 // ---- batch operations over arrays in linear memory (see batch.ts) -----------
 // Names: batch<op>_<key>_<v4|v8>; keys, values and outputs are addresses.

@@ -42,9 +42,13 @@ import { keyAt } from "./strings";
 import { chainLimit } from "./lock";
 import { nextRandom, matchByte, firstSlot, realSlots } from "./hash";
 
-/** Entries one step call can hand out: enough to amortise the call, small enough that a `break` wastes little. */
-export const BATCH_MAX: u32 = 64;
-/** Slots added to the pool when every slot is busy: three fill a 4 KiB small-class block (3 * 1088 bytes). */
+/**
+ * Entries one step call can hand out: enough to amortise the call and the JS side's per-batch work
+ * over a long iteration (the JS side asks for 8 first, so that a loop that breaks early wastes
+ * little); 256 made an int32 forEach over 1e6 entries about 1 ns an entry faster than 64.
+ */
+export const BATCH_MAX: u32 = 256;
+/** Slots added to the pool when every slot is busy: three (12.2 KiB, three pages of the allocator's page runs). */
 const POOL_GROW: u32 = 3;
 
 // hiter fields.
@@ -157,11 +161,60 @@ export function iterPoolSize(): u32 {
 }
 
 /**
+ * Copy the eight slots of bucket b, in visiting order from `offset`, to the batch at n, counting only
+ * those flagged in `real` (bit 7 of each real slot's byte): n plus the bucket's real entries. Writes
+ * eight entries' room: the caller leaves it.
+ */
+// @ts-ignore: decorator
+@inline function copyBucket<K, V>(b: usize, real: u64, offset: u32, keys: usize, vals: usize, n: u32): u32 {
+  for (let j: u32 = 0; j < BUCKET_SLOTS; j++) {
+    let s = (j + offset) & (BUCKET_SLOTS - 1);
+    let p = pairAt<K, V>(b, s);
+    store<K>(keys + <usize>n * sizeof<K>(), load<K>(p));
+    store<V>(vals + <usize>n * sizeof<V>(), load<V>(p + valOffset<K, V>()));
+    n += <u32>(real >> ((<u64>s << 3) + 7)) & 1;
+  }
+  return n;
+}
+
+/**
  * Write up to `max` (<= BATCH_MAX) entries into the slot's batch buffers and
  * return how many. Fewer than `max` means the iteration has ended. The cursor
  * is kept in locals for the call and written back at the end.
  */
 export function iterNext<K, V>(it: usize, max: u32): u32 {
+  return iterFill<K, V>(it, it + I_KEYS, it + I_VALS, max);
+}
+
+/**
+ * Start a dump of map h (toArrays) with its cursor at `cur` (ITER_CURSOR bytes of the caller's own
+ * memory): from bucket 0, slot 0, and without registering with the map. A dump runs whole within one
+ * critical section (a private map's one call sequence; a shared map's validated read, or under its
+ * root's lock), so no write can come between its steps, and it writes nothing of the map: on a
+ * shared map it is a read.
+ */
+export function dumpStart(cur: usize, h: usize): void {
+  store<u32>(cur + I_MAP, <u32>h);
+  store<u32>(cur + I_EPOCH, hget(h, H_EPOCH));
+  store<u32>(cur + I_B, hget(h, H_B));
+  store<u32>(cur + I_START, 0);
+  store<u32>(cur + I_BUCKET, 0);
+  store<u32>(cur + I_OFFSET, 0);
+  store<u32>(cur + I_WRAPPED, 0);
+  store<u32>(cur + I_CHAIN, NO_CHAIN);
+  store<u32>(cur + I_OVF, 0);
+  store<u32>(cur + I_SLOT, 0);
+  store<u32>(cur + I_DONE, 0);
+}
+
+/** Bytes of a dump's cursor (dumpStart). */
+export const ITER_CURSOR: usize = I_KEYS;
+
+/**
+ * iterNext into any buffers: up to `max` entries, keys to `keys` and values to `vals` (number kinds
+ * for a dump: any max; the slot's buffers for an iteration: max <= BATCH_MAX).
+ */
+export function iterFill<K, V>(it: usize, keys: usize, vals: usize, max: u32): u32 {
   let h = <usize>load<u32>(it + I_MAP);
   if (load<u32>(it + I_DONE) != 0 || load<u32>(it + I_EPOCH) != hget(h, H_EPOCH)) {
     store<u32>(it + I_DONE, 1);
@@ -184,8 +237,6 @@ export function iterNext<K, V>(it: usize, max: u32): u32 {
   let i = load<u32>(it + I_SLOT);
   let logical = load<u32>(it + I_LOGICAL);
   let check = load<u32>(it + I_CHECK) != 0;
-  let keys = it + I_KEYS;
-  let vals = it + I_VALS;
   let n: u32 = 0;
   let done: u32 = 0;
   while (n < max) {
@@ -213,6 +264,18 @@ export function iterNext<K, V>(it: usize, max: u32): u32 {
     if (ASC_FEATURE_THREADS && (b == 0 || --visits == 0)) {
       done = 1;
       break;
+    }
+    // The common bucket (number kinds, no growth check, no tombstone, room for all eight): copy every
+    // slot and count only the real ones, with no branch per slot (a branch on each slot's tophash
+    // mispredicted about once a bucket: 6.8 ns an entry at 1e6 entries, against 2.9 this way).
+    if (!isReference<K>() && !isReference<V>() && !check && i == 0 && max - n >= BUCKET_SLOTS) {
+      let word = load<u64>(b);
+      if (matchByte(word, EVACUATED_Y) == 0) {
+        n = copyBucket<K, V>(b, realSlots(word), offset, keys, vals, n);
+        ovf = overflowOf(b);
+        if (ovf == 0) chain = NO_CHAIN;
+        continue;
+      }
     }
     // Slots in visiting order (i + offset) & 7, from i on: rotate the byte mask by the offset.
     let todo = rotr<u64>(visitable(load<u64>(b)), <u64>(offset << 3));

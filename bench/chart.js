@@ -79,6 +79,12 @@ export function ratiosSvg(data) {
     parts.push(svg);
     y += h + 10;
   }
+  const it = data.iteration?.rows;
+  if (it && it.length > 0) {
+    const [svg, h] = panel(GAP, y, 'iteration (int32 unless said)', it.map((r) => ({ label: r.case.replace(/ \(Map: .*\)/, '').replace('for...of', 'for…of'), ratio: r.ratio })));
+    parts.push(svg);
+    y += h + 10;
+  }
   width = Math.max(width, PANEL_W + 2 * GAP);
   const height = y + 8;
   const m = data.machine ?? {};

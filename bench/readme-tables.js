@@ -70,3 +70,10 @@ console.log();
 for (const x of s.single) {
   console.log(`one thread, get ${label(x.n)}: private ${x.privateNs.toFixed(1)} ns, shared ${x.sharedNs.toFixed(1)} ns, shared / private ${x.ratio.toFixed(2)}x`);
 }
+
+if (r.iteration) {
+  console.log('\n| case | Map | HashMap | Map / HashMap | minimal JS iterator (Map / it) |\n|---|---|---|---|---|');
+  for (const x of r.iteration.rows) {
+    console.log(`| ${x.case} | ${x.mapNs.toFixed(1)} ns | ${x.hashMapNs.toFixed(1)} ns | ${x.ratio.toFixed(2)} | ${x.floorNs === undefined ? '' : `${x.floorNs.toFixed(1)} ns (${x.floorRatio.toFixed(2)})`} |`);
+  }
+}

@@ -20,6 +20,9 @@
 //      int32 entries), add(k, 1) of 1 and 2 threads on 1000 keys (the cost of
 //      the map's lock), and one thread's get on a shared map against a private
 //      one.
+//   5b. Iteration (child-iteration.js): for...of, keys(), forEach, a for...of
+//      over each of 1000 maps of 10 entries, toArrays() against a for...of over
+//      Map filling two typed arrays, string keys; next to a minimal JS iterator.
 //   6. --full only: 2^25 entries (child-big.js), and GC pauses with a 1e6-entry
 //      map alive (child-gc.js).
 // Output: the table below, bench/results/latest.json (raw round times and the
@@ -196,6 +199,10 @@ if (goVersion.error || goVersion.status !== 0) {
 progress('shared maps: get with 1 and 2 worker threads, add(k, 1) under contention, one thread shared vs private (a child process of its own)');
 const { shared } = await child('child-shared.js', [JSON.stringify(SHARED)]);
 
+// 5b. Iteration against Map (for...of, keys(), forEach, small maps, toArrays, strings), a child of its own.
+progress('iteration: for...of, keys(), forEach, 1000 maps of 10, toArrays, string keys (a child process of its own)');
+const { iteration } = await child('child-iteration.js', [JSON.stringify({ rounds: full ? 11 : 7 })]);
+
 // 6. --full only: 2^25 entries, and GC pauses.
 let big = null;
 let gcPauses = null;
@@ -257,6 +264,10 @@ else {
 }
 console.log('');
 for (const line of sharedLines(shared)) console.log(line);
+console.log('\nIteration (int32 -> int32 unless said), ns per entry, medians, ratio = Map / HashMap; the floor is a minimal JS iterator over two Int32Arrays:');
+for (const r of iteration.rows) {
+  console.log(`  ${r.case.padEnd(52)} Map ${r.mapNs.toFixed(1).padStart(5)} ns  HashMap ${r.hashMapNs.toFixed(1).padStart(5)} ns  ratio ${r.ratio.toFixed(2)}${r.floorNs === undefined ? '' : `  floor ${r.floorNs.toFixed(1)} ns (ratio ${r.floorRatio.toFixed(2)})`}`);
+}
 if (big) {
   console.log(`\n2^25 int32 entries: Map ${big.map.error ? `fails at ${big.map.entries.toLocaleString('en-US')} entries (${big.map.error})` : `holds ${big.map.entries} entries`}; ` +
     (big.hashMap.error ? `HashMap fails at ${big.hashMap.entries} (${big.hashMap.error})` :
@@ -291,6 +302,7 @@ const targets = [
   ['string set existing, 1e5', ratioOf('string', 1e5, 'set'), '>=', 1.0, 'string keys'],
   ['memory string -> int32 (HashMap/Map)', memory.kinds.string?.ratio, '<=', 0.6, 'string keys'],
   ...sharedTargets(shared).map((t) => [...t, 'shared maps']),
+  ...iterationTargets(iteration).map((t) => [...t, 'iteration']),
 ].map(([name, value, op, target, issue = 'issue 3 (performance)']) => ({
   name, issue, value: value === undefined ? null : +value.toFixed(3), op, target,
   met: value === undefined ? null : op === '>=' ? value >= target : value <= target,
@@ -299,6 +311,20 @@ for (const [i, t] of targets.entries()) {
   if (i === 0 || t.issue !== targets[i - 1].issue) console.log(`\nTargets, ${t.issue}, this run:`);
   const v = t.value === null ? 'n/a' : t.value.toFixed(2);
   console.log(`  ${t.name.padEnd(36)} ${v.padStart(5)}  target ${t.op} ${t.target}  ${t.met === null ? '(not measured)' : t.met ? 'met' : 'NOT MET'}`);
+}
+
+/** Issue 13's targets (ratios Map time / HashMap time), against this run's iteration rows. */
+function iterationTargets(it) {
+  const at = (prefix) => it.rows.find((r) => r.case.startsWith(prefix))?.ratio;
+  return [
+    ['for...of [k, v], int32, 1e6', at('for...of [k, v], int32'), '>=', 0.6],
+    ['for...of [k, v], float64, 1e6', at('for...of [k, v], float64'), '>=', 0.6],
+    ['keys(), 1e6', at('keys()'), '>=', 0.4],
+    ['forEach, 1e6', at('forEach'), '>=', 1.5],
+    ['1000 maps of 10 entries, for...of', at('for...of over each'), '>=', 0.33],
+    ['toArrays against for...of into arrays, 1e6', at('toArrays'), '>=', 3],
+    ['string keys for...of, 1e5', at('for...of [k, v], string'), '>=', 0.4],
+  ];
 }
 
 const durationS = +((Date.now() - started) / 1000).toFixed(1);
@@ -311,7 +337,7 @@ const out = {
       key: KINDS[k].hashMap.key, value: KINDS[k].hashMap.value,
     }])),
   },
-  results, memory, go, big, gc: gcPauses, shared, targets, durationS,
+  results, memory, go, big, gc: gcPauses, shared, iteration, targets, durationS,
 };
 mkdirSync(here('results/'), { recursive: true });
 writeFileSync(here('results/latest.json'), JSON.stringify(out, null, 2) + '\n');

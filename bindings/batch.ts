@@ -8,7 +8,7 @@
 // memory the earlier ones are undone too (see assembly/batch.ts).
 
 import type { Core, Heap } from './load.js';
-import { batchNames } from './exports.js';
+import { batchNames, fillName } from './exports.js';
 import { INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, describe } from './kinds.js';
 
 type NumArray = Int32Array | Uint32Array | Float64Array | BigInt64Array | BigUint64Array;
@@ -238,4 +238,41 @@ function undo(c: Core, h: number, kk: number, vk: number, keys: NumArray, logs: 
     scratchHeap(c, base).u8.subarray(base + FLAGS_OFF, base + FLAGS_OFF + n).set(flags);
     f(h, base + K_OFF, n, base + FLAGS_OFF, base + OLD_OFF);
   }
+}
+
+type Fill = (cur: number, k: number, v: number, max: number) => number;
+
+/**
+ * toArrays: every entry of the tables (a private map is one; a shared map's tables, whose count is
+ * `count`), keys and values into two new typed arrays of the kinds' types, filled by the core a chunk
+ * of CHUNK entries a call (a dump: a cursor in the scratch block, no iterator slot, nothing of the map
+ * written), each chunk copied out with TypedArray.set. The caller runs it as one read of the map.
+ */
+export function toArrays(c: Core, tables: readonly number[], kk: number, vk: number, count: number): [NumArray, NumArray] {
+  if (kk === STRING || vk === STRING || vk === ANY) {
+    throw new TypeError(`HashMap: toArrays needs numeric key and value kinds; this map's are '${KIND_NAMES[kk]}' => '${KIND_NAMES[vk]}'`);
+  }
+  const keys = new ARRAY_OF[kk](count);
+  const vals = new ARRAY_OF[vk](count);
+  const fill = c.op<Fill>(fillName(kk, vk));
+  const base = scratchBase(c);
+  const cur = base + OLD_OFF;
+  let pos = 0;
+  for (const t of tables) {
+    c.x.dump_start(cur, t);
+    for (;;) {
+      const n = fill(cur, base + K_OFF, base + V_OFF, CHUNK);
+      // A shared map's torn read can disagree with its count: the caller's validation retries it.
+      if (pos + n > count) throw new RangeError('HashMap: toArrays found more entries than the map counts');
+      const H = scratchHeap(c, base);
+      const k = at(kk, base + K_OFF);
+      const v = at(vk, base + V_OFF);
+      (keys as Int32Array).set(view(H, kk).subarray(k, k + n) as Int32Array, pos);
+      (vals as Int32Array).set(view(H, vk).subarray(v, v + n) as Int32Array, pos);
+      pos += n;
+      if (n < CHUNK) break;
+    }
+  }
+  if (pos !== count) throw new RangeError('HashMap: toArrays found fewer entries than the map counts');
+  return [keys, vals];
 }

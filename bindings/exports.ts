@@ -43,6 +43,11 @@ export function tableName(kk: number): string {
   return `table_${KEY_ABI[kk]}`;
 }
 
+/** The dump step (toArrays) of a pair of numeric kinds: by key size and value size. */
+export function fillName(kk: number, vk: number): string {
+  return `iter_fill_k${KIND_SIZE[kk]}_v${KIND_SIZE[vk]}`;
+}
+
 /** The iteration step of a pair of kinds: by key size and value size. */
 export function stepName(kk: number, vk: number): string {
   return `iter_next_k${KIND_SIZE[kk]}_${sizePart(vk)}`;
@@ -67,6 +72,7 @@ export function allExportNames(): Set<string> {
       add(opNames(kk, vk));
       add(sharedOpNames(kk, vk));
       add(batchNames(kk, vk));
+      if (kk !== STRING && vk !== STRING && vk !== ANY) names.add(fillName(kk, vk));
       names.add(stepName(kk, vk));
     }
   }

@@ -791,6 +791,21 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     return this.#write(() => batch.deleteMany(this.#core, this.#live(), this.#kk, this.#vk, keys));
   }
 
+  /**
+   * Every entry as `[keys, values]`: two new typed arrays of the kinds' array types (those getMany
+   * uses), of length `size`, in no particular order (the same entry at the same index in both). For
+   * numeric key and value kinds; a TypeError for string keys or values and for 'any' values. Filled by
+   * the core a chunk of entries per call. On a shared map, one consistent snapshot of the map.
+   */
+  toArrays(): [KeyArray<K>, ValueArray<V>] {
+    return this.#read(() => {
+      const h = this.#live();
+      const shared = this.#tableAddrs;
+      const count = shared === null ? this.#core.headerField(h, HDR_COUNT) : this.#core.x.map_stat(h, 0);
+      return batch.toArrays(this.#core, shared ?? [h], this.#kk, this.#vk, count);
+    }) as unknown as [KeyArray<K>, ValueArray<V>];
+  }
+
   /** Growth, evacuation and memory figures, read from the map's header. */
   stats(): HashMapStats {
     return this.#read(() => this.#statsU());

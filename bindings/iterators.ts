@@ -190,32 +190,50 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
 
   /**
    * Call fn.call(thisArg, value, key, map) for every remaining entry, as forEach does: the same
-   * batches and checks as next(), without an iterator result or an entry array per entry.
+   * batches and checks as next(), as a plain loop over the batch buffers while the map is unchanged
+   * (one load and compare of its modification counter an entry), with no result object or entry array.
    */
   each(fn: (this: unknown, value: V, key: K, map: unknown) => void, thisArg: unknown, map: unknown): void {
     const c = this.#c;
+    const direct = thisArg === undefined;
     try {
       for (;;) {
         if (c.disposed) throw disposedError();
-        const i = this.#pos;
-        if (i < this.#n) {
-          this.#pos = i + 1;
-          if (this.#u32[this.#modIndex] !== this.#mod || this.#seen !== null) {
-            const r = this.#produceChecked(i);
-            if (r !== null) {
-              const [k, v] = r.value as unknown as [K, V];
-              fn.call(thisArg, v, k, map);
-            }
-            continue;
-          }
-          const key = this.#keys[this.#keyBase + i] as K;
-          const raw = this.#vals[this.#valBase + i];
-          const vals = c.vals;
-          fn.call(thisArg, (vals === null ? raw : vals[raw as number]) as V, key, map);
+        let i = this.#pos;
+        const n = this.#n;
+        if (i >= n) {
+          if (this.#ended) return;
+          this.#fetch();
           continue;
         }
-        if (this.#ended) return;
-        this.#fetch();
+        if (this.#seen === null) {
+          const keys = this.#keys;
+          const vals = this.#vals;
+          const kb = this.#keyBase;
+          const vb = this.#valBase;
+          const u32 = this.#u32;
+          const mi = this.#modIndex;
+          const mod = this.#mod;
+          const table = c.vals;
+          // The callback may change the map (or dispose of it): the counter check sends the rest of the
+          // batch to the checked path, as next() does.
+          while (i < n && u32[mi] === mod && !c.disposed) {
+            const key = keys[kb + i] as K;
+            const raw = vals[vb + i];
+            const value = (table === null ? raw : table[raw as number]) as V;
+            i++;
+            if (direct) fn(value, key, map);
+            else fn.call(thisArg, value, key, map);
+          }
+          this.#pos = i;
+          if (i >= n || c.disposed) continue;
+        }
+        this.#pos = i + 1;
+        const r = this.#produceChecked(i);
+        if (r !== null) {
+          const [k, v] = r.value as unknown as [K, V];
+          fn.call(thisArg, v, k, map);
+        }
       }
     } finally {
       this.#release();

@@ -64,6 +64,7 @@ export interface CoreExports {
   wlock_recover_free(h: number, seq: number): number;
   map_table(h: number, i: number): number;
   map_busy_table(h: number): number;
+  dump_start(cur: number, h: number): void;
   wlog_init(): number;
   scratch_alloc(bytes: number): number;
   scratch_free(p: number, bytes: number): void;
