@@ -328,7 +328,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     this.#va = areas.value;
     this.#c = {
       h: this.#h, disposed: false, kk: this.#kk, vk: this.#vk, vals: this.#vk === ANY ? [] : null, core: c, lock: this.#lock,
-      tables: this.#tables, tableAddrs: this.#tableAddrs,
+      tables: this.#tables, tableAddrs: this.#tableAddrs, step: null,
     };
     if (this.#tables !== null) this.#tableOf = c.op<(h: number, ...k: unknown[]) => number>(tableName(this.#kk));
     this.#fastVal = numberTest(this.#vk);

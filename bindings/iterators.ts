@@ -33,6 +33,8 @@ export interface MapCore {
   /** A shared map's tables (assembly/stripes.ts): their locks and addresses; null for a private map. */
   readonly tables: readonly MapLock[] | null;
   readonly tableAddrs: readonly number[] | null;
+  /** The core's step for the map's kinds, looked up by its first iterator (the lookup builds its name: a string per iterator cost 40% of a 10-entry map's iteration). */
+  step: Step | null;
 }
 
 /** What an iterator calls back on its map to revalidate an entry. */
@@ -58,7 +60,7 @@ const HDR_EPOCH = privateCore.x.HDR_EPOCH.value as number;
 /** Bytes of an iterator slot: the cursor (ITER_KEYS bytes, saved around a shared map's step), then keys and values. */
 const SLOT_END = ITER_VALS + (ITER_VALS - ITER_KEYS);
 
-type Step = (it: number, max: number) => number;
+export type Step = (it: number, max: number) => number;
 
 function stepFor(c: Core, kk: number, vk: number): Step {
   const name = stepName(kk, vk);
@@ -150,7 +152,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     this.#map = map;
     this.#c = c;
     this.#mode = mode;
-    this.#step = stepFor(c.core, c.kk, c.vk);
+    this.#step = c.step ??= stepFor(c.core, c.kk, c.vk);
     this.#th = c.tableAddrs === null ? c.h : c.tableAddrs[0];
     this.#tlock = c.tables === null ? null : c.tables[0];
   }
@@ -430,7 +432,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
 // 20 to 45 ns per entry without it.)
 export const SHAPE_ANCHOR = new HashMapIterator<number, number, number>(
   { has: () => false, get: () => undefined },
-  { h: 0, disposed: true, kk: 0, vk: 0, vals: null, core: privateCore, lock: null, tables: null, tableAddrs: null },
+  { h: 0, disposed: true, kk: 0, vk: 0, vals: null, core: privateCore, lock: null, tables: null, tableAddrs: null, step: null },
   KEYS,
 );
 
