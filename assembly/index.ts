@@ -454,6 +454,10 @@ export function wadd_i32_f64(h: usize, k: i32, d: f64): f64 { return waddBits<u3
 export function wadd_f64_i32(h: usize, k: f64, d: f64): f64 { return waddBits<u64>(h, f64key(k), d, 0); }
 export function wadd_f64_u32(h: usize, k: f64, d: f64): f64 { return waddBits<u64>(h, f64key(k), d, 1); }
 export function wadd_f64_f64(h: usize, k: f64, d: f64): f64 { return waddBits<u64>(h, f64key(k), d, 2); }
+// String keys (a query area, as add_str_*): a word count shared by workers adds in one call too.
+export function wadd_str_i32(h: usize, q: usize, n: u32, d: f64): f64 { return waddBits<Str>(h, strKey(h, q, n), d, 0); }
+export function wadd_str_u32(h: usize, q: usize, n: u32, d: f64): f64 { return waddBits<Str>(h, strKey(h, q, n), d, 1); }
+export function wadd_str_f64(h: usize, q: usize, n: u32, d: f64): f64 { return waddBits<Str>(h, strKey(h, q, n), d, 2); }
 
 // ---- iteration -------------------------------------------------------------
 

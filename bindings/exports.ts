@@ -48,6 +48,11 @@ export function fillName(kk: number, vk: number): string {
   return `iter_fill_k${KIND_SIZE[kk]}_v${KIND_SIZE[vk]}`;
 }
 
+/** The shared build's locked add of string keys and number values (one call, as wadd of number kinds); null for other kinds. */
+export function sharedStrAddName(kk: number, vk: number): string | null {
+  return kk === STRING && isNumberKind(vk) ? `wadd_str_${UPDATE_ABI[vk]}` : null;
+}
+
 /** The iteration step of a pair of kinds: by key size and value size. */
 export function stepName(kk: number, vk: number): string {
   return `iter_next_k${KIND_SIZE[kk]}_${sizePart(vk)}`;
@@ -71,6 +76,8 @@ export function allExportNames(): Set<string> {
     for (let vk = 0; vk < KIND_NAMES.length; vk++) {
       add(opNames(kk, vk));
       add(sharedOpNames(kk, vk));
+      const strAdd = sharedStrAddName(kk, vk);
+      if (strAdd !== null) names.add(strAdd);
       add(batchNames(kk, vk));
       if (kk !== STRING && vk !== STRING && vk !== ANY) names.add(fillName(kk, vk));
       names.add(stepName(kk, vk));

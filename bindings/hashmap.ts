@@ -15,7 +15,7 @@ import {
 } from './kinds.js';
 import { HashMapIterator, KEYS, VALUES, ENTRIES, disposedError, type MapCore } from './iterators.js';
 import * as batch from './batch.js';
-import { opNames, sharedOpNames, tableName } from './exports.js';
+import { opNames, sharedOpNames, sharedStrAddName, tableName } from './exports.js';
 import { queryAreas, readString, reserveQueryAreas, type QueryArea } from './strings.js';
 import {
   MapLock, sharedLocks, homeCore, coreFor, isSharedBuild, initRefs, addRef, dropRef, checkSharingAvailable, type SharedHandle,
@@ -255,7 +255,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   #fastShared = NUM_NONE;
   #wset: SetFn | null = null;
   #wdel: HasFn | null = null;
-  #wadd: UpdateFn | null = null;
+  #wadd: UpdateFn | null = null; // also for string keys (wadd_str_*) with number values
 
   constructor(entries?: Iterable<readonly [K, V]> | null, options?: HashMapOptions) {
     if ((entries as unknown) === ATTACH) {
@@ -345,6 +345,9 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       this.#wset = c.op<SetFn>(n.wset);
       this.#wdel = c.op<HasFn>(n.wdel);
       this.#wadd = c.op<UpdateFn>(n.wadd);
+    } else if (this.#lock !== null) {
+      const strAdd = sharedStrAddName(this.#kk, this.#vk);
+      if (strAdd !== null) this.#wadd = c.op<UpdateFn>(strAdd);
     }
     mapRegistry.register(this, this.#c, this.#c);
     if (entries !== undefined && entries !== null && (entries as unknown) !== ATTACH) {
@@ -605,19 +608,19 @@ export class HashMapImpl<K, V> implements Map<K, V> {
    * does not fit the value kind is a RangeError and changes nothing.
    */
   add(key: K, delta: V): V {
-    const u = this.#fastShared;
-    if (u !== NUM_NONE && passes(u, key) && typeof delta === 'number' && (this.#vk === FLOAT64 || Number.isInteger(delta))) {
-      return this.#addShared(key, delta);
+    if (this.#wadd !== null && typeof delta === 'number' && (this.#vk === FLOAT64 || Number.isInteger(delta))) {
+      const u = this.#fastShared;
+      if (u !== NUM_NONE ? passes(u, key) : typeof key === 'string') return this.#addShared(key, delta);
     }
     return this.#lock === null ? this.#addU(key, delta) : this.#keyLock(key).write(() => this.#addU(key, delta));
   }
 
-  /** add of number kinds on a shared map: the core takes the lock itself when it is free. */
+  /** add of number values (number or string keys) on a shared map: the core takes the lock of the key's table itself when it is free. */
   #addShared(key: K, delta: V): V {
     this.#lock!.useTimeout();
     let r: number;
     try {
-      r = this.#wadd!(this.#h, key, delta) as number;
+      r = (this.#fastShared === NUM_NONE ? this.#wadd!(this.#h, this.#ka.put(key as string), (key as string).length, delta) : this.#wadd!(this.#h, key, delta)) as number;
     } catch (e) {
       this.#core.x.write_abort();
       throw e;
@@ -838,6 +841,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     mapRegistry.unregister(c);
     release(c);
     this.#fastKey = this.#fastGet = this.#fastPair = this.#fastVal = this.#fastShared = NUM_NONE;
+    this.#wadd = null;
     this.#h = 0;
     c.h = 0;
     c.vals = null;

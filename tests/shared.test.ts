@@ -825,6 +825,26 @@ describe('shared: errors', () => {
     }
   });
 
+  // A string key's add on a shared map of number values locks its table inside the core's one call
+  // (wadd_str_*): with the root held by a "dead" writer it must back off, wait, take the root over and
+  // add; after dispose it is a TypeError like every other use.
+  it('string => int32: add waits for a held root, takes it over, and adds; a TypeError after dispose', () => {
+    const LOCK_MS = 50;
+    const m = new HashMap<string, number>(null, { key: 'string', value: 'int32', shared: true, lockTimeout: LOCK_MS });
+    const rootSeq = new Int32Array(m.handle.memory.buffer, m.handle.address + SEQ_OFFSET, 1);
+    expect(m.add('w', 2)).toBe(2);
+    Atomics.add(rootSeq, 0, 1);
+    const t0 = performance.now();
+    expect(m.add('w', 3)).toBe(5);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(LOCK_MS * 0.9);
+    expect(rootSeq[0] % 2).toBe(0);
+    expect(m.add('long key, beyond the eleven characters kept inline', -4)).toBe(-4);
+    expect(() => m.add('w', 2 ** 31)).toThrow(RangeError);
+    expect([...m].sort()).toEqual([['long key, beyond the eleven characters kept inline', -4], ['w', 5]]);
+    m.dispose();
+    expect(() => m.add('w', 1)).toThrow(TypeError);
+  });
+
   it('a locked set that runs out of memory (maxBytes) changes nothing and releases the lock', () => {
     const m = new HashMap<number, number>(null, { key: 'int32', value: 'float64', shared: true, maxBytes: 64 * 1024, lockTimeout: 50 });
     try {
