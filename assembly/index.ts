@@ -62,7 +62,7 @@ export const HDR_SEQ: u32 = <u32>H_SEQ;
 export const HDR_REFS: u32 = <u32>H_REFS;
 export const HDR_KINDS: u32 = <u32>H_KINDS;
 export { canBlock, lockTimeoutNs, lockTimedOut, readTorn } from "./lock";
-import { seqCount, seqValid, seqTryLock, seqUnlock, seqAbort, seqRecover, seqRecoverFree, rootBusy, WRITE_BUSY, WRITE_DEAD } from "./lock";
+import { seqCount, seqValid, seqTryLock, seqUnlock, seqAbort, seqRecover, seqRecoverFree, seqRenew, rootBusy, WRITE_BUSY, WRITE_DEAD } from "./lock";
 export { WRITE_BUSY, WRITE_DEAD, RECOVER_MOVED, RECOVER_TAKEN, RECOVER_BROKEN } from "./lock";
 import { logInit, mstore } from "./wlog";
 export { ST_RANGE, ST_BUSY, ST_DEAD } from "./update";
@@ -435,6 +435,8 @@ export const WLOCK_ROOT_BUSY: i32 = 2;
 export function wlock_release(): i32 { return seqUnlock() ? 1 : 0; }
 /** Map h has been locked at count `seq` past lockTimeout: take it over, its dead write undone (RECOVER_*). */
 export function wlock_recover(h: usize, seq: u32): i32 { return seqRecover(h, seq); }
+/** Renew this instance's hold (count + 2, still odd), so that its waiters start their lockTimeout again: 1, or 0 when it was presumed dead meanwhile. */
+export function wlock_renew(): i32 { return seqRenew() ? 1 : 0; }
 /** As wlock_recover, for a thread holding a shared map's root that waits for table h: h is released at once, the caller's own hold untouched. */
 export function wlock_recover_free(h: usize, seq: u32): i32 { return seqRecoverFree(h, seq); }
 /** Make this instance's write log; 0 when memory runs out. */

@@ -36,7 +36,7 @@
 // waiting): Drepper's futex mutex, with memory.atomic.wait32/notify.
 
 import { H_SEQ, H_WAITERS, H_WANT, H_LOG, H_ROOT, LOG_BROKEN } from "./layout";
-import { logBegin, logEnd, logCommit, logUndo, logIsFor, logLost, logCommitted, ownLog } from "./wlog";
+import { logBegin, logEnd, logCommit, logUndo, logIsFor, logLost, logCommitted, logRestamp, ownLog } from "./wlog";
 import { heapReleaseDead } from "./alloc";
 
 /** Set by the JS side: 0 where the thread may not block (a browser page's main thread): spin instead. */
@@ -283,9 +283,36 @@ export function seqAbort(): void {
  * before-images of its write if its log is for this very hold, and hold the lock, its write undone.
  */
 export function seqRecover(h: usize, seq: u32): i32 {
+  if (!ASC_FEATURE_THREADS) return RECOVER_MOVED;
   let r = takeOver(h, seq);
-  if (r == RECOVER_TAKEN) hold(h, seq + 2);
+  if (r != RECOVER_TAKEN) return r;
+  // A table whose holder died between taking it and backing off from a held root: a whole-map write
+  // may be running; give the table back (its dead write, if any, undone) and let the caller take it
+  // the ordinary way, which waits for the root.
+  let root = <usize>load<u32>(h + H_ROOT);
+  if (root != 0 && (atomic.load<u32>(root + H_SEQ) & 1) != 0) {
+    if (atomic.cmpxchg<u32>(h + H_SEQ, seq + 2, seq + 3) == seq + 2) atomic.notify(h + H_SEQ, -1);
+    return RECOVER_MOVED;
+  }
+  hold(h, seq + 2);
   return r;
+}
+
+/**
+ * The hold of this instance is still its own (the count unchanged): move it to count + 2 (still odd),
+ * so that threads waiting for it see a new hold and start their lockTimeout again. A whole-map write
+ * calls it while it waits for a table held by a dead thread (up to lockTimeout a table): without it,
+ * threads waiting for the root would presume the live whole-map writer dead too. False when this
+ * instance was presumed dead meanwhile (its write, not begun, was undone: nothing to do but fail).
+ */
+export function seqRenew(): bool {
+  if (!ASC_FEATURE_THREADS || heldMap == 0) return false;
+  let h = heldMap;
+  let s = heldSeq;
+  if (atomic.cmpxchg<u32>(h + H_SEQ, s, s + 2) != s) return false;
+  heldSeq = s + 2;
+  logRestamp(ownLog(), s + 2);
+  return true;
 }
 
 /**
@@ -308,6 +335,9 @@ function takeOver(h: usize, seq: u32): i32 {
   let l = <usize>atomic.load<u32>(h + H_LOG);
   // A log not for this hold: the holder died before it logged anything, so before it changed anything.
   if (l != 0 && logIsFor(l, h, seq)) {
+    // The log now names the recoverer's count, so that if this thread dies in the middle of the undo,
+    // the next recoverer (which sees seq + 2) undoes it again: restoring before-images is idempotent.
+    logRestamp(l, seq + 2);
     if (!logCommitted(l)) {
       if (logLost(l)) {
         atomic.store<u32>(h + H_LOG, LOG_BROKEN);

@@ -14,8 +14,8 @@
 //   | R_TABLES: STRIPES table addresses (u32), fixed for the map's life                        |
 //
 // Every table has the root's seed (so that one hash, with the root's seed, picks the table and,
-// within it, the bucket), is flagged HF_FIXED_SEED (a table never reseeds on its own: clear
-// reseeds them all at once), and names its root in H_ROOT.
+// within it, the bucket), is flagged HF_FIXED_SEED, and names its root in H_ROOT. A shared map's
+// seed never changes (clear keeps it): threads pick a key's table before they lock it.
 //
 // Locks (lock.ts, bindings/shared.ts; docs/design.md "Concurrency protocol"): an operation on one
 // key takes its table's lock; an operation on the whole map (setMany, deleteMany, clear, and reads
@@ -112,18 +112,19 @@ export function newStriped(keySize: u32, valSize: u32, capacity: u32, seed: u64,
   return r;
 }
 
-/** clear of a shared map, under the root's lock: every table cleared, one new seed for all (unless fixed), live iterators ended (the root's epoch). False if a table could not get its array back. */
+/**
+ * clear of a shared map, under the root's lock: every table cleared, live iterators ended (the root's
+ * epoch). The seed stays (random and secret as ever, but not renewed as a private map's is): other
+ * threads pick a key's table from it before they take or validate that table's lock, so it must
+ * not change under them. False if a table could not get its array back.
+ */
 export function clearStriped(r: usize): bool {
   let ok = true;
-  let fixed = (load<u8>(r + H_FLAGS) & HF_FIXED_SEED) != 0;
-  let seed = fixed ? load<u64>(r + H_SEED) : nextRandom(r + H_RNG);
   for (let i: u32 = 0; i < STRIPES; i++) {
     let t = tableAt(r, i);
     if (logging == r) logTable(t, <u32>1 << i);
     if (!clearMap(t)) ok = false;
-    store<u64>(t + H_SEED, seed);
   }
-  store<u64>(r + H_SEED, seed);
   hset(r, H_EPOCH, hget(r, H_EPOCH) + 1);
   hset(r, H_MOD, hget(r, H_MOD) + 1);
   return ok;

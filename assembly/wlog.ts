@@ -134,6 +134,11 @@ export function logIsFor(l: usize, h: usize, seq: u32): bool {
   return atomic.load<u32>(l + L_MAP) == <u32>h && atomic.load<u32>(l + L_SEQ) == seq;
 }
 
+/** Log l's hold is now at count `seq` (its holder renewed it, or a recoverer took it over). */
+export function logRestamp(l: usize, seq: u32): void {
+  atomic.store<u32>(l + L_SEQ, seq);
+}
+
 /** Whether log l could not record all of its write (memory for it ran out). */
 export function logLost(l: usize): bool {
   return atomic.load<u32>(l + L_LOST) != 0;

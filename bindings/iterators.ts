@@ -322,7 +322,11 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     const mod = this.#th + HDR_MOD;
     const u32 = c.core.heap(Math.max(mod, c.h + HDR_EPOCH) + 4).u32;
     this.#mod = u32[mod >>> 2];
-    if (this.#epoch < 0) this.#epoch = u32[(c.h + HDR_EPOCH) >>> 2];
+    const epoch = u32[(c.h + HDR_EPOCH) >>> 2];
+    if (this.#epoch < 0) this.#epoch = epoch;
+    // A shared map's clear() may come between two tables (the step of a table checks only that
+    // table's epoch): the root's, read inside this validated step, ends the iteration.
+    else if (epoch !== this.#epoch) return 0;
     const n = this.#step(this.#it, max);
     if (c.kk === STRING || c.vk === STRING) this.#decode(n);
     return n;

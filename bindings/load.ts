@@ -62,6 +62,7 @@ export interface CoreExports {
   wlock_release(): number;
   wlock_recover(h: number, seq: number): number;
   wlock_recover_free(h: number, seq: number): number;
+  wlock_renew(): number;
   map_table(h: number, i: number): number;
   map_busy_table(h: number): number;
   dump_start(cur: number, h: number): void;

@@ -324,16 +324,23 @@ export class MapLock {
    * writing. LockTimeoutError as for write().
    */
   readAll<T>(f: () => T): T {
-    const seqs = this.#snapshot();
-    if (seqs !== null) {
-      try {
-        const r = f();
-        if (this.#unchanged(seqs)) return r;
-      } catch (e) {
-        if (this.#unchanged(seqs)) throw e;
+    // Optimistic attempts for STARVE_MS (a write of one table holds it for about a microsecond), then
+    // under the root's lock, which stops every table's writers for the read's length.
+    let start = -1;
+    for (;;) {
+      const seqs = this.#snapshot();
+      if (seqs !== null) {
+        try {
+          const r = f();
+          if (this.#unchanged(seqs)) return r;
+        } catch (e) {
+          if (this.#unchanged(seqs)) throw e;
+        }
       }
+      const now = performance.now();
+      if (start < 0) start = now;
+      else if (now - start >= STARVE_MS) return this.write(f);
     }
-    return this.write(f);
   }
 
   /** The counts of the root and its tables, or null if a write holds any of them. */
@@ -363,30 +370,45 @@ export class MapLock {
   #quiesce(): void {
     const x = this.#core.x;
     try {
+      let waited = false;
       for (;;) {
         const i = x.map_busy_table(this.#h);
-        if (i < 0) return;
+        if (i < 0) break;
+        waited = true;
         this.#tables[i].#waitFree();
       }
+      // Still this thread's hold? A wait can be long (a dead table's lockTimeout): the renewals in
+      // #waitFree keep waiters from presuming this thread dead, and this one says whether they did.
+      if (waited && x.wlock_renew() !== 1) throw this.presumedDead();
     } catch (e) {
       this.#endWrite();
       throw e;
     }
   }
 
-  /** For #quiesce: wait until this table's count is even, recovering a dead holder's table without holding it. */
+  /**
+   * For #quiesce (this thread holds the root): wait until this table's count is even, recovering a dead
+   * holder's table without holding it. While it waits it renews its own hold of the root every quarter
+   * of lockTimeout (wlock_renew: the root's count moves on, still odd), so that threads waiting for the
+   * root do not presume this live thread dead while it waits out a dead one.
+   */
   #waitFree(): void {
     const v = this.#i32;
     const start = performance.now();
     const deadline = start + 2 * this.timeoutMs;
     let held = -1;
     let heldSince = start;
+    let renewed = start;
     for (let i = 0; ; i++) {
       const s = Atomics.load(v, this.#seq);
       if ((s & 1) === 0) return;
       if (i < SPINS) continue;
       const now = performance.now();
       if (now >= deadline) throw this.#timeout('a write in progress');
+      if (now - renewed >= this.timeoutMs / 4) {
+        if (this.#core.x.wlock_renew() !== 1) throw this.presumedDead();
+        renewed = now;
+      }
       if (s !== held) {
         held = s;
         heldSince = now;
@@ -402,7 +424,16 @@ export class MapLock {
   #beginWrite(): void {
     this.useTimeout();
     const v = this.#i32;
-    if (Atomics.load(v, this.#want) === 0 && this.#tryLock()) return;
+    const root = this.#root;
+    // The core's locked writes answer busy while the root is claimed: a claim that has passed (left by
+    // a dead thread) is cleared here, or every write of every table would keep coming this way.
+    if (root !== null) root.#claimHeld();
+    try {
+      if (Atomics.load(v, this.#want) === 0 && this.#tryLock()) return;
+    } catch (e) {
+      if (root !== null) root.#unclaim();
+      throw e;
+    }
     this.#lockSlow(v);
   }
 

@@ -1049,3 +1049,43 @@ describe('shared: iteration over tables in the middle of their growth', () => {
     }
   });
 });
+
+// clear() holds the root while other threads write single keys: a writer that picked its key's table
+// before the clear must still find the key in that table after it (a shared map's seed never changes),
+// and whatever the interleaving, the map ends consistent: every key iterated once, each found by get
+// with its value, size equal to the count iterated.
+describe('shared: clear() while two workers write', () => {
+  for (const str of [false, true]) {
+    it(`${str ? 'string' : 'int32'} keys: 300 clears under two writers leave a consistent map`, { timeout: T }, async () => {
+      const m = new HashMap<number | string, number>(null, { key: str ? 'string' : 'int32', value: 'int32', shared: true });
+      const ctl = new SharedArrayBuffer(8);
+      const threads = [1, 2].map((seed) => new Thread('setter.mjs', { handle: m.handle, ctl, keys: 2000, seed, str }));
+      try {
+        const started = new Int32Array(ctl);
+        while (Atomics.load(started, 1) < 2) Atomics.wait(started, 1, Atomics.load(started, 1), 20);
+        for (let i = 0; i < 300; i++) {
+          m.clear();
+          for (let j = 0; j < 50; j++) m.get(str ? `k${j}` : j);
+        }
+        Atomics.wait(started, 0, 0, 50); // the workers refill the map a while
+        Atomics.store(new Int32Array(ctl), 0, 1);
+        for (const t of threads) expect((await t.result<{ writes: number }>()).writes).toBeGreaterThan(1000);
+        const seen = new Map<unknown, unknown>();
+        for (const [k, v] of m) {
+          expect(seen.has(k)).toBe(false);
+          seen.set(k, v);
+        }
+        expect(m.size).toBe(seen.size);
+        for (const [k, v] of seen) {
+          expect(v).toBe(str ? Number((k as string).slice(1)) : k);
+          expect(m.get(k as never)).toBe(v);
+        }
+        expect(seen.size).toBeGreaterThan(100);
+      } finally {
+        Atomics.store(new Int32Array(ctl), 0, 1);
+        for (const t of threads) await t.terminate();
+        m.dispose();
+      }
+    });
+  }
+});
