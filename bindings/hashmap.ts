@@ -172,6 +172,17 @@ function lockTimeoutOption(x: unknown): number {
   return x;
 }
 
+/** The option names the constructor knows: any other is a TypeError (a misspelt `kye` would otherwise leave the defaults). */
+const OPTION_NAMES: ReadonlySet<string> = new Set(['key', 'value', 'capacity', 'seed', 'maxBytes', 'shared', 'lockTimeout']);
+
+function checkOptionNames(o: object): void {
+  const unknown = Object.keys(o).filter((name) => !OPTION_NAMES.has(name));
+  if (unknown.length > 0) {
+    const list = unknown.map((n) => `'${n}'`).join(', ');
+    throw new TypeError(`HashMap: unknown option${unknown.length > 1 ? 's' : ''} ${list} (the options are ${[...OPTION_NAMES].join(', ')})`);
+  }
+}
+
 function integerOption(o: Record<string, unknown>, name: string, max: number): number | undefined {
   const x = o[name];
   if (x === undefined) return undefined;
@@ -275,6 +286,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
         throw new TypeError(`HashMap: options must be an object, got ${describe(options)}`);
       }
       const o = (options ?? {}) as Record<string, unknown>;
+      checkOptionNames(o);
       const kk = kindCode(o.key, 'key', FLOAT64);
       const vk = kindCode(o.value, 'value', ANY);
       const capacity = integerOption(o, 'capacity', U32_MAX) ?? 0;
@@ -381,6 +393,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
 
   /** Whether the map lives in shared memory. */
   get shared(): boolean {
+    this.#live();
     return this.#lock !== null;
   }
 
@@ -390,7 +403,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     const bad = (why: string) => new TypeError(`HashMap.attach: ${why}`);
     if (handle === null || typeof handle !== 'object') throw bad(`the handle ${describe(handle)} is not a handle object`);
     const { memory, module, memoryId, address, id, key, value, lockTimeout } = handle as Partial<SharedHandle>;
-    if (!(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof SharedArrayBuffer)) throw bad('the handle has no shared memory');
+    if (!(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof SharedArrayBuffer)) throw bad(`the handle has no shared memory, got ${describe(memory)}`);
     if (!isSharedBuild(module)) throw bad("the handle's module is not a compiled shared build of this version of tophash");
     if (!isU32(memoryId) || !isU32(address) || address === 0 || typeof id !== 'number' || !Number.isInteger(id) || id <= 0) throw bad('the handle is not one made by map.handle');
     const kk = KIND_NAMES.indexOf(key as ValueKind);
@@ -408,11 +421,13 @@ export class HashMapImpl<K, V> implements Map<K, V> {
 
   /** The map's key kind. */
   get keyKind(): KeyKind {
+    this.#live();
     return KIND_NAMES[this.#kk] as KeyKind;
   }
 
   /** The map's value kind. */
   get valueKind(): ValueKind {
+    this.#live();
     return KIND_NAMES[this.#vk];
   }
 
@@ -832,21 +847,33 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     this.dispose();
   }
 
-  [inspectSymbol](depth: number, options: { stylize?: unknown }, inspect: (x: unknown, o?: unknown) => string): string {
+  /**
+   * util.inspect (console.log) in Node, shaped as Node prints a Map: one line when short, one entry a
+   * line when long, at most `maxArrayLength` entries (default 100) then "... N more items". The entries
+   * shown are put in a Map and inspected with the caller's options, so the layout is Node's own.
+   */
+  [inspectSymbol](depth: number, options: { maxArrayLength?: number | null }, inspect: (x: unknown, o?: unknown) => string): string {
     if (this.#c.disposed) return 'HashMap <disposed>';
-    const kinds = `[${KIND_NAMES[this.#kk]} => ${KIND_NAMES[this.#vk]}]`;
-    const head = `HashMap(${this.size}) ${kinds}`;
+    const head = `HashMap(${this.size}) [${KIND_NAMES[this.#kk]} => ${KIND_NAMES[this.#vk]}]`;
     if (depth < 0) return `[${head}]`;
-    const show = (x: unknown) => (typeof inspect === 'function' ? inspect(x, { ...options, depth: depth - 1 }) : String(x));
-    const limit = 100;
-    const parts: string[] = [];
+    const max = options?.maxArrayLength;
+    const cap = max === null || max === undefined ? (max === null ? Infinity : 100) : Math.max(0, max);
+    const shown = new Map<unknown, unknown>();
     for (const [k, v] of this) {
-      if (parts.length === limit) break;
-      parts.push(`${show(k)} => ${show(v)}`);
+      if (shown.size >= cap) break;
+      shown.set(k, v);
     }
-    const more = this.size - parts.length;
-    if (more > 0) parts.push(`... ${more} more item${more > 1 ? 's' : ''}`);
-    return parts.length === 0 ? `${head} {}` : `${head} { ${parts.join(', ')} }`;
+    if (typeof inspect !== 'function') return `${head} {${[...shown].map(([k, v]) => ` ${String(k)} => ${String(v)}`).join(',')} }`;
+    let text = inspect(shown, { ...options, depth });
+    text = head + text.slice(text.indexOf(' {'));
+    const more = this.size - shown.size;
+    if (more > 0) {
+      const items = `... ${more} more item${more > 1 ? 's' : ''}`;
+      if (text.endsWith('\n}')) text = `${text.slice(0, -2)},\n  ${items}\n}`;
+      else if (text.endsWith(' {}')) text = `${text.slice(0, -1)} ${items} }`;
+      else text = `${text.slice(0, -2)}, ${items} }`;
+    }
+    return text;
   }
 
   /** Run a write of the whole map: under a shared map's root lock, with no table's lock held (MapLock.write). */

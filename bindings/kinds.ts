@@ -93,6 +93,21 @@ export function describe(x: unknown): string {
   if (typeof x === 'symbol') return x.toString();
   if (x === null) return 'null';
   if (typeof x === 'function') return 'a function';
-  if (typeof x === 'object') return Array.isArray(x) ? 'an array' : 'an object';
+  if (typeof x === 'object') {
+    if (Array.isArray(x)) return 'an array';
+    // Name the type it is (`an Int8Array`, `a Map`): a plain object, or one without a named constructor, is 'an object'.
+    let name: unknown;
+    try {
+      name = (x as { constructor?: { name?: unknown } }).constructor?.name;
+    } catch {
+      name = undefined;
+    }
+    return typeof name === 'string' && name !== '' && name !== 'Object' ? withArticle(name) : 'an object';
+  }
   return String(x);
+}
+
+/** `an Int32Array`, `a Uint32Array`: the article for a type name, by its first letter. */
+export function withArticle(name: string): string {
+  return `${/^[AEIO]/i.test(name) ? 'an' : 'a'} ${name}`;
 }
