@@ -1,13 +1,9 @@
 // Key and value kinds: what each kind accepts, how it crosses into wasm, and
 // the errors for what does not fit. The numeric codes index the tables below.
 
-export type KeyKind = 'int32' | 'uint32' | 'float64' | 'bigint64' | 'biguint64' | 'string';
-export type ValueKind = KeyKind | 'any';
+import type { ValueKind } from './public.js';
 
-/** The JS type of a key kind. */
-export type KeyOf<K extends KeyKind> = K extends 'string' ? string : K extends 'bigint64' | 'biguint64' ? bigint : number;
-/** The JS type of a value kind (`unknown` for 'any'). */
-export type ValueOf<V extends ValueKind> = V extends 'any' ? unknown : V extends 'string' ? string : V extends 'bigint64' | 'biguint64' ? bigint : number;
+export type { KeyKind, ValueKind, KeyOf, ValueOf } from './public.js';
 
 export const INT32 = 0;
 export const UINT32 = 1;

@@ -260,7 +260,7 @@ function iterate(m: M, model: Model, style: Style, label: string, between: (befo
 }
 
 function newMap(kk: KeyKind, vk: ValueKind, extra: { seed?: number; capacity?: number } = {}): M {
-  return new HashMap<K, unknown>(null, { key: kk, value: vk, ...extra });
+  return new HashMap(null, { key: kk, value: vk, ...extra });
 }
 
 /**
