@@ -4,6 +4,7 @@
 // in a user's program. (The other exports, the lifecycle and scratch functions, are typed in
 // bindings/load.ts and checked by the type checker.)
 import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { allExportNames } from '../bindings/exports.js';
 import { core } from '../bindings/load.js';
 import { homeCore } from '../bindings/shared.js';
@@ -27,4 +28,16 @@ describe('export names', () => {
       expect(asked.size).toBeGreaterThan(100);
     });
   }
+});
+
+describe("the README's export list", () => {
+  it('names every export of the shipped declarations (bindings/public.d.ts), values and types, and nothing else', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const paragraph = readme.match(/^Exported: [\s\S]*?(?=\n\n)/m);
+    expect(paragraph, 'a paragraph starting "Exported: "').not.toBeNull();
+    const listed = [...new Set([...paragraph![0].matchAll(/`(\w+)`/g)].map((m) => m[1]))].sort();
+    const dts = readFileSync(new URL('../bindings/public.d.ts', import.meta.url), 'utf8');
+    const exported = [...new Set([...dts.matchAll(/^export (?:declare )?(?:type|interface|const|class) (\w+)/gm)].map((m) => m[1]))].sort();
+    expect(listed).toEqual(exported);
+  });
 });
