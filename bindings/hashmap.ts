@@ -160,11 +160,6 @@ function integerOption(o: Record<string, unknown>, name: string, max: number): n
 const seedPool = new Uint32Array(512);
 let seedNext = seedPool.length;
 
-/** Drop the words left in the pool: the next map's seed comes from a fresh getRandomValues call (tests replace that call). */
-export function discardSeedPool(): void {
-  seedNext = seedPool.length;
-}
-
 function randomWord(): number {
   if (seedNext === seedPool.length) {
     crypto.getRandomValues(seedPool);
