@@ -99,8 +99,12 @@ export interface SharedHandle {
   readonly [sharedHandleBrand]: 'tophash.SharedHandle';
 }
 
-/** An iterator of a map's keys, values or entries. `return()` (or `using`) releases it early. */
-export interface HashMapIterator<T> extends IterableIterator<T> {
+/**
+ * An iterator of a map's keys, values or entries. `return()` (or `using`) releases it early. Its
+ * prototype chain holds %IteratorPrototype%, so it has the iterator helpers (`map`, `filter`, ...)
+ * wherever the JS engine has them, as a Map's iterators do (IteratorObject: TypeScript 5.6 or later).
+ */
+export interface HashMapIterator<T> extends IteratorObject<T, undefined, unknown> {
   next(): IteratorResult<T, undefined>;
   return(value?: unknown): IteratorResult<T, undefined>;
   [Symbol.iterator](): HashMapIterator<T>;
@@ -113,12 +117,8 @@ export interface HashMapIterator<T> extends IterableIterator<T> {
  * key and value kinds: exact when the kinds come from the options (`new HashMap(null, { key:
  * 'int32', value: 'float64' })` is a `HashMap<number, number, 'int32', 'float64'>`), else every kind
  * that holds K and V.
- *
- * It has every member of `Map<K, V>`, and is assignable to it under the ES2015 to ES2024 libraries
- * (not declared `extends Map`: under lib ESNext a Map's iterators have the iterator helpers, `map`,
- * `filter` and the rest, which this map's iterators lack).
  */
-export interface HashMap<K = number, V = unknown, KK extends KeyKind = KeyKindsOf<K>, VK extends ValueKind = ValueKindsOf<V>> {
+export interface HashMap<K = number, V = unknown, KK extends KeyKind = KeyKindsOf<K>, VK extends ValueKind = ValueKindsOf<V>> extends Map<K, V> {
   /** The map's key kind. */
   readonly keyKind: KK;
   /** The map's value kind. */
