@@ -9,7 +9,7 @@
 
 import { core as privateCore, type Core } from './load.js';
 import {
-  type KeyKind, type ValueKind,
+  type ValueKind,
   INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE,
   kindCode, fits, misfit, describe, I64_MIN, I64_MAX, U64_MAX, NUM_NONE, NUM_F64, numberTest, passes,
 } from './kinds.js';

@@ -101,4 +101,4 @@ assertType<Equal<Exclude<keyof typeof HashMapImpl, 'prototype'>, Exclude<keyof P
 // Iterators (the class has more public members, for the map's own use: `each`, for forEach).
 const asIterator = <T>(it: HashMapIteratorImpl<number, number, T>): HashMapIterator<T> => it;
 
-export { asMap, opts, kinds, s, agree, anyValues, readmeAny, got, forged, handle, kindOfKey, errorClass, asPublic, attach, asIterator };
+export { c, d, e, f, asMap, opts, kinds, s, agree, anyValues, readmeAny, got, forged, handle, kindOfKey, errorClass, asPublic, attach, asIterator };
