@@ -40,10 +40,10 @@ import {
   BUCKET_SLOTS, B_GEN, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, GROW_DOUBLE, GROW_SAME, NO_SPLIT, SEG_SHIFT, SEG_BUCKETS,
   H_COUNT, H_B, H_GROWING, H_DIR, H_SEG0, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT, H_ITERS, H_GEN, H_TOMBSTONES,
   hget, hset, pairAt, valOffset, bucketSize, bucketAt, tophashAt, setTophash, overflowOf, setOverflow,
-  dirLength, segmentBytes,
+  dirLength, segmentBytes, MAX_B,
 } from "./layout";
-import { hashKey, mapAlloc, mapFree, newOverflow, freeOverflow, MAX_B } from "./map";
-import { keyAt, copySlot, releaseSlot, strRetain } from "./strings";
+import { mapAlloc, mapFree, newOverflow, freeOverflow } from "./memory";
+import { hashKey, keyAt, copySlot, releaseSlot, strRetain } from "./strings";
 import { realSlots } from "./hash";
 import { mstore } from "./wlog";
 

@@ -37,8 +37,8 @@ import {
   H_B, H_GROWING, H_NOVERFLOW, H_OLDBUCKETS, H_ITERS, H_EPOCH, H_RNG,
   hget, hset, pairAt, valOffset, bucketSize, bucketAt, tophashAt, overflowOf,
 } from "./layout";
-import { findPairOutline, hashKey, isEvacuated } from "./map";
-import { keyAt } from "./strings";
+import { findPairOutline, isEvacuated } from "./map";
+import { hashKey, keyAt } from "./strings";
 import { chainLimit } from "./lock";
 import { nextRandom, matchByte, firstSlot, realSlots } from "./hash";
 

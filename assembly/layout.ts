@@ -36,6 +36,9 @@
 import { inMemory } from "./lock";
 import { mstore } from "./wlog";
 
+/** Largest B: 2^28 buckets would need more than the 4 GiB a wasm32 memory can address. */
+export const MAX_B: u32 = 27;
+
 /** Slots per bucket: Go's bucketCnt, one tophash byte each, so one u64 load reads all eight. */
 export const BUCKET_SLOTS: u32 = 8;
 /** Byte offset of the tophash array in a bucket. */

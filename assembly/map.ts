@@ -16,6 +16,7 @@
 // does.
 
 import { alloc, free, roundSize, couldFit } from "./alloc";
+import { mapAlloc, mapFree, newOverflow, freeOverflow } from "./memory";
 import { hash64, tophash, matchTops, matchByte, hasZeroByte, firstSlot, nextRandom } from "./hash";
 import {
   BUCKET_SLOTS, B_GEN, EMPTY_ONE, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, HF_FIXED_SEED, NO_SPLIT,
@@ -23,59 +24,19 @@ import {
   H_ITERS, H_BYTES, H_MAXBYTES, H_MOD, H_EPOCH, H_KEYSIZE, H_VALSIZE, H_GEN, H_FLAGS, H_TOMBSTONES,
   H_MINB, H_SEG0, HEADER_SIZE, STR_FIELD, B_PAIRS, pairSizeOf, valueOffsetOf,
   hget, hset, pairAt, pairSize, valOffset, bucketSize, bucketSizeOf, bucketAt, checkedBucket, tophashAt, setTophash,
-  overflowOf, setOverflow, dirLength, segmentBytes, SEG_SHIFT, SEG_BUCKETS,
+  overflowOf, setOverflow, dirLength, segmentBytes, SEG_SHIFT, SEG_BUCKETS, MAX_B,
 } from "./layout";
 import { growWork, hashGrow, overLoadFactor, tooManyOverflowBuckets } from "./grow";
 import { chainLimit } from "./lock";
 import { mstore, deferFree } from "./wlog";
-import { keyEquals, copySlot, releaseSlot, strHash, strCommit, strRelease } from "./strings";
-
-/** Largest B: 2^28 buckets would need more than the 4 GiB a wasm32 memory can address. */
-export const MAX_B: u32 = 27;
+import { keyEquals, copySlot, releaseSlot, hashKey, strCommit, strRelease } from "./strings";
 
 /** Set by insertPair: whether the key was new. Per call, not map state. */
 export let lastInserted: bool = false;
 /** Set by removePair: the removed value's bits. Per call, not map state. */
 export let lastValue: u64 = 0;
 
-// ---- memory owned by a map -------------------------------------------------
-
-/** Allocate for map h, within its maxBytes; 0 when memory or the cap runs out. */
-export function mapAlloc(h: usize, size: usize, zero: bool): usize {
-  let rounded = roundSize(size);
-  let max = hget(h, H_MAXBYTES);
-  let bytes = hget(h, H_BYTES);
-  if (max != 0 && <u64>bytes + <u64>rounded > <u64>max) return 0;
-  let p = alloc(size, zero);
-  if (p != 0) hset(h, H_BYTES, bytes + <u32>rounded);
-  return p;
-}
-
-/** Give back a block of map h: at once, or while a shared write is logged, once it has released the map (wlog.ts). */
-export function mapFree(h: usize, p: usize, size: usize): void {
-  deferFree(p, size);
-  hset(h, H_BYTES, hget(h, H_BYTES) - <u32>roundSize(size));
-}
-
-/** A zeroed overflow bucket, counted in noverflow; 0 when memory runs out. */
-export function newOverflow(h: usize, bsize: usize): usize {
-  let b = mapAlloc(h, bsize, true);
-  if (b != 0) hset(h, H_NOVERFLOW, hget(h, H_NOVERFLOW) + 1);
-  return b;
-}
-
-export function freeOverflow(h: usize, b: usize, bsize: usize): void {
-  mapFree(h, b, bsize);
-  hset(h, H_NOVERFLOW, hget(h, H_NOVERFLOW) - 1);
-}
-
 // ---- hashing and bucket choice ---------------------------------------------
-
-// @ts-ignore: decorator
-@inline export function hashKey<K>(h: usize, key: K): u64 {
-  if (isReference<K>()) return strHash(changetype<usize>(key), load<u64>(h + H_SEED));
-  else return hash64(<u64>key, load<u64>(h + H_SEED));
-}
 
 /** Whether old bucket `old` has been evacuated in the current growth. */
 // @ts-ignore: decorator

@@ -39,9 +39,9 @@
 // lookup right after reads it from registers rather than loading, across
 // differently sized stores, what was just stored (a store-forwarding stall).
 
-import { mapAlloc, mapFree } from "./map";
+import { mapAlloc, mapFree } from "./memory";
 import { hash64 } from "./hash";
-import { STR_FIELD } from "./layout";
+import { STR_FIELD, H_SEED } from "./layout";
 import { inMemory } from "./lock";
 import { mstore, logStore, logging } from "./wlog";
 
@@ -99,6 +99,13 @@ let queryHi: u32 = 0;
 @inline export function keyEquals<K>(p: usize, key: K): bool {
   if (isReference<K>()) return strEqual(p, changetype<usize>(key));
   else return load<K>(p) == key;
+}
+
+/** The 64-bit hash of a key under map h's seed: a string's characters (strHash), a number's bits. */
+// @ts-ignore: decorator
+@inline export function hashKey<K>(h: usize, key: K): u64 {
+  if (isReference<K>()) return strHash(changetype<usize>(key), load<u64>(h + H_SEED));
+  else return hash64(<u64>key, load<u64>(h + H_SEED));
 }
 
 /** Copy a key or value of type T from p to q: ownership of a string block moves with it. */
@@ -190,21 +197,11 @@ export function strPrepare(q: usize, n: u32, seed: u64, isKey: bool): usize {
     store<u32>(q + F_LEN, queryHi);
     return q;
   }
+  // Here the string is longer than INLINE_MAX or not Latin-1 (prepareInline takes every short Latin-1
+  // string), so it goes in a block: one byte a character when Latin-1, else two.
   let all: u32 = 0;
   for (let i: u32 = 0; i < n; i++) all |= <u32>load<u16>(chars + (<usize>i << 1));
   let latin1 = all <= 0xFF;
-  if (latin1 && n <= INLINE_MAX) {
-    store<u64>(q, 0);
-    store<u32>(q + F_LEN, 0);
-    store<u8>(q, <u8>n);
-    for (let i: u32 = 0; i < n; i++) store<u8>(q + 1 + <usize>i, <u8>load<u16>(chars + (<usize>i << 1)));
-    if (isKey) {
-      queryLo = load<u64>(q);
-      queryHi = load<u32>(q + F_LEN);
-      return QUERY_INLINE;
-    }
-    return q;
-  }
   let bytes = <usize>n;
   if (latin1) {
     for (let i: u32 = 0; i < n; i++) store<u8>(chars + <usize>i, <u8>load<u16>(chars + (<usize>i << 1)));

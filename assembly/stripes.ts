@@ -29,7 +29,8 @@
 
 import { alloc, free, roundSize } from "./alloc";
 import { nextRandom } from "./hash";
-import { newMap, clearMap, freeMap, hashKey, bForCapacity } from "./map";
+import { newMap, clearMap, freeMap, bForCapacity } from "./map";
+import { hashKey } from "./strings";
 import {
   HEADER_SIZE, H_ROOT, H_SEED, H_RNG, H_FLAGS, H_KEYSIZE, H_VALSIZE, H_BYTES, H_MAXBYTES, H_EPOCH, H_MOD,
   H_SEQ, H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_ITERS, H_TOMBSTONES, GROW_SAME,

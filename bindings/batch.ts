@@ -9,7 +9,7 @@
 
 import type { Core, Heap } from './load.js';
 import { batchNames, fillName } from './exports.js';
-import { INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, describe } from './kinds.js';
+import { INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, describe, withArticle } from './kinds.js';
 
 type NumArray = Int32Array | Uint32Array | Float64Array | BigInt64Array | BigUint64Array;
 type ArrayCtor = { new (n: number): NumArray; readonly name: string };
@@ -69,7 +69,7 @@ function at(kind: number, addr: number): number {
 function checkArray(kind: number, a: unknown, what: string): asserts a is NumArray {
   const C = ARRAY_OF[kind];
   if (!(a instanceof C)) {
-    throw new TypeError(`HashMap: ${what} must be a ${C.name} for kind '${KIND_NAMES[kind]}', got ${a === null || typeof a !== 'object' ? describe(a) : (a as object).constructor?.name ?? 'an object'}`);
+    throw new TypeError(`HashMap: ${what} must be ${withArticle(C.name)} for kind '${KIND_NAMES[kind]}', got ${describe(a)}`);
   }
 }
 

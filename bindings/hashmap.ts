@@ -9,7 +9,7 @@
 
 import { core as privateCore, type Core } from './load.js';
 import {
-  type KeyKind, type ValueKind, type KeyOf, type ValueOf,
+  type ValueKind,
   INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE,
   kindCode, fits, misfit, describe, I64_MIN, I64_MAX, U64_MAX, NUM_NONE, NUM_F64, numberTest, passes,
 } from './kinds.js';
@@ -18,50 +18,9 @@ import * as batch from './batch.js';
 import { opNames, sharedOpNames, sharedStrAddName, tableName } from './exports.js';
 import { queryAreas, readString, reserveQueryAreas, type QueryArea } from './strings.js';
 import {
-  MapLock, sharedLocks, homeCore, coreFor, isSharedBuild, initRefs, addRef, dropRef, checkSharingAvailable, type SharedHandle,
+  MapLock, sharedLocks, homeCore, coreFor, isSharedBuild, initRefs, addRef, dropRef, checkSharingAvailable, type HandleFields,
 } from './shared.js';
-
-export interface HashMapOptions<KK extends KeyKind = KeyKind, VK extends ValueKind = ValueKind> {
-  /** Key kind; default 'float64'. */
-  key?: KK;
-  /** Value kind; default 'any'. */
-  value?: VK;
-  /** Entries to make room for up front: a non-negative integer. */
-  capacity?: number;
-  /** Hash seed, an unsigned 32-bit integer: kept for the map's life, so iteration order is reproducible. Random when absent. */
-  seed?: number;
-  /** Cap on the wasm memory this map may hold, in bytes. */
-  maxBytes?: number;
-  /** Put the map in shared memory, usable from several threads (see `handle` and `HashMap.attach`). Needs a value kind other than 'any'. */
-  shared?: boolean;
-  /** Shared maps: how long a lock wait may take before it throws a LockTimeoutError, in milliseconds (default 5000). */
-  lockTimeout?: number;
-}
-
-export interface HashMapStats {
-  /** Live entries. */
-  count: number;
-  /** log2 of the bucket count. */
-  B: number;
-  /** Current bucket count, 2^B. */
-  buckets: number;
-  /** Overflow buckets in use. */
-  overflowBuckets: number;
-  /** Whether an evacuation is in progress. */
-  growing: boolean;
-  /** Whether that evacuation is a same-size grow. */
-  sameSizeGrow: boolean;
-  /** Buckets being evacuated from (0 when not growing). */
-  oldBuckets: number;
-  /** First old bucket not yet evacuated. */
-  nevacuate: number;
-  /** All wasm memory the map holds now. */
-  bytes: number;
-  /** Iterators of this map not yet released. */
-  liveIterators: number;
-  /** EVACUATED_Y tombstones left by growth while iterators were live (reused once none is). */
-  tombstones: number;
-}
+import type { HashMapOptions, HashMapStats, KeyArray, ValueArray, SharedHandle, KeyKindsOf, ValueKindsOf } from './public.js';
 
 const HDR_COUNT = privateCore.x.HDR_COUNT.value as number;
 const U32_MAX = 0xffff_ffff;
@@ -172,6 +131,17 @@ function lockTimeoutOption(x: unknown): number {
   return x;
 }
 
+/** The option names the constructor knows: any other is a TypeError (a misspelt `kye` would otherwise leave the defaults). */
+const OPTION_NAMES: ReadonlySet<string> = new Set(['key', 'value', 'capacity', 'seed', 'maxBytes', 'shared', 'lockTimeout']);
+
+function checkOptionNames(o: object): void {
+  const unknown = Object.keys(o).filter((name) => !OPTION_NAMES.has(name));
+  if (unknown.length > 0) {
+    const list = unknown.map((n) => `'${n}'`).join(', ');
+    throw new TypeError(`HashMap: unknown option${unknown.length > 1 ? 's' : ''} ${list} (the options are ${[...OPTION_NAMES].join(', ')})`);
+  }
+}
+
 function integerOption(o: Record<string, unknown>, name: string, max: number): number | undefined {
   const x = o[name];
   if (x === undefined) return undefined;
@@ -190,11 +160,6 @@ function integerOption(o: Record<string, unknown>, name: string, max: number): n
 const seedPool = new Uint32Array(512);
 let seedNext = seedPool.length;
 
-/** Drop the words left in the pool: the next map's seed comes from a fresh getRandomValues call (tests replace that call). */
-export function discardSeedPool(): void {
-  seedNext = seedPool.length;
-}
-
 function randomWord(): number {
   if (seedNext === seedPool.length) {
     crypto.getRandomValues(seedPool);
@@ -205,11 +170,6 @@ function randomWord(): number {
 
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
-
-/** The typed array that carries keys of type K. */
-export type KeyArray<K> = K extends string ? never : K extends bigint ? BigInt64Array | BigUint64Array : Int32Array | Uint32Array | Float64Array;
-/** The typed array that carries values of type V. */
-export type ValueArray<V> = V extends string ? never : V extends bigint ? BigInt64Array | BigUint64Array : Int32Array | Uint32Array | Float64Array;
 
 export class HashMapImpl<K, V> implements Map<K, V> {
   #h: number;
@@ -275,6 +235,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
         throw new TypeError(`HashMap: options must be an object, got ${describe(options)}`);
       }
       const o = (options ?? {}) as Record<string, unknown>;
+      checkOptionNames(o);
       const kk = kindCode(o.key, 'key', FLOAT64);
       const vk = kindCode(o.value, 'value', ANY);
       const capacity = integerOption(o, 'capacity', U32_MAX) ?? 0;
@@ -370,7 +331,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   get handle(): SharedHandle {
     this.#live();
     if (this.#lock === null) throw new TypeError('HashMap: only a shared map has a handle: make it with { shared: true }');
-    return {
+    const fields: HandleFields = {
       memory: this.#core.memory,
       module: this.#core.module,
       memoryId: this.#memoryId,
@@ -380,10 +341,12 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       value: KIND_NAMES[this.#vk],
       lockTimeout: this.#lock.timeoutMs,
     };
+    return fields as unknown as SharedHandle;
   }
 
   /** Whether the map lives in shared memory. */
   get shared(): boolean {
+    this.#live();
     return this.#lock !== null;
   }
 
@@ -392,8 +355,8 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     checkSharingAvailable();
     const bad = (why: string) => new TypeError(`HashMap.attach: ${why}`);
     if (handle === null || typeof handle !== 'object') throw bad(`the handle ${describe(handle)} is not a handle object`);
-    const { memory, module, memoryId, address, id, key, value, lockTimeout } = handle as Partial<SharedHandle>;
-    if (!(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof SharedArrayBuffer)) throw bad('the handle has no shared memory');
+    const { memory, module, memoryId, address, id, key, value, lockTimeout } = handle as unknown as Partial<HandleFields>;
+    if (!(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof SharedArrayBuffer)) throw bad(`the handle has no shared memory, got ${describe(memory)}`);
     if (!isSharedBuild(module)) throw bad("the handle's module is not a compiled shared build of this version of tophash");
     if (!isU32(memoryId) || !isU32(address) || address === 0 || typeof id !== 'number' || !Number.isInteger(id) || id <= 0) throw bad('the handle is not one made by map.handle');
     const kk = KIND_NAMES.indexOf(key as ValueKind);
@@ -410,13 +373,15 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   }
 
   /** The map's key kind. */
-  get keyKind(): KeyKind {
-    return KIND_NAMES[this.#kk] as KeyKind;
+  get keyKind(): KeyKindsOf<K> {
+    this.#live();
+    return KIND_NAMES[this.#kk] as KeyKindsOf<K>;
   }
 
   /** The map's value kind. */
-  get valueKind(): ValueKind {
-    return KIND_NAMES[this.#vk];
+  get valueKind(): ValueKindsOf<V> {
+    this.#live();
+    return KIND_NAMES[this.#vk] as ValueKindsOf<V>;
   }
 
   get size(): number {
@@ -851,21 +816,33 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     this.dispose();
   }
 
-  [inspectSymbol](depth: number, options: { stylize?: unknown }, inspect: (x: unknown, o?: unknown) => string): string {
+  /**
+   * util.inspect (console.log) in Node, shaped as Node prints a Map: one line when short, one entry a
+   * line when long, at most `maxArrayLength` entries (default 100) then "... N more items". The entries
+   * shown are put in a Map and inspected with the caller's options, so the layout is Node's own.
+   */
+  [inspectSymbol](depth: number, options: { maxArrayLength?: number | null }, inspect: (x: unknown, o?: unknown) => string): string {
     if (this.#c.disposed) return 'HashMap <disposed>';
-    const kinds = `[${KIND_NAMES[this.#kk]} => ${KIND_NAMES[this.#vk]}]`;
-    const head = `HashMap(${this.size}) ${kinds}`;
+    const head = `HashMap(${this.size}) [${KIND_NAMES[this.#kk]} => ${KIND_NAMES[this.#vk]}]`;
     if (depth < 0) return `[${head}]`;
-    const show = (x: unknown) => (typeof inspect === 'function' ? inspect(x, { ...options, depth: depth - 1 }) : String(x));
-    const limit = 100;
-    const parts: string[] = [];
+    const max = options?.maxArrayLength;
+    const cap = max === null || max === undefined ? (max === null ? Infinity : 100) : Math.max(0, max);
+    const shown = new Map<unknown, unknown>();
     for (const [k, v] of this) {
-      if (parts.length === limit) break;
-      parts.push(`${show(k)} => ${show(v)}`);
+      if (shown.size >= cap) break;
+      shown.set(k, v);
     }
-    const more = this.size - parts.length;
-    if (more > 0) parts.push(`... ${more} more item${more > 1 ? 's' : ''}`);
-    return parts.length === 0 ? `${head} {}` : `${head} { ${parts.join(', ')} }`;
+    if (typeof inspect !== 'function') return `${head} {${[...shown].map(([k, v]) => ` ${String(k)} => ${String(v)}`).join(',')} }`;
+    let text = inspect(shown, { ...options, depth });
+    text = head + text.slice(text.indexOf(' {'));
+    const more = this.size - shown.size;
+    if (more > 0) {
+      const items = `... ${more} more item${more > 1 ? 's' : ''}`;
+      if (text.endsWith('\n}')) text = `${text.slice(0, -2)},\n  ${items}\n}`;
+      else if (text.endsWith(' {}')) text = `${text.slice(0, -1)} ${items} }`;
+      else text = `${text.slice(0, -2)}, ${items} }`;
+    }
+    return text;
   }
 
   /** Run a write of the whole map: under a shared map's root lock, with no table's lock held (MapLock.write). */
@@ -904,19 +881,3 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     return h;
   }
 }
-
-/** Constructor signatures: the kinds in `options` decide the key and value types. */
-export interface HashMapConstructor {
-  new <KK extends KeyKind = 'float64', VK extends ValueKind = 'any'>(
-    entries: Iterable<readonly [KeyOf<KK>, ValueOf<VK>]> | null | undefined,
-    options: HashMapOptions<KK, VK>,
-  ): HashMapImpl<KeyOf<KK>, ValueOf<VK>>;
-  new <K = number, V = unknown>(entries?: Iterable<readonly [K, V]> | null, options?: HashMapOptions): HashMapImpl<K, V>;
-  /** A HashMap of the shared map a handle refers to (see `handle`). */
-  attach<K = unknown, V = unknown>(handle: SharedHandle): HashMapImpl<K, V>;
-  readonly prototype: HashMapImpl<unknown, unknown>;
-}
-
-export const HashMap = HashMapImpl as unknown as HashMapConstructor;
-export type HashMap<K = number, V = unknown> = HashMapImpl<K, V>;
-

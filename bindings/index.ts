@@ -1,9 +1,15 @@
 // tophash: a Go-style bucket hash map in WebAssembly with a Map-compatible API.
 // held-messages.js first: it must run before the top-level awaits of the modules after it.
 import { releaseHeldMessages } from './held-messages.js';
-export { HashMap, type HashMapOptions, type HashMapStats, type HashMapConstructor, type KeyArray, type ValueArray } from './hashmap.js';
-export type { KeyKind, ValueKind, KeyOf, ValueOf } from './kinds.js';
-export type { HashMapIterator } from './iterators.js';
-export { LockTimeoutError, type SharedHandle } from './shared.js';
+import { HashMapImpl } from './hashmap.js';
+import type { HashMapConstructor, HashMap as PublicHashMap, KeyKind, ValueKind, KeyKindsOf, ValueKindsOf } from './public.js';
+
+// The public types are those of bindings/public.d.ts (shipped as dist/index.d.ts); the tests see the
+// package through them too. tests/types.check.ts checks that the implementation matches them.
+export type * from './public.js';
+export { LockTimeoutError } from './shared.js';
+
+export const HashMap = HashMapImpl as unknown as HashMapConstructor;
+export type HashMap<K = number, V = unknown, KK extends KeyKind = KeyKindsOf<K>, VK extends ValueKind = ValueKindsOf<V>> = PublicHashMap<K, V, KK, VK>;
 
 releaseHeldMessages();

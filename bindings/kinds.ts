@@ -1,13 +1,9 @@
 // Key and value kinds: what each kind accepts, how it crosses into wasm, and
 // the errors for what does not fit. The numeric codes index the tables below.
 
-export type KeyKind = 'int32' | 'uint32' | 'float64' | 'bigint64' | 'biguint64' | 'string';
-export type ValueKind = KeyKind | 'any';
+import type { ValueKind } from './public.js';
 
-/** The JS type of a key kind. */
-export type KeyOf<K extends KeyKind> = K extends 'string' ? string : K extends 'bigint64' | 'biguint64' ? bigint : number;
-/** The JS type of a value kind (`unknown` for 'any'). */
-export type ValueOf<V extends ValueKind> = V extends 'any' ? unknown : V extends 'string' ? string : V extends 'bigint64' | 'biguint64' ? bigint : number;
+export type { KeyKind, ValueKind, KeyOf, ValueOf } from './public.js';
 
 export const INT32 = 0;
 export const UINT32 = 1;
@@ -93,6 +89,21 @@ export function describe(x: unknown): string {
   if (typeof x === 'symbol') return x.toString();
   if (x === null) return 'null';
   if (typeof x === 'function') return 'a function';
-  if (typeof x === 'object') return Array.isArray(x) ? 'an array' : 'an object';
+  if (typeof x === 'object') {
+    if (Array.isArray(x)) return 'an array';
+    // Name the type it is (`an Int8Array`, `a Map`): a plain object, or one without a named constructor, is 'an object'.
+    let name: unknown;
+    try {
+      name = (x as { constructor?: { name?: unknown } }).constructor?.name;
+    } catch {
+      name = undefined;
+    }
+    return typeof name === 'string' && name !== '' && name !== 'Object' ? withArticle(name) : 'an object';
+  }
   return String(x);
+}
+
+/** `an Int32Array`, `a Uint32Array`: the article for a type name, by its first letter. */
+export function withArticle(name: string): string {
+  return `${/^[AEIO]/i.test(name) ? 'an' : 'a'} ${name}`;
 }

@@ -124,7 +124,8 @@ export function coreFor(memoryId: number, memory: WebAssembly.Memory, module: We
 }
 
 /** What a handle carries. */
-export interface SharedHandle {
+/** What a shared map's handle holds (bindings/public.d.ts shows users an opaque SharedHandle). */
+export interface HandleFields {
   readonly memory: WebAssembly.Memory;
   /** The compiled shared build of the core, which `attach` instantiates on the memory. */
   readonly module: WebAssembly.Module;

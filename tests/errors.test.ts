@@ -395,6 +395,28 @@ describe('options', () => {
     m2.dispose();
   });
 
+  it('unknown option names are TypeErrors that name them (a misspelt key kind does not leave the defaults)', () => {
+    expectThrow(ctor(null, { kye: 'int32' }), TypeError, 'option kye', /unknown option 'kye'/);
+    expectThrow(ctor(null, { key: 'int32', vaule: 'int32', sead: 1 }), TypeError, 'options vaule, sead', /unknown options 'vaule', 'sead'/);
+    expectThrow(ctor(null, { key: 'int32', shared: false, lockTimeout: 1, capacity: 1, seed: 1, maxBytes: 1 << 20, value: 'int32', extra: undefined }), TypeError, 'option extra', /'extra'/);
+    noThrow(() => new HashMap(null, { key: 'int32', value: 'int32', capacity: 1, seed: 1, maxBytes: 1 << 20, shared: false, lockTimeout: 1 }), 'every known option').dispose();
+  });
+
+  it('type errors name the type they got, with the right article', () => {
+    const m = new HashMap(null, { key: 'int32', value: 'int32' });
+    expectThrow(() => m.hasMany(new Int32Array(3), new Int8Array(3) as never), TypeError, 'hasMany out Int8Array', /got an Int8Array/);
+    expectThrow(() => m.setMany(new Uint32Array(1) as never, new Int32Array(1)), TypeError, 'setMany keys Uint32Array', /keys must be an Int32Array for kind 'int32', got a Uint32Array/);
+    expectThrow(() => m.getMany([1] as never), TypeError, 'getMany keys array', /got an array/);
+    expectThrow(() => m.getMany(new Map() as never), TypeError, 'getMany keys Map', /got a Map/);
+    expectThrow(() => m.getMany({} as never), TypeError, 'getMany keys plain object', /got an object/);
+    expectThrow(() => m.getMany(Object.create(null) as never), TypeError, 'getMany keys null-prototype object', /got an object/);
+    expectThrow(ctor(null, { maxBytes: new Date(0) }), TypeError, 'maxBytes Date', /got a Date/);
+    const u = new HashMap(null, { key: 'uint32', value: 'float64' });
+    expectThrow(() => u.deleteMany(new Int32Array(1) as never), TypeError, 'deleteMany keys Int32Array', /must be a Uint32Array for kind 'uint32', got an Int32Array/);
+    m.dispose();
+    u.dispose();
+  });
+
   it('defaults: float64 keys and any values', () => {
     const m = new HashMap();
     expect(m.keyKind).toBe('float64');
@@ -427,6 +449,9 @@ describe('use after dispose', () => {
     ['for...of', (m) => { for (const e of m) void e; }],
     ['spread', (m) => [...m]],
     ['stats', (m) => m.stats()],
+    ['keyKind', (m) => m.keyKind],
+    ['valueKind', (m) => m.valueKind],
+    ['shared', (m) => m.shared],
   ];
 
   for (const how of ['dispose()', 'Symbol.dispose'] as const) {
@@ -732,6 +757,32 @@ describe('Map compatibility', () => {
     const b = new HashMap<bigint, unknown>([[5n, 'x']], { key: 'bigint64' });
     expect(inspect(b)).toBe("HashMap(1) [bigint64 => any] { 5n => 'x' }");
     b.dispose();
+  });
+
+  it("util.inspect of a long map is shaped like a Map's: one entry a line, capped with '... N more items'", () => {
+    // Every iteration starts at a random bucket, so the entries shown differ from one call to the next:
+    // keys of one width, one value, and the keys' digits masked make the text independent of the order.
+    const mask = (text: string) => text.replace(/\b\d{4}\b/g, 'K');
+    /** What util.inspect prints for a Map of the same entries, under the HashMap's head. */
+    const asMap = (m: HashMap<unknown, unknown>, head: string, options?: object) => mask(inspect(new Map(m), options).replace(/^Map\(\d+\)/, head));
+    for (const n of [3, 20, 100, 101, 200, 1000]) {
+      const m = new HashMap<unknown, unknown>(Array.from({ length: n }, (_, i) => [1000 + i, 2.5]), { key: 'int32', value: 'float64' });
+      const head = `HashMap(${n}) [int32 => float64]`;
+      const s = inspect(m);
+      expect(mask(s), `${n} entries`).toBe(asMap(m, head));
+      expect(s.split('\n').every((line) => line.length <= 80), `${n} entries: no line over 80 characters`).toBe(true);
+      if (n > 100) expect(s, `${n} entries`).toMatch(new RegExp(`,\\n  \\.\\.\\. ${n - 100} more item${n > 101 ? 's' : ''}\\n}$`));
+      for (const maxArrayLength of [0, 1, 2, 150, Infinity]) {
+        expect(mask(inspect(m, { maxArrayLength })), `${n} entries, maxArrayLength ${maxArrayLength}`).toBe(asMap(m, head, { maxArrayLength }));
+      }
+      // Nested, Node indents the map's lines under its own.
+      expect(mask(inspect({ nested: { m } })), `${n} entries, nested`).toContain(mask(s.includes('\n') ? s.replace(/\n/g, '\n    ') : s));
+      m.dispose();
+    }
+    const words = new HashMap<unknown, unknown>(Array.from({ length: 150 }, (_, i) => [`word ${1000 + i}`, { i: 0 }]), { key: 'string' });
+    expect(mask(inspect(words))).toBe(asMap(words, 'HashMap(150) [string => any]'));
+    expect(inspect({ words }, { depth: 0 })).toBe('{ words: [HashMap(150) [string => any]] }');
+    words.dispose();
   });
 
   it('float64 keys: NaN finds NaN; -0 and +0 are one key, read back as +0', () => {

@@ -4,6 +4,7 @@
 // in a user's program. (The other exports, the lifecycle and scratch functions, are typed in
 // bindings/load.ts and checked by the type checker.)
 import { describe, it, expect } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
 import { allExportNames } from '../bindings/exports.js';
 import { core } from '../bindings/load.js';
 import { homeCore } from '../bindings/shared.js';
@@ -27,4 +28,45 @@ describe('export names', () => {
       expect(asked.size).toBeGreaterThan(100);
     });
   }
+});
+
+describe("the README's export list", () => {
+  it('names every export of the shipped declarations (bindings/public.d.ts), values and types, and nothing else', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const paragraph = readme.match(/^Exported: [\s\S]*?(?=\n\n)/m);
+    expect(paragraph, 'a paragraph starting "Exported: "').not.toBeNull();
+    const listed = [...new Set([...paragraph![0].matchAll(/`(\w+)`/g)].map((m) => m[1]))].sort();
+    const dts = readFileSync(new URL('../bindings/public.d.ts', import.meta.url), 'utf8');
+    const exported = [...new Set([...dts.matchAll(/^export (?:declare )?(?:type|interface|const|class) (\w+)/gm)].map((m) => m[1]))].sort();
+    expect(listed).toEqual(exported);
+  });
+});
+
+describe('docs/design.md against the code', () => {
+  const design = readFileSync(new URL('../docs/design.md', import.meta.url), 'utf8');
+  const sources = (dir: string, ext: RegExp) => readdirSync(new URL(`../${dir}/`, import.meta.url)).filter((f) => ext.test(f));
+
+  it('the layer table names every module of assembly/ and bindings/', () => {
+    const table = design.split('\n').filter((line) => /^\| (raw table|typed API) \|/.test(line));
+    expect(table.length).toBe(2);
+    const [raw, typed] = table;
+    const named = (row: string, dir: string, f: string) => new RegExp(`\`(${dir}/)?${f.replace(/\./g, '\\.')}\``).test(row);
+    for (const f of sources('assembly', /\.ts$/)) expect(named(raw, 'assembly', f), `assembly/${f}`).toBe(true);
+    for (const f of sources('bindings', /\.ts$/)) expect(named(typed, 'bindings', f), `bindings/${f}`).toBe(true);
+  });
+
+  it("the globals table names exactly the core's mutable globals, with their files", () => {
+    const inCode = new Map<string, string>();
+    for (const f of sources('assembly', /\.ts$/)) {
+      const text = readFileSync(new URL(`../assembly/${f}`, import.meta.url), 'utf8');
+      for (const m of text.matchAll(/^(?:export )?let (\w+)/gm)) inCode.set(m[1], f);
+    }
+    const inDesign = new Map<string, string>();
+    for (const line of design.split('\n')) {
+      const m = line.match(/^\| ((?:`\w+`(?:, )?)+) \| `(\w+\.ts)` \|/);
+      if (m) for (const g of m[1].matchAll(/`(\w+)`/g)) inDesign.set(g[1], m[2]);
+    }
+    expect(Object.fromEntries([...inDesign].sort())).toEqual(Object.fromEntries([...inCode].sort()));
+    expect(design).toContain(`The core has ${inCode.size} mutable globals`);
+  });
 });

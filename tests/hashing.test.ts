@@ -7,7 +7,6 @@
 // two-byte keys, with negative controls that show the exact checks tell plausible mistakes apart.
 import { describe, it, expect, vi } from 'vitest';
 import { HashMap } from '../bindings/index.js';
-import { discardSeedPool } from '../bindings/hashmap.js';
 import type { NumericKeyKind as KeyKind } from './helpers.js';
 import { KEY_KINDS, rng, withSeed } from './helpers.js';
 
@@ -54,20 +53,40 @@ function predictedOverflow(kind: KeyKind, keys: (number | bigint)[], seed: bigin
   return overflowFor(sizes.values());
 }
 
-/** Make crypto.getRandomValues hand the next map the words lo, hi (the bindings draw seeds from a pool: emptied before and after). */
+/**
+ * Make the next map made in fn get the random words lo, hi. The bindings draw seeds from a pool of
+ * their own, refilled by crypto.getRandomValues when it runs dry: with that call mocked to fill it
+ * with (lo, hi) pairs, seedless maps are made until the pool has been refilled, so that every map after
+ * draws (lo, hi). After fn, the same with the real call, so that later maps get random seeds again.
+ * (Test-only: the production code has no hook to empty the pool.)
+ */
 function withRandomWords<T>(lo: number, hi: number, fn: () => T): T {
-  discardSeedPool();
   const spy = vi.spyOn(crypto, 'getRandomValues').mockImplementation(((a: Uint32Array) => {
-    a[0] = lo;
-    a[1] = hi;
+    for (let i = 0; i + 1 < a.length; i += 2) {
+      a[i] = lo;
+      a[i + 1] = hi;
+    }
     return a;
   }) as never);
   try {
+    refillSeedPool(() => spy.mock.calls.length);
     return fn();
   } finally {
     spy.mockRestore();
-    discardSeedPool();
+    const real = vi.spyOn(crypto, 'getRandomValues');
+    try {
+      refillSeedPool(() => real.mock.calls.length);
+    } finally {
+      real.mockRestore();
+    }
   }
+}
+
+/** Make seedless maps until crypto.getRandomValues (spied, `calls` counting) has refilled the bindings' seed pool. */
+function refillSeedPool(calls: () => number): void {
+  const before = calls();
+  for (let i = 0; i < 4096 && calls() === before; i++) new HashMap(null, { key: 'int32', value: 'int32' }).dispose();
+  if (calls() === before) throw new Error('the seed pool was never refilled');
 }
 
 /** The iteration order as a cycle, rotated to start at the smallest key: independent of the random start bucket. */

@@ -1,5 +1,6 @@
 // Shared test helpers: a seeded random generator and key/value makers per kind.
-import type { KeyKind, ValueKind } from '../bindings/index.js';
+import type { KeyKind, ValueKind, SharedHandle } from '../bindings/index.js';
+import type { HandleFields } from '../bindings/shared.js';
 
 import { rng } from './rng.js';
 
@@ -71,4 +72,9 @@ export function withSeed(seed: number, fn: () => void): void {
 /** withSeed with the seeded generator made for you: seeded(seed, (rand) => { ... }). */
 export function seeded(seed: number, fn: (rand: () => number) => void): void {
   withSeed(seed, () => fn(rng(seed)));
+}
+
+/** What a shared map's handle holds: users see an opaque SharedHandle, the tests look inside. */
+export function fieldsOf(handle: SharedHandle): HandleFields {
+  return handle as unknown as HandleFields;
 }

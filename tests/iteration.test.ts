@@ -260,7 +260,7 @@ function iterate(m: M, model: Model, style: Style, label: string, between: (befo
 }
 
 function newMap(kk: KeyKind, vk: ValueKind, extra: { seed?: number; capacity?: number } = {}): M {
-  return new HashMap<K, unknown>(null, { key: kk, value: vk, ...extra });
+  return new HashMap(null, { key: kk, value: vk, ...extra });
 }
 
 /**
@@ -905,7 +905,7 @@ describe('reuse is never observable; the iterator protocol', () => {
           expect(typeof x.next).toBe('function');
         }
         const proto = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));
-        expect(proto.isPrototypeOf(m.keys())).toBe(true);
+        expect(Object.prototype.isPrototypeOf.call(proto, m.keys())).toBe(true);
         const half = m.keys();
         half.next();
         expect([...half].length).toBe(model.size - 1); // spreading a started iterator continues it
@@ -955,7 +955,10 @@ describe('iteration order', () => {
           const out: string[] = [];
           for (let round = 0; round < 12; round++) {
             for (let i = 0; i < 1500; i++) mut.step(0.6, 0.3, 0.1);
-            if (round === 6) m.clear(), model.clear();
+            if (round === 6) {
+              m.clear();
+              model.clear();
+            }
             // Iterations consume the map's generator; one is mutated while it runs (growth included).
             const got: string[] = [];
             iterate(m, model, 'forof', `${kk}=>${vk} round ${round}`, () => {

@@ -1,15 +1,17 @@
-// The published package (issue 6): `npm pack` makes a tarball of only what a user needs, and that
-// tarball, installed offline into a fresh temporary project, works for a Node ES module (with a
-// worker thread on a shared map), runs the README's worker_threads example as it is, type-checks in a strict TypeScript project, and makes a browser
-// bundle with esbuild that finds its wasm files where the README says to copy them.
+// The published package (issues 6 and 14): `npm pack` makes a tarball of only what a user needs, and
+// that tarball, installed offline into a fresh temporary project, works for a Node ES module (with a
+// worker thread on a shared map), runs the README's worker_threads example as it is, type-checks in
+// strict TypeScript projects under each set of libraries the README names (with the README's
+// TypeScript examples, which then run), and makes a browser bundle by the README's esbuild recipe,
+// run as written, that finds its wasm files where the README says to copy them.
 // The helpers are in tests/pack/pack.ts; the files copied into the project in tests/pack/fixtures/.
 // Needs a build (`npm test` builds first). TOPHASH_KEEP_PACK=1 keeps the temporary project.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readmeFile } from './readme-code.js';
-import { REPO, packAndInstall, bundleForBrowser, runBundleInNode, typeCheckConsumer, copyFixture, run, type Installed } from './pack/pack.js';
+import { readmeFile, readmeBlocks } from './readme-code.js';
+import { REPO, NODE_TYPE_ROOTS, packAndInstall, bundleForBrowser, runBundleInNode, typeCheck, copyFixture, run, type Installed } from './pack/pack.js';
 
 const kB = (n: number) => `${(n / 1000).toFixed(1)} kB`;
 /** The README example takes well under a second; a lost message would make it wait forever. */
@@ -28,7 +30,7 @@ describe('the published package', () => {
     else await inst.cleanup();
   });
 
-  it('the tarball holds the compiled JS, its types, both wasm files, README, LICENSE and package.json, and nothing else', async () => {
+  it('the tarball holds the compiled JS, its one declaration file, both wasm files, README, LICENSE and package.json, and nothing else', async () => {
     const distJs = (await readdir(join(REPO, 'dist'), { recursive: true })).map((f) => f.split('\\').join('/')).filter((f) => f.endsWith('.js')).sort();
     expect(distJs).toContain('index.js');
     const expected = [
@@ -36,7 +38,8 @@ describe('the published package', () => {
       'README.md',
       'build/tophash-shared.wasm',
       'build/tophash.wasm',
-      ...distJs.flatMap((f) => [`dist/${f}`, `dist/${f.slice(0, -3)}.d.ts`]),
+      ...distJs.map((f) => `dist/${f}`),
+      'dist/index.d.ts',
       'package.json',
     ].sort();
     expect(inst.files).toEqual(expected);
@@ -49,6 +52,13 @@ describe('the published package', () => {
     for (const f of ['build/tophash.wasm', 'build/tophash-shared.wasm']) {
       expect(await readFile(join(inst.packageDir, f))).toEqual(await readFile(join(REPO, f)));
     }
+    // No source map comment points at a map the tarball does not ship.
+    for (const f of distJs) expect(await readFile(join(inst.packageDir, 'dist', f), 'utf8'), f).not.toContain('sourceMappingURL');
+    // The declarations are bindings/public.d.ts, which reaches no other module.
+    const dts = await readFile(join(inst.packageDir, 'dist', 'index.d.ts'), 'utf8');
+    expect(dts).toBe(await readFile(join(REPO, 'bindings', 'public.d.ts'), 'utf8'));
+    const code = dts.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    expect(code).not.toMatch(/\bimport\b|WebAssembly|\bURL\b|\bCore\b/);
 
     // Sizes, for the README and the issue.
     const gz = async (f: string) => gzipSync(await readFile(join(inst.packageDir, f)), { level: 9 }).length;
@@ -78,38 +88,66 @@ describe('the published package', () => {
     expect(stdout).toBe('2000\n');
   });
 
-  it('a TypeScript file using the API type-checks against the shipped types, strict', async () => {
+  it("the shipped types type-check, strict without skipLibCheck, under ES2022 alone, with DOM and with @types/node; so do the README's TypeScript examples, which run on Node 20", async () => {
+    await copyFixture('consumer.mts', inst.dir);
+    const examples = readmeBlocks('ts');
+    expect(examples.length).toBeGreaterThanOrEqual(2);
+    const readme = examples.map((_, i) => `readme-${i + 1}.mts`);
+    await Promise.all(examples.map((code, i) => writeFile(join(inst.dir, readme[i]), code)));
+    const strict = { strict: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', skipLibCheck: false, noEmit: true };
+    const lib = ['ES2022', 'ESNext.Disposable'];
     await Promise.all([
-      // A Node project; the shipped types themselves are checked too (no skipLibCheck). They need
-      // the WebAssembly namespace (lib DOM, or @types/node) and Symbol.dispose (ESNext.Disposable).
-      typeCheckConsumer(inst, 'node', {
-        strict: true,
-        target: 'ES2022',
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        lib: ['ES2022', 'ESNext.Disposable', 'DOM'],
-        types: [],
-        skipLibCheck: false,
-      }),
-      // A bundler project with the default libraries of its target and skipLibCheck, as `tsc --init` makes.
-      typeCheckConsumer(inst, 'bundler', {
-        strict: true,
-        target: 'ES2022',
-        module: 'ESNext',
-        moduleResolution: 'Bundler',
-        types: [],
-        skipLibCheck: true,
-      }),
+      // The libraries alone (no console there: the README's examples print, so they are checked below).
+      typeCheck(inst, 'plain', { ...strict, lib, types: [] }, ['consumer.mts']),
+      // A browser project, resolved as a bundler does.
+      typeCheck(inst, 'dom', { ...strict, module: 'ESNext', moduleResolution: 'Bundler', lib: [...lib, 'DOM'], types: [] }, ['consumer.mts', ...readme]),
+      // A Node project with @types/node (this repository's) and no DOM; it emits the README's examples, run below.
+      typeCheck(inst, 'node', { ...strict, lib, types: ['node'], typeRoots: NODE_TYPE_ROOTS, noEmit: false, outDir: 'out-node' }, ['consumer.mts', ...readme]),
     ]);
+    // `target: ES2022` lowers `using`, which Node 20 cannot parse: the examples run as compiled.
+    const ran = await Promise.all(readme.map((f) => run(process.execPath, [join('out-node', f.replace(/\.mts$/, '.mjs'))], inst.dir)));
+    expect(ran.map((r) => r.stdout).join('')).toContain('\n4\n'); // the `using` example's distinctWords
   });
 
-  it('an esbuild browser bundle, made and laid out as the README says, loads both wasm files and works', async () => {
-    const b = await bundleForBrowser(join(inst.dir, 'public'), inst);
+  it('an explicit type argument that contradicts the kinds in the options does not compile; `using` under target ESNext is left for Node 20 to reject', async () => {
+    await copyFixture('contradiction.mts', inst.dir);
+    const usingExample = readmeBlocks('ts').find((code) => /^\s*using /m.test(code))!;
+    await writeFile(join(inst.dir, 'using.mts'), usingExample);
+    // One tsc run for both files (tsc emits despite errors): the contradiction must fail, the using example not.
+    const out = await typeCheck(
+      inst,
+      'esnext',
+      { strict: true, target: 'ESNext', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ESNext'], types: ['node'], typeRoots: NODE_TYPE_ROOTS, outDir: 'out-esnext' },
+      ['contradiction.mts', 'using.mts'],
+      true,
+    );
+    const errors = out.split('\n').filter((line) => /error TS\d+/.test(line));
+    expect(errors.length, out).toBeGreaterThan(0);
+    for (const e of errors) expect(e).toMatch(/^contradiction\.mts\(5,\d+\): error TS\d+/);
+    expect(out).toContain(`error TS2322: Type '"int32"' is not assignable to type '"string"'`);
+    expect(await readFile(join(inst.dir, 'out-esnext', 'using.mjs'), 'utf8')).toMatch(/^\s*using seen = /m);
+    await expect(run(process.execPath, [join('out-esnext', 'using.mjs')], inst.dir)).rejects.toThrow(/SyntaxError/);
+  });
+
+  it("the README's esbuild recipe, run as written in the project, makes a bundle of page and worker that shares one copy of the library, loads both wasm files and works", async () => {
+    const recipe = readmeBlocks('sh').filter((code) => code.includes('npx esbuild'));
+    expect(recipe.length).toBe(1);
+    expect(recipe[0]).toMatch(/^npm install --save-dev esbuild$/m);
+    const b = await bundleForBrowser(inst, recipe[0]);
     expect(b.wasm.map((f) => f.split(/[\\/]/).pop())).toEqual(['tophash-shared.wasm', 'tophash.wasm']);
-    const app = await readFile(b.app, 'utf8');
+    const pkg = JSON.parse(await readFile(join(inst.dir, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> };
+    expect(Object.keys(pkg.devDependencies ?? {})).toEqual(['esbuild']);
+    // --splitting: the library is in one chunk that app.js and worker.js both import, not in each.
+    const assets = (await readdir(join(b.dir, 'assets'))).filter((f) => f.endsWith('.js'));
+    const code = new Map(await Promise.all(assets.map(async (f) => [f, await readFile(join(b.dir, 'assets', f), 'utf8')] as const)));
+    const library = assets.filter((f) => code.get(f)!.includes('tophash-shared.wasm'));
+    expect(library.length, `the library's loader is in ${library.join(', ')}`).toBe(1);
+    expect(library[0]).toMatch(/^chunk-/);
+    for (const entry of ['app.js', 'worker.js']) expect(code.get(entry), entry).toContain(`./${library[0]}`);
+    const lib = code.get(library[0])!;
     // The package's browser field replaced the loader's Node-only import with an empty module.
-    expect(app).not.toMatch(/import\(\s*["']node:/);
-    expect(app).toContain('import.meta.url');
+    expect(lib).not.toMatch(/import\(\s*["']node:/);
+    expect(lib).toContain('import.meta.url');
 
     const { result, requests } = await runBundleInNode(b.dir);
     expect(result.ok).toBe(true);
@@ -121,6 +159,7 @@ describe('the published package', () => {
     expect(served).toEqual(
       expect.arrayContaining([
         '200 /assets/app.js text/javascript; charset=utf-8',
+        `200 /assets/${library[0]} text/javascript; charset=utf-8`,
         '200 /build/tophash.wasm application/wasm',
         '200 /build/tophash-shared.wasm application/wasm',
       ]),

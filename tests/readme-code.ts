@@ -16,3 +16,9 @@ export function readmeFile(name: string): string {
   if (found.length !== 1) throw new Error(`README.md: ${found.length} code blocks start with '// ${name}', want 1`);
   return found[0];
 }
+
+/** The bodies of the README's code blocks whose info string is `lang` (```ts, ```sh), in order. */
+export function readmeBlocks(lang: string): string[] {
+  const text = readFileSync(README, 'utf8');
+  return [...text.matchAll(FENCE)].filter((m) => m[1].trim() === lang).map((m) => m[2]);
+}

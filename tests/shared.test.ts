@@ -7,8 +7,8 @@
 // so they import the BUILT package (dist/): `npm run build` before running this file on its own.
 import { describe, it, expect } from 'vitest';
 import { Worker } from 'node:worker_threads';
-import { HashMap, LockTimeoutError, type KeyKind, type ValueKind } from '../bindings/index.js';
-import { keyMaker, valueMaker, normKey, seeded, type NumericKeyKind, type NumericValueKind } from './helpers.js';
+import { HashMap, LockTimeoutError, type KeyKind, type ValueKind, type SharedHandle } from '../bindings/index.js';
+import { keyMaker, valueMaker, normKey, seeded, fieldsOf, type NumericKeyKind, type NumericValueKind } from './helpers.js';
 import { core } from '../bindings/load.js';
 import { homeCore } from '../bindings/shared.js';
 import { strKey, strKeyNum, strVal, strValParse } from './codecs.js';
@@ -113,7 +113,7 @@ async function withThreads<R>(body: (spawn: (script: string, data: unknown) => T
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-type Handle = HashMap<number, number>['handle'];
+type Handle = SharedHandle;
 type AnyMap = HashMap<unknown, unknown>;
 
 function sharedMap(key: KeyKind, value: ValueKind, extra: { lockTimeout?: number; seed?: number } = {}): AnyMap {
@@ -324,7 +324,7 @@ describe('shared: a worker terminated in the middle of its writes', () => {
   it(`leaves a consistent map, which the survivors go on using (${REPS} runs)`, { timeout: T }, async () => {
     const outcomes: string[] = [];
     const probe = sharedMap('int32', 'int32');
-    const homeMemoryId = probe.handle.memoryId;
+    const homeMemoryId = fieldsOf(probe.handle).memoryId;
     probe.dispose();
     for (let rep = 0; rep < REPS; rep++) {
       const mode = rep % 2 === 0 ? 'num' : 'str';
@@ -352,7 +352,7 @@ describe('shared: a worker terminated in the middle of its writes', () => {
         expect((await maker.next()).ok).toBe(true);
         return attached;
       });
-      expect(m.handle.memoryId).not.toBe(homeMemoryId);
+      expect(fieldsOf(m.handle).memoryId).not.toBe(homeMemoryId);
       for (let n = 0; n < KEYS; n += 2) m.set(keyOf(n), valOf(n, 0));
       const withSurvivor = rep % 3 !== 2;
       let survivorOutcome = 'none';
@@ -559,7 +559,7 @@ describe('shared: lifetime', () => {
     const keys = new Int32Array(N).map((_, i) => i * 7);
     const vals = new Float64Array(N).map((_, i) => i + 0.5);
     const probe = new HashMap<number, number>(null, { key: 'int32', value: 'float64', shared: true });
-    const memory = probe.handle.memory;
+    const memory = fieldsOf(probe.handle).memory;
     probe.dispose();
     const before = memory.buffer.byteLength;
     const m = new HashMap<number, number>(null, { key: 'int32', value: 'float64', shared: true });
@@ -604,7 +604,7 @@ describe('shared: lifetime', () => {
       maker.post({ cmd: 'create', options: { key: 'int32', value: 'int32', shared: true } });
       const r = (await maker.next()) as unknown as { ok: boolean; value: Handle; message?: string };
       if (!r.ok) throw new Error(`making a shared map in a worker failed: ${r.message}`);
-      expect(r.value.module).toBeInstanceOf(WebAssembly.Module);
+      expect(fieldsOf(r.value).module).toBeInstanceOf(WebAssembly.Module);
       // Record the modules instantiated while this thread attaches (its first handle from that worker's memory).
       WebAssembly.Instance = new Proxy(Instance, {
         construct(target, args: [WebAssembly.Module, WebAssembly.Imports?]) {
@@ -618,10 +618,10 @@ describe('shared: lifetime', () => {
       } finally {
         WebAssembly.Instance = Instance;
       }
-      expect(made).toEqual([r.value.module]);
-      expect(made[0]).toBe(r.value.module);
+      expect(made).toEqual([fieldsOf(r.value).module]);
+      expect(made[0]).toBe(fieldsOf(r.value).module);
       m.set(1, 2);
-      expect(m.handle.module).toBe(r.value.module); // passed on as it came
+      expect(fieldsOf(m.handle).module).toBe(fieldsOf(r.value).module); // passed on as it came
       m.dispose();
       maker.post({ cmd: 'dispose' });
       expect((await maker.next()).ok).toBe(true);
@@ -660,7 +660,7 @@ describe('shared: errors', () => {
     const m = new HashMap<number, number>(null, { key: 'int32', value: 'int32', shared: true });
     try {
       m.set(1, 2);
-      const h = m.handle;
+      const h = fieldsOf(m.handle);
       const garbage: unknown[] = [
         undefined,
         null,
@@ -720,7 +720,7 @@ describe('shared: errors', () => {
       const LOCK_MS = 50;
       const m = new HashMap<number, number>([[1, 5], [2, 6]], { key: kk, value: vk, shared: true, lockTimeout: LOCK_MS });
       try {
-        const { memory, address } = m.handle;
+        const { memory, address } = fieldsOf(m.handle);
         const seq = new Int32Array(memory.buffer, address + SEQ_OFFSET, 1);
         const waiters = new Int32Array(memory.buffer, address + WAITERS_OFFSET, 1);
         expect(seq[0] % 2).toBe(0);
@@ -783,7 +783,7 @@ describe('shared: errors', () => {
     try {
       const keys = Int32Array.from({ length: 64 }, (_, i) => i);
       m.setMany(keys, keys);
-      const { memory, address } = m.handle;
+      const { memory, address } = fieldsOf(m.handle);
       const x = homeCore().core.x;
       const table = x.map_table(address, 5) >>> 0;
       expect(table).not.toBe(0);
@@ -831,7 +831,8 @@ describe('shared: errors', () => {
   it('string => int32: add waits for a held root, takes it over, and adds; a TypeError after dispose', () => {
     const LOCK_MS = 50;
     const m = new HashMap<string, number>(null, { key: 'string', value: 'int32', shared: true, lockTimeout: LOCK_MS });
-    const rootSeq = new Int32Array(m.handle.memory.buffer, m.handle.address + SEQ_OFFSET, 1);
+    const { memory, address } = fieldsOf(m.handle);
+    const rootSeq = new Int32Array(memory.buffer, address + SEQ_OFFSET, 1);
     expect(m.add('w', 2)).toBe(2);
     Atomics.add(rootSeq, 0, 1);
     const t0 = performance.now();
@@ -848,7 +849,7 @@ describe('shared: errors', () => {
   it('a locked set that runs out of memory (maxBytes) changes nothing and releases the lock', () => {
     const m = new HashMap<number, number>(null, { key: 'int32', value: 'float64', shared: true, maxBytes: 64 * 1024, lockTimeout: 50 });
     try {
-      const seq = new Int32Array(m.handle.memory.buffer, m.handle.address + SEQ_OFFSET, 1);
+      const seq = new Int32Array(fieldsOf(m.handle).memory.buffer, fieldsOf(m.handle).address + SEQ_OFFSET, 1);
       let n = 0;
       let failed: unknown = null;
       for (; n < 100_000 && failed === null; n++) {
@@ -941,7 +942,7 @@ describe('shared: a shared map used from one thread behaves like a Map', () => {
       seeded(seed, (rand) => {
         const m = sharedMap(kk, vk, { seed });
         // Operations go through the map itself or a second view attached in the same thread.
-        const view = HashMap.attach<unknown, unknown>(m.handle as Handle);
+        const view = HashMap.attach<unknown, unknown>(m.handle);
         const model = new Map<unknown, unknown>();
         const key = keyGen(kk, rand);
         const val = valGen(vk, rand);
@@ -1057,7 +1058,7 @@ describe('shared: iteration over tables in the middle of their growth', () => {
 describe('shared: clear() while two workers write', () => {
   for (const str of [false, true]) {
     it(`${str ? 'string' : 'int32'} keys: 300 clears under two writers leave a consistent map`, { timeout: T }, async () => {
-      const m = new HashMap<number | string, number>(null, { key: str ? 'string' : 'int32', value: 'int32', shared: true });
+      const m = new HashMap<unknown, number>(null, { key: str ? 'string' : 'int32', value: 'int32', shared: true });
       const ctl = new SharedArrayBuffer(8);
       const threads = [1, 2].map((seed) => new Thread('setter.mjs', { handle: m.handle, ctl, keys: 2000, seed, str }));
       try {
@@ -1078,7 +1079,7 @@ describe('shared: clear() while two workers write', () => {
         expect(m.size).toBe(seen.size);
         for (const [k, v] of seen) {
           expect(v).toBe(str ? Number((k as string).slice(1)) : k);
-          expect(m.get(k as never)).toBe(v);
+          expect(m.get(k)).toBe(v);
         }
         expect(seen.size).toBeGreaterThan(100);
       } finally {

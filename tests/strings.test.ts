@@ -648,9 +648,15 @@ describe('bad input changes nothing', () => {
       TypeError,
       'constructor with a numeric value',
     );
-    for (let i = 0; i < 5; i++) bad(), badValue();
+    for (let i = 0; i < 5; i++) {
+      bad();
+      badValue();
+    }
     const top = core.x.heap_top();
-    for (let i = 0; i < 100; i++) bad(), badValue();
+    for (let i = 0; i < 100; i++) {
+      bad();
+      badValue();
+    }
     expect(core.x.heap_top()).toBe(top);
   });
 

@@ -9,7 +9,7 @@ import { describe, it, expect } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import { HashMap } from '../bindings/index.js';
 import { homeCore } from '../bindings/shared.js';
-import { rng } from './helpers.js';
+import { rng, fieldsOf } from './helpers.js';
 import { strKey, strKeyNum, strVal, strValParse } from './codecs.js';
 
 /** Short, so that rounds whose victim died holding the lock cost little; the recovery waits this long. */
@@ -148,7 +148,7 @@ describe("shared: a thread stopped inside the allocator's lock", () => {
         Atomics.store(ctl, 0, 1);
         for (;;) {}
       `;
-      const worker = new Worker(code, { eval: true, workerData: { memory: m.handle.memory, word, ctl } });
+      const worker = new Worker(code, { eval: true, workerData: { memory: fieldsOf(m.handle).memory, word, ctl } });
       const flag = new Int32Array(ctl);
       while (Atomics.load(flag, 0) === 0) await sleep(1);
       await worker.terminate();

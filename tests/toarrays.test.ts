@@ -38,7 +38,7 @@ describe('toArrays: every pair of numeric kinds, against a Map', () => {
       it(`${kk} => ${vk}`, () => {
         for (const seed of [1, 2]) {
           seeded(seed * 31 + KEY_KINDS.indexOf(kk) * 7 + VALUES.indexOf(vk), (rand) => {
-            const m = new HashMap<number | bigint, number | bigint>(null, { key: kk, value: vk });
+            const m = new HashMap<unknown, unknown>(null, { key: kk, value: vk });
             try {
               const model = new Map<unknown, unknown>();
               expectPairs(m, model, kk, vk); // empty
@@ -137,7 +137,7 @@ describe('toArrays: a shared map', () => {
   it('gives the model back, for every kind of shared map of numeric kinds', () => {
     for (const kk of KEY_KINDS) {
       seeded(KEY_KINDS.indexOf(kk) + 100, (rand) => {
-        const m = new HashMap<number | bigint, number>(null, { key: kk, value: 'float64', shared: true });
+        const m = new HashMap<unknown, unknown>(null, { key: kk, value: 'float64', shared: true });
         const model = new Map<unknown, unknown>();
         const key = keyMaker(kk, rand, 5000);
         for (let i = 0; i < 4000; i++) {

@@ -22,7 +22,6 @@ export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** This folder: the fixtures and the scripts run in child processes. */
 const HERE = fileURLToPath(new URL('./', import.meta.url));
 const FIXTURES = join(HERE, 'fixtures');
-const ESBUILD = join(REPO, 'node_modules', 'esbuild', 'bin', 'esbuild');
 const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
@@ -39,12 +38,12 @@ export interface RunResult {
 }
 
 /** Run a program; rejects with its output when it fails or outlives timeoutMs. */
-export function run(file: string, args: string[], cwd: string, timeoutMs = 60_000): Promise<RunResult> {
+export function run(file: string, args: string[], cwd: string, timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     execFile(
       file,
       args,
-      { cwd, env: childEnv(), timeout: timeoutMs, maxBuffer: 16 << 20, shell: process.platform === 'win32' && file === NPM },
+      { cwd, env: { ...childEnv(), ...env }, timeout: timeoutMs, maxBuffer: 16 << 20, shell: process.platform === 'win32' && file === NPM },
       (err, stdout, stderr) => {
         if (err) reject(new Error(`${file} ${args.join(' ')} (in ${cwd}) failed: ${err.message}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
         else resolve({ stdout, stderr });
@@ -139,38 +138,33 @@ export interface BrowserBundle {
 }
 
 /**
- * Bundle fixtures/browser-app.mjs and fixtures/browser-worker.mjs with esbuild from a project that
- * installed the tarball, exactly as the README says:
- *   npx esbuild src/app.js src/worker.js --bundle --format=esm --outdir=<outDir>/assets
- *   cp node_modules/tophash/build/*.wasm <outDir>/build/
- * and add index.html. Serve outDir (serve() here does, cross-origin isolated) and open index.html.
- * Without `installed`, packs and installs into a temporary project of its own and removes it after.
+ * Bundle fixtures/browser-app.mjs and fixtures/browser-worker.mjs (copied to src/app.js and
+ * src/worker.js) in a project that installed the tarball, by running the README's bundler recipe
+ * (`recipe`, a shell script: the README's ```sh block that runs esbuild) as it is written, with
+ * public/ as the output folder; npm reaches esbuild through a local registry (esbuildRegistry).
+ * Then add index.html. Serve public/ (serve() here does, cross-origin isolated) and open index.html.
  */
-export async function bundleForBrowser(outDir: string, installed?: Installed): Promise<BrowserBundle> {
-  const own = installed === undefined;
-  const inst = installed ?? (await packAndInstall());
+export async function bundleForBrowser(inst: Installed, recipe: string): Promise<BrowserBundle> {
+  await copyFixture('browser-app.mjs', inst.dir, 'src/app.js');
+  await copyFixture('browser-worker.mjs', inst.dir, 'src/worker.js');
+  const registry = await esbuildRegistry(inst.dir);
   try {
-    await copyFixture('browser-app.mjs', inst.dir, 'src/app.js');
-    await copyFixture('browser-worker.mjs', inst.dir, 'src/worker.js');
-    await mkdir(join(outDir, 'build'), { recursive: true });
-    await run(ESBUILD, ['src/app.js', 'src/worker.js', '--bundle', '--format=esm', `--outdir=${join(outDir, 'assets')}`, '--log-level=warning'], inst.dir);
-    const wasm: string[] = [];
-    for (const f of await readdir(join(inst.packageDir, 'build'))) {
-      if (!f.endsWith('.wasm')) continue;
-      await copyFile(join(inst.packageDir, 'build', f), join(outDir, 'build', f));
-      wasm.push(join(outDir, 'build', f));
-    }
-    await copyFixture('index.html', outDir);
-    return {
-      dir: outDir,
-      page: join(outDir, 'index.html'),
-      app: join(outDir, 'assets', 'app.js'),
-      worker: join(outDir, 'assets', 'worker.js'),
-      wasm: wasm.sort(),
-    };
+    await writeFile(join(inst.dir, 'recipe.sh'), recipe);
+    const env = { npm_config_registry: registry.url, npm_config_cache: join(inst.dir, '.npm-cache'), npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+    await run('sh', ['-e', 'recipe.sh'], inst.dir, 120_000, env);
   } finally {
-    if (own) await inst.cleanup();
+    await registry.close();
   }
+  const outDir = join(inst.dir, 'public');
+  const wasm = (await readdir(join(outDir, 'build'))).filter((f) => f.endsWith('.wasm')).map((f) => join(outDir, 'build', f));
+  await copyFixture('index.html', outDir);
+  return {
+    dir: outDir,
+    page: join(outDir, 'index.html'),
+    app: join(outDir, 'assets', 'app.js'),
+    worker: join(outDir, 'assets', 'worker.js'),
+    wasm: wasm.sort(),
+  };
 }
 
 /** What run-bundle.mjs reports. */
@@ -191,11 +185,66 @@ export async function runBundleInNode(bundleDir: string): Promise<BundleRun> {
   return JSON.parse(stdout.trim().split('\n').pop()!) as BundleRun;
 }
 
-/** Type-check fixtures/consumer.mts in the installed project under a tsconfig of these compiler options, with this repository's TypeScript. */
-export async function typeCheckConsumer(inst: Installed, name: string, compilerOptions: Record<string, unknown>): Promise<void> {
-  const file = `consumer-${name}.mts`;
-  await copyFixture('consumer.mts', inst.dir, file);
+/**
+ * Type-check `files` (in the installed project) under a tsconfig of these compiler options, with this
+ * repository's TypeScript; its output when `expectErrors`, which then requires tsc to fail.
+ */
+export async function typeCheck(inst: Installed, name: string, compilerOptions: Record<string, unknown>, files: string[], expectErrors = false): Promise<string> {
   const config = join(inst.dir, `tsconfig.${name}.json`);
-  await writeFile(config, JSON.stringify({ compilerOptions: { noEmit: true, ...compilerOptions }, files: [file] }, null, 2) + '\n');
-  await run(process.execPath, [TSC, '-p', config], inst.dir);
+  await writeFile(config, JSON.stringify({ compilerOptions, files }, null, 2) + '\n');
+  if (!expectErrors) return (await run(process.execPath, [TSC, '-p', config], inst.dir)).stdout;
+  try {
+    await run(process.execPath, [TSC, '-p', config], inst.dir);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error(`tsc -p ${config} passed; it should have failed`);
+}
+
+/** @types/node of this repository, for a consumer's `types: ['node']` (the temporary project installs nothing but the tarball). */
+export const NODE_TYPE_ROOTS = [join(REPO, 'node_modules', '@types')];
+
+/**
+ * A local npm registry for the README's `npm install --save-dev esbuild` in the temporary project
+ * (which has no network): it serves esbuild and its package for this platform, packed from this
+ * repository's node_modules, and 404 for anything else (esbuild's optional packages for other
+ * platforms, which npm then skips). Returns its URL and a stop function.
+ */
+export async function esbuildRegistry(dir: string): Promise<{ url: string; close(): Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const { createHash } = await import('node:crypto');
+  const { readFile } = await import('node:fs/promises');
+  const platform = (await readdir(join(REPO, 'node_modules', '@esbuild'))).map((p) => join(REPO, 'node_modules', '@esbuild', p));
+  const tarballs = join(dir, '.registry');
+  await mkdir(tarballs, { recursive: true });
+  const packages = new Map<string, { json: Record<string, unknown>; file: string }>();
+  for (const pkgDir of [join(REPO, 'node_modules', 'esbuild'), ...platform]) {
+    const { stdout } = await run(NPM, ['pack', pkgDir, '--json', '--ignore-scripts', '--pack-destination', tarballs], dir);
+    const [info] = JSON.parse(stdout) as { filename: string; name: string }[];
+    packages.set(info.name, { json: JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as Record<string, unknown>, file: join(tarballs, info.filename) });
+  }
+  const server = createServer((req, res) => {
+    void (async () => {
+      const path = decodeURIComponent((req.url ?? '/').split('?')[0].slice(1));
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+      const tgz = path.match(/^-\/tarball\/(.+)$/);
+      const pkg = packages.get(tgz ? tgz[1] : path);
+      if (pkg === undefined) {
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+        return;
+      }
+      const bytes = await readFile(pkg.file);
+      if (tgz) {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(bytes);
+        return;
+      }
+      const version = pkg.json.version as string;
+      const integrity = `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
+      const manifest = { ...pkg.json, _id: `${pkg.json.name}@${version}`, dist: { tarball: `${base}-/tarball/${encodeURIComponent(pkg.json.name as string)}`, integrity } };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: pkg.json.name, 'dist-tags': { latest: version }, versions: { [version]: manifest } }));
+    })().catch((e: unknown) => res.writeHead(500).end(String(e)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
