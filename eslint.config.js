@@ -8,20 +8,15 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-export default tseslint.config(
-  { ignores: ['assembly/**', 'build/**', 'dist/**', 'node_modules/**', 'bench/results/**', 'bench/go/**'] },
-  js.configs.recommended,
-  ...tseslint.configs.recommended,
-  {
-    languageOptions: {
-      ecmaVersion: 2022,
-      sourceType: 'module',
-      globals: { ...globals.node, ...globals.browser },
-    },
-    linterOptions: { reportUnusedDisableDirectives: 'error' },
-    rules: {
-      // `_`-prefixed names are unused on purpose (a callback's leading parameters).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
-    },
+export default tseslint.config({ ignores: ['assembly/**', 'build/**', 'dist/**', 'node_modules/**', 'bench/results/**', 'bench/go/**'] }, js.configs.recommended, ...tseslint.configs.recommended, {
+  languageOptions: {
+    ecmaVersion: 2022,
+    sourceType: 'module',
+    globals: { ...globals.node, ...globals.browser },
   },
-);
+  linterOptions: { reportUnusedDisableDirectives: 'error' },
+  rules: {
+    // `_`-prefixed names are unused on purpose (a callback's leading parameters).
+    '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+  },
+});

@@ -40,7 +40,9 @@ function panel(x0, y0, title, bars) {
     const xr = xOf(ratio);
     const clamped = Math.log2(ratio) < LO || Math.log2(ratio) > HI;
     out.push(`<text x="${x0 + LABEL_W - 6}" y="${y + 12}" text-anchor="end">${esc(label)}</text>`);
-    out.push(`<rect x="${Math.min(x1, xr).toFixed(1)}" y="${y + 3}" width="${Math.max(1, Math.abs(xr - x1)).toFixed(1)}" height="${ROW_H - 6}" fill="${ratio >= 1 ? FASTER : SLOWER}"${clamped ? ' fill-opacity="0.6"' : ''}><title>${esc(`${label}: ${ratio.toFixed(2)}`)}</title></rect>`);
+    out.push(
+      `<rect x="${Math.min(x1, xr).toFixed(1)}" y="${y + 3}" width="${Math.max(1, Math.abs(xr - x1)).toFixed(1)}" height="${ROW_H - 6}" fill="${ratio >= 1 ? FASTER : SLOWER}"${clamped ? ' fill-opacity="0.6"' : ''}><title>${esc(`${label}: ${ratio.toFixed(2)}`)}</title></rect>`,
+    );
     out.push(`<text x="${x0 + LABEL_W + PLOT_W + 8}" y="${y + 12}"${ratio >= 1 ? '' : ` fill="${SLOWER}"`}>${ratio.toFixed(2)}${clamped ? (ratio < 1 ? ' ◂' : ' ▸') : ''}</text>`);
   });
   out.push(`<line x1="${x1}" y1="${plotTop - 2}" x2="${x1}" y2="${plotBottom + 2}" stroke="#000" stroke-width="1.5"/>`);
@@ -81,7 +83,12 @@ export function ratiosSvg(data) {
   }
   const it = data.iteration?.rows;
   if (it && it.length > 0) {
-    const [svg, h] = panel(GAP, y, 'iteration (int32 unless said)', it.map((r) => ({ label: r.case.replace(/ \(Map: .*\)/, '').replace('for...of', 'for…of'), ratio: r.ratio })));
+    const [svg, h] = panel(
+      GAP,
+      y,
+      'iteration (int32 unless said)',
+      it.map((r) => ({ label: r.case.replace(/ \(Map: .*\)/, '').replace('for...of', 'for…of'), ratio: r.ratio })),
+    );
     parts.push(svg);
     y += h + 10;
   }

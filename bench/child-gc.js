@@ -69,7 +69,7 @@ const wallMs = now() - t0;
 // come for QUIET_MS, and refuse to report a workload that allocates this much with no collection.
 const QUIET_MS = 500;
 const WAIT_MAX_MS = 15_000;
-for (let seen = -1, quietSince = now(); now() - quietSince < QUIET_MS; ) {
+for (let seen = -1, quietSince = now(); now() - quietSince < QUIET_MS;) {
   if (now() - t0 - wallMs > WAIT_MAX_MS) break;
   await new Promise((r) => setTimeout(r, 50));
   if (entries.length !== seen) {
@@ -97,7 +97,12 @@ const sum = (list) => ({
 const byKind = {};
 for (const e of during) (byKind[KIND_NAMES[e.detail?.kind] ?? 'other'] ??= []).push(e);
 const result = {
-  which, kind, n: which === 'none' ? 0 : n, iterations: iters, wallMs: +wallMs.toFixed(1), check: x,
+  which,
+  kind,
+  n: which === 'none' ? 0 : n,
+  iterations: iters,
+  wallMs: +wallMs.toFixed(1),
+  check: x,
   ...sum(during),
   byKind: Object.fromEntries(Object.entries(byKind).map(([k, l]) => [k, sum(l)])),
 };

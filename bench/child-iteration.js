@@ -115,7 +115,10 @@ function race(cases) {
 
 const rows = [];
 function row(name, entries, mapCase, hmCase, floorCase) {
-  const cases = [['map', mapCase], ['hashMap', hmCase]];
+  const cases = [
+    ['map', mapCase],
+    ['hashMap', hmCase],
+  ];
   if (floorCase) cases.push(['floor', floorCase]);
   const { ms, sums } = race(cases);
   if (sums.map !== sums.hashMap) throw new Error(`${name}: checksums differ (${sums.map} vs ${sums.hashMap})`);
@@ -135,17 +138,44 @@ progress(`iteration: ${S.rounds} rounds; ${S.n} entries, ${S.small} maps of 10, 
   const vs = new Int32Array(map.values());
   const pairs = { [Symbol.iterator]: () => new PairIterator(ks, vs) };
   const keyOnly = { keys: () => new KeyIterator(ks) };
-  row('for...of [k, v], int32, 1e6', S.n, () => loop('entries', 'Map')(map), () => loop('entries', 'HashMap')(hm), () => loop('entries', 'floor')(pairs));
-  row('keys(), int32, 1e6', S.n, () => loop('keys', 'Map')(map), () => loop('keys', 'HashMap')(hm), () => loop('keys', 'floor')(keyOnly));
-  row('forEach, int32, 1e6', S.n, () => loop('forEach', 'Map')(map), () => loop('forEach', 'HashMap')(hm));
+  row(
+    'for...of [k, v], int32, 1e6',
+    S.n,
+    () => loop('entries', 'Map')(map),
+    () => loop('entries', 'HashMap')(hm),
+    () => loop('entries', 'floor')(pairs),
+  );
+  row(
+    'keys(), int32, 1e6',
+    S.n,
+    () => loop('keys', 'Map')(map),
+    () => loop('keys', 'HashMap')(hm),
+    () => loop('keys', 'floor')(keyOnly),
+  );
+  row(
+    'forEach, int32, 1e6',
+    S.n,
+    () => loop('forEach', 'Map')(map),
+    () => loop('forEach', 'HashMap')(hm),
+  );
   if (typeof hm.toArrays === 'function') {
-    row('toArrays (Map: for...of into two Int32Arrays), 1e6', S.n, () => loop('toArraysMap', 'Map')(map), () => loop('toArrays', 'HashMap')(hm));
+    row(
+      'toArrays (Map: for...of into two Int32Arrays), 1e6',
+      S.n,
+      () => loop('toArraysMap', 'Map')(map),
+      () => loop('toArrays', 'HashMap')(hm),
+    );
   }
   hm.dispose();
 }
 {
   const { map, hm } = filled('float64', S.n, 2);
-  row('for...of [k, v], float64, 1e6', S.n, () => loop('entriesF64', 'Map')(map), () => loop('entriesF64', 'HashMap')(hm));
+  row(
+    'for...of [k, v], float64, 1e6',
+    S.n,
+    () => loop('entriesF64', 'Map')(map),
+    () => loop('entriesF64', 'HashMap')(hm),
+  );
   hm.dispose();
 }
 {
@@ -156,12 +186,22 @@ progress(`iteration: ${S.rounds} rounds; ${S.n} entries, ${S.small} maps of 10, 
     maps.push(map);
     hms.push(hm);
   }
-  row(`for...of over each of ${S.small} maps of 10 entries`, S.small * 10, () => loop('small', 'Map')(maps), () => loop('small', 'HashMap')(hms));
+  row(
+    `for...of over each of ${S.small} maps of 10 entries`,
+    S.small * 10,
+    () => loop('small', 'Map')(maps),
+    () => loop('small', 'HashMap')(hms),
+  );
   for (const h of hms) h.dispose();
 }
 {
   const { map, hm } = filled('string', S.strN, 3);
-  row('for...of [k, v], string keys, 1e5', S.strN, () => loop('entriesStr', 'Map')(map), () => loop('entriesStr', 'HashMap')(hm));
+  row(
+    'for...of [k, v], string keys, 1e5',
+    S.strN,
+    () => loop('entriesStr', 'Map')(map),
+    () => loop('entriesStr', 'HashMap')(hm),
+  );
   hm.dispose();
 }
 progress(`iteration: ${((now() - started) / 1000).toFixed(1)} s`);

@@ -6,10 +6,7 @@
 // skip the typed-array batch cases, make the keys of their builds inside the
 // timed loop, and add 'get-fresh': lookups with equal strings built afresh.
 import { HashMap } from '../dist/index.js';
-import {
-  KINDS, SIZES, compileLoops, makeKeys, makeKeyCodes, codesOf, makeVals, randomOrder, permutation, mixedOrder,
-  median, now, gc, progress,
-} from './lib.js';
+import { KINDS, SIZES, compileLoops, makeKeys, makeKeyCodes, codesOf, makeVals, randomOrder, permutation, mixedOrder, median, now, gc, progress } from './lib.js';
 
 const [kind, settingsArg] = process.argv.slice(2);
 const K = KINDS[kind];
@@ -96,9 +93,7 @@ function runSize(n, warmup) {
   const mapW = LM.build(makeMap, keys, vals);
   const hmW = LH.build(makeHm, keys, vals);
 
-  const cases = [
-    ['get-hit', L * reps, () => timed(() => LM.get(mapA, qHit, reps)), () => timed(() => LH.get(hmA, qHit, reps)), Object.is],
-  ];
+  const cases = [['get-hit', L * reps, () => timed(() => LM.get(mapA, qHit, reps)), () => timed(() => LH.get(hmA, qHit, reps)), Object.is]];
   if (K.codes) {
     // The keys of qHit, in its order, made afresh for each lookup: the same sum as get-hit.
     const qFresh = codesOf(qHit);
@@ -107,12 +102,8 @@ function runSize(n, warmup) {
   cases.push(
     ['get-miss', L * reps, () => timed(() => LM.get(mapA, qMiss, reps)), () => timed(() => LH.get(hmA, qMiss, reps)), Object.is],
     ['set', L * reps, () => timed(() => LM.set(mapA, qHit, qVals, reps)), () => timed(() => LH.set(hmA, qHit, qVals, reps)), Object.is],
-    ['insert-capacity', n * buildReps,
-      () => timedBuilds(LM[buildCapLoop], makeMap, dropMap, buildSrc, vals, buildReps),
-      () => timedBuilds(LH[buildCapLoop], makeHmCap, dropHm, buildSrc, vals, buildReps), Object.is],
-    ['build-2nd', n * buildReps,
-      () => timedBuilds(LM[buildLoop], makeMap, dropMap, buildSrc, vals, buildReps),
-      () => timedBuilds(LH[buildLoop], makeHm, dropHm, buildSrc, vals, buildReps), Object.is],
+    ['insert-capacity', n * buildReps, () => timedBuilds(LM[buildCapLoop], makeMap, dropMap, buildSrc, vals, buildReps), () => timedBuilds(LH[buildCapLoop], makeHmCap, dropHm, buildSrc, vals, buildReps), Object.is],
+    ['build-2nd', n * buildReps, () => timedBuilds(LM[buildLoop], makeMap, dropMap, buildSrc, vals, buildReps), () => timedBuilds(LH[buildLoop], makeHm, dropHm, buildSrc, vals, buildReps), Object.is],
     ['churn', L * reps, () => timed(() => LM.churn(mapW, qHit, qVals, reps)), () => timed(() => LH.churn(hmW, qHit, qVals, reps)), Object.is],
     ['iterate', n * iterReps, () => timed(() => LM[iterLoop](mapA, iterReps)), () => timed(() => LH[iterLoop](hmA, iterReps)), close],
   );
@@ -123,18 +114,10 @@ function runSize(n, warmup) {
     const out = [new K.Vals(L), new K.Vals(L)];
     const has = [new Uint8Array(L), new Uint8Array(L)];
     cases.push(
-      ['getMany', L * reps,
-        () => timed(() => LM.getAll(mapA, qHit, out[0], missing, reps)),
-        () => timed(() => LH.getMany(hmA, qHit, out[1], missing, reps)), sameArrays],
-      ['setMany', L * reps,
-        () => timed(() => LM.setAll(mapA, qHit, qVals, reps).size),
-        () => timed(() => LH.setMany(hmA, qHit, qVals, reps).size), Object.is],
-      ['hasMany', L * reps,
-        () => timed(() => LM.hasAll(mapA, qMix, has[0], reps)),
-        () => timed(() => LH.hasMany(hmA, qMix, has[1], reps)), sameArrays],
-      ['deleteMany', n * buildReps,
-        () => timedDeletes(LM.deleteAll, mapW, qDel, () => LM.setAll(mapW, keys, vals, 1), buildReps),
-        () => timedDeletes(LH.deleteMany, hmW, qDel, () => hmW.setMany(keys, vals), buildReps), Object.is],
+      ['getMany', L * reps, () => timed(() => LM.getAll(mapA, qHit, out[0], missing, reps)), () => timed(() => LH.getMany(hmA, qHit, out[1], missing, reps)), sameArrays],
+      ['setMany', L * reps, () => timed(() => LM.setAll(mapA, qHit, qVals, reps).size), () => timed(() => LH.setMany(hmA, qHit, qVals, reps).size), Object.is],
+      ['hasMany', L * reps, () => timed(() => LM.hasAll(mapA, qMix, has[0], reps)), () => timed(() => LH.hasMany(hmA, qMix, has[1], reps)), sameArrays],
+      ['deleteMany', n * buildReps, () => timedDeletes(LM.deleteAll, mapW, qDel, () => LM.setAll(mapW, keys, vals, 1), buildReps), () => timedDeletes(LH.deleteMany, hmW, qDel, () => hmW.setMany(keys, vals), buildReps), Object.is],
     );
   }
 
@@ -164,8 +147,15 @@ function runSize(n, warmup) {
     const mapNs = (median(times[c][0]) * 1e6) / ops;
     const hashMapNs = (median(times[c][1]) * 1e6) / ops;
     return {
-      kind, n, case: id, ops, mapNs, hashMapNs, ratio: mapNs / hashMapNs,
-      mapMs: times[c][0], hashMapMs: times[c][1],
+      kind,
+      n,
+      case: id,
+      ops,
+      mapNs,
+      hashMapNs,
+      ratio: mapNs / hashMapNs,
+      mapMs: times[c][0],
+      hashMapMs: times[c][1],
       // The first get round's sum: the Go reference must get the same from the same keys and order.
       ...(id === 'get-hit' ? { hashMapBytes: hmBytes, checksum: firstResult[c] } : {}),
     };

@@ -33,9 +33,7 @@ import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { HashMap } from '../dist/index.js';
-import {
-  SHARED_CTL as CTL, makeKeys, makeVals, median, now, gc, progress, sizeLabel, sharedLines, sharedTargets, cpuSnapshot, otherCpu,
-} from './lib.js';
+import { SHARED_CTL as CTL, makeKeys, makeVals, median, now, gc, progress, sizeLabel, sharedLines, sharedTargets, cpuSnapshot, otherCpu } from './lib.js';
 
 const S = {
   rounds: 7, // timed rounds of each measurement (after WARMUP untimed ones)
@@ -178,7 +176,9 @@ for (const [i, n] of S.sizes.entries()) {
   for (const k of addKeys) sum += addMap.get(k);
   const expected = 3 * (WARMUP + S.rounds) * row.opsPerThread;
   if (sum !== expected) throw new Error(`bench: the add map's values sum to ${sum}, expected ${expected}: adds were lost`);
-  progress(`  shared add(k, 1), ${S.addKeys} keys: 1 thread ${(row.opsPerSec[0] / 1e6).toFixed(1)} M/s, 2 threads ${(row.opsPerSec[1] / 1e6).toFixed(1)} M/s, ratio ${row.ratio.toFixed(2)}; no add lost (${((now() - t) / 1e3).toFixed(1)} s${busy(row)})`);
+  progress(
+    `  shared add(k, 1), ${S.addKeys} keys: 1 thread ${(row.opsPerSec[0] / 1e6).toFixed(1)} M/s, 2 threads ${(row.opsPerSec[1] / 1e6).toFixed(1)} M/s, ratio ${row.ratio.toFixed(2)}; no add lost (${((now() - t) / 1e3).toFixed(1)} s${busy(row)})`,
+  );
 }
 
 // Writes from 1 and 2 threads on random present keys (add(k, 1), set), next to the same machine's
@@ -198,7 +198,9 @@ for (const n of S.writeSizes) {
     const row = await scaling(op, `w${n}`, n, S.writeOps);
     const fraction = row.ratio / raw.ratio;
     writes.push({ ...row, rawRatio: raw.ratio, rawOpsPerSec: raw.opsPerSec, fraction });
-    progress(`  shared ${op} ${sizeLabel(n)} keys: 1 thread ${(row.opsPerSec[0] / 1e6).toFixed(1)} M/s, 2 threads ${(row.opsPerSec[1] / 1e6).toFixed(1)} M/s, 2/1 ${row.ratio.toFixed(2)}; raw Atomics.add 2/1 ${raw.ratio.toFixed(2)}; fraction of it ${fraction.toFixed(2)} (${((now() - t) / 1e3).toFixed(1)} s${busy(row)})`);
+    progress(
+      `  shared ${op} ${sizeLabel(n)} keys: 1 thread ${(row.opsPerSec[0] / 1e6).toFixed(1)} M/s, 2 threads ${(row.opsPerSec[1] / 1e6).toFixed(1)} M/s, 2/1 ${row.ratio.toFixed(2)}; raw Atomics.add 2/1 ${raw.ratio.toFixed(2)}; fraction of it ${fraction.toFixed(2)} (${((now() - t) / 1e3).toFixed(1)} s${busy(row)})`,
+    );
   }
   maps[`w${n}`] = m;
 }

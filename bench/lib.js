@@ -383,8 +383,7 @@ const ns = (x) => (x >= 1e5 ? x.toExponential(2) : x.toFixed(1)).padStart(8);
 
 /** One line of the terminal table. */
 export function formatRow(row) {
-  return `${row.kind.padEnd(8)}${sizeLabel(row.n).padStart(4)}  ${caseLabel(row.kind, row.case).padEnd(29)}` +
-    `Map ${ns(row.mapNs)} ns  HashMap ${ns(row.hashMapNs)} ns  ratio ${row.ratio.toFixed(2).padStart(5)}`;
+  return `${row.kind.padEnd(8)}${sizeLabel(row.n).padStart(4)}  ${caseLabel(row.kind, row.case).padEnd(29)}` + `Map ${ns(row.mapNs)} ns  HashMap ${ns(row.hashMapNs)} ns  ratio ${row.ratio.toFixed(2).padStart(5)}`;
 }
 
 // ---- Shared maps (child-shared.js, shared-worker.js) ----
@@ -402,24 +401,26 @@ export function sharedLines(shared) {
   const s = shared.settings;
   const out = [
     `Shared maps (int32 -> int32, { shared: true }), medians of ${s.rounds} rounds. Throughput: worker threads released together`,
-    'at a barrier, the main thread waiting; ops/s = all threads\' operations / wall time from the release to the last finish:',
+    "at a barrier, the main thread waiting; ops/s = all threads' operations / wall time from the release to the last finish:",
   ];
   for (const r of shared.scaling) {
     const label = r.op === 'get' ? `get ${sizeLabel(r.n)}, random present keys` : `add(k, 1) on ${r.keys} keys`;
-    out.push(`  ${label.padEnd(30)} 1 thread ${mops(r.opsPerSec[0])}  2 threads ${mops(r.opsPerSec[1])}  2 / 1 ${r.ratio.toFixed(2).padStart(5)}x` +
-      `  (${r.opsPerThread} a thread)${disturbed(r)}`);
+    out.push(`  ${label.padEnd(30)} 1 thread ${mops(r.opsPerSec[0])}  2 threads ${mops(r.opsPerSec[1])}  2 / 1 ${r.ratio.toFixed(2).padStart(5)}x` + `  (${r.opsPerThread} a thread)${disturbed(r)}`);
   }
   if (shared.writes?.length) {
     out.push('Writes on random present keys, 1 and 2 threads, against Atomics.add on random words of a plain shared array (no lock, same run):');
     for (const r of shared.writes) {
-      out.push(`  ${`${r.op === 'add' ? 'add(k, 1)' : 'set(k, v)'} ${sizeLabel(r.n)} keys`.padEnd(30)} 1 thread ${mops(r.opsPerSec[0])}  2 threads ${mops(r.opsPerSec[1])}  2 / 1 ${r.ratio.toFixed(2).padStart(5)}x` +
-        `  raw 2 / 1 ${r.rawRatio.toFixed(2).padStart(5)}x  fraction ${r.fraction.toFixed(2)}${disturbed(r)}`);
+      out.push(
+        `  ${`${r.op === 'add' ? 'add(k, 1)' : 'set(k, v)'} ${sizeLabel(r.n)} keys`.padEnd(30)} 1 thread ${mops(r.opsPerSec[0])}  2 threads ${mops(r.opsPerSec[1])}  2 / 1 ${r.ratio.toFixed(2).padStart(5)}x` +
+          `  raw 2 / 1 ${r.rawRatio.toFixed(2).padStart(5)}x  fraction ${r.fraction.toFixed(2)}${disturbed(r)}`,
+      );
     }
   }
   out.push('One thread, the same keys and order on a shared and a private map (each timed in a worker that uses only it):');
   for (const r of shared.single) {
-    out.push(`  ${`get ${sizeLabel(r.n)}, random present keys`.padEnd(30)} private ${r.privateNs.toFixed(1).padStart(6)} ns  shared ${r.sharedNs.toFixed(1).padStart(6)} ns` +
-      `  shared / private ${r.ratio.toFixed(2).padStart(5)}x${disturbed(r)}`);
+    out.push(
+      `  ${`get ${sizeLabel(r.n)}, random present keys`.padEnd(30)} private ${r.privateNs.toFixed(1).padStart(6)} ns  shared ${r.sharedNs.toFixed(1).padStart(6)} ns` + `  shared / private ${r.ratio.toFixed(2).padStart(5)}x${disturbed(r)}`,
+    );
   }
   return out;
 }

@@ -39,7 +39,16 @@ globalThis.gc?.();
 const after = process.memoryUsage();
 if (m.size !== n) throw new Error(`size ${m.size} != ${n}`);
 const rssAdded = after.rss - before.rss;
-console.log(JSON.stringify({
-  which, n, keyKind, valueKind, rssAdded, bytesPerEntry: n ? +(rssAdded / n).toFixed(2) : 0,
-  buildMs: +buildMs.toFixed(1), heapAdded: after.heapUsed - before.heapUsed, liveBytes,
-}));
+console.log(
+  JSON.stringify({
+    which,
+    n,
+    keyKind,
+    valueKind,
+    rssAdded,
+    bytesPerEntry: n ? +(rssAdded / n).toFixed(2) : 0,
+    buildMs: +buildMs.toFixed(1),
+    heapAdded: after.heapUsed - before.heapUsed,
+    liveBytes,
+  }),
+);

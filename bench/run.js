@@ -109,7 +109,9 @@ const machine = {
 };
 console.log(`tophash bench (${full ? 'full' : 'default'} run): HashMap vs Map; ratio = Map time / HashMap time, above 1 = HashMap faster`);
 console.log(`${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`);
-const fewer = KIND_ORDER.filter((k) => KIND_SECTION[k] && KIND_SECTION[k].rounds !== SECTION.rounds).map((k) => `, ${k} ${KIND_SECTION[k].rounds}`).join('');
+const fewer = KIND_ORDER.filter((k) => KIND_SECTION[k] && KIND_SECTION[k].rounds !== SECTION.rounds)
+  .map((k) => `, ${k} ${KIND_SECTION[k].rounds}`)
+  .join('');
 console.log(`${SECTION.rounds} rounds${fewer}, ~${SECTION.ops} operations a task, medians; sizes ${SIZES.map(sizeLabel).join(', ')}; key kinds ${KIND_ORDER.join(', ')}\n`);
 
 const results = [];
@@ -122,8 +124,12 @@ for (const kind of KIND_ORDER) {
 }
 
 // 2. First build in a fresh process.
-progress(`build from empty, 1st build in a fresh process: ${FRESH_BUILD_PROCESSES} processes per map, kind and size` +
-  Object.entries(KIND_FRESH_BUILD_PROCESSES).map(([k, p]) => ` (${k}: ${p})`).join(''));
+progress(
+  `build from empty, 1st build in a fresh process: ${FRESH_BUILD_PROCESSES} processes per map, kind and size` +
+    Object.entries(KIND_FRESH_BUILD_PROCESSES)
+      .map(([k, p]) => ` (${k}: ${p})`)
+      .join(''),
+);
 for (const kind of KIND_ORDER) {
   const processes = KIND_FRESH_BUILD_PROCESSES[kind] ?? FRESH_BUILD_PROCESSES;
   for (const n of SIZES) {
@@ -220,7 +226,8 @@ if (full) {
       for (let p = 0; p < GC_REPEATS; p++) runs.push(await child('child-gc.js', [which, kind, 1e6, 2e7]));
       gcPauses.runs.push(...runs);
       const s = {
-        kind, which,
+        kind,
+        which,
         totalMs: median(runs.map((r) => r.totalMs)),
         maxMs: median(runs.map((r) => r.maxMs)),
         count: median(runs.map((r) => r.count)),
@@ -229,7 +236,9 @@ if (full) {
         wallMs: median(runs.map((r) => r.wallMs)),
       };
       gcPauses.summary.push(s);
-      progress(`  ${kind} ${which.padEnd(7)}: GC pauses total ${s.totalMs.toFixed(0)} ms, max ${s.maxMs.toFixed(1)} ms, ${s.count} collections (${s.majorCount} major, ${s.majorMs.toFixed(0)} ms); workload ${(s.wallMs / 1000).toFixed(2)} s`);
+      progress(
+        `  ${kind} ${which.padEnd(7)}: GC pauses total ${s.totalMs.toFixed(0)} ms, max ${s.maxMs.toFixed(1)} ms, ${s.count} collections (${s.majorCount} major, ${s.majorMs.toFixed(0)} ms); workload ${(s.wallMs / 1000).toFixed(2)} s`,
+      );
     }
   }
 } else {
@@ -266,17 +275,24 @@ console.log('');
 for (const line of sharedLines(shared)) console.log(line);
 console.log('\nIteration (int32 -> int32 unless said), ns per entry, medians, ratio = Map / HashMap; the floor is a minimal JS iterator over two Int32Arrays:');
 for (const r of iteration.rows) {
-  console.log(`  ${r.case.padEnd(52)} Map ${r.mapNs.toFixed(1).padStart(5)} ns  HashMap ${r.hashMapNs.toFixed(1).padStart(5)} ns  ratio ${r.ratio.toFixed(2)}${r.floorNs === undefined ? '' : `  floor ${r.floorNs.toFixed(1)} ns (ratio ${r.floorRatio.toFixed(2)})`}`);
+  console.log(
+    `  ${r.case.padEnd(52)} Map ${r.mapNs.toFixed(1).padStart(5)} ns  HashMap ${r.hashMapNs.toFixed(1).padStart(5)} ns  ratio ${r.ratio.toFixed(2)}${r.floorNs === undefined ? '' : `  floor ${r.floorNs.toFixed(1)} ns (ratio ${r.floorRatio.toFixed(2)})`}`,
+  );
 }
 if (big) {
-  console.log(`\n2^25 int32 entries: Map ${big.map.error ? `fails at ${big.map.entries.toLocaleString('en-US')} entries (${big.map.error})` : `holds ${big.map.entries} entries`}; ` +
-    (big.hashMap.error ? `HashMap fails at ${big.hashMap.entries} (${big.hashMap.error})` :
-      `HashMap holds ${big.hashMap.entries.toLocaleString('en-US')} in ${(big.hashMap.bytes / 2 ** 20).toFixed(0)} MiB (stats().bytes, ${big.hashMap.bytesPerEntry} B/entry), built in ${(big.hashMap.ms / 1000).toFixed(1)} s`));
+  console.log(
+    `\n2^25 int32 entries: Map ${big.map.error ? `fails at ${big.map.entries.toLocaleString('en-US')} entries (${big.map.error})` : `holds ${big.map.entries} entries`}; ` +
+      (big.hashMap.error
+        ? `HashMap fails at ${big.hashMap.entries} (${big.hashMap.error})`
+        : `HashMap holds ${big.hashMap.entries.toLocaleString('en-US')} in ${(big.hashMap.bytes / 2 ** 20).toFixed(0)} MiB (stats().bytes, ${big.hashMap.bytesPerEntry} B/entry), built in ${(big.hashMap.ms / 1000).toFixed(1)} s`),
+  );
 }
 if (gcPauses) {
   console.log('\nGC pauses (perf_hooks), 2e7 allocation steps with a 1e6-entry map alive, medians of 3 processes:');
   for (const s of gcPauses.summary) {
-    console.log(`${s.kind.padEnd(8)} ${s.which.padEnd(8)} total ${s.totalMs.toFixed(0).padStart(5)} ms  max ${s.maxMs.toFixed(1).padStart(5)} ms  ${String(s.count).padStart(4)} collections (${s.majorCount} major, ${s.majorMs.toFixed(0)} ms)  workload ${(s.wallMs / 1000).toFixed(2)} s`);
+    console.log(
+      `${s.kind.padEnd(8)} ${s.which.padEnd(8)} total ${s.totalMs.toFixed(0).padStart(5)} ms  max ${s.maxMs.toFixed(1).padStart(5)} ms  ${String(s.count).padStart(4)} collections (${s.majorCount} major, ${s.majorMs.toFixed(0)} ms)  workload ${(s.wallMs / 1000).toFixed(2)} s`,
+    );
   }
 }
 
@@ -304,7 +320,11 @@ const targets = [
   ...sharedTargets(shared).map((t) => [...t, 'shared maps']),
   ...iterationTargets(iteration).map((t) => [...t, 'iteration']),
 ].map(([name, value, op, target, issue = 'issue 3 (performance)']) => ({
-  name, issue, value: value === undefined ? null : +value.toFixed(3), op, target,
+  name,
+  issue,
+  value: value === undefined ? null : +value.toFixed(3),
+  op,
+  target,
   met: value === undefined ? null : op === '>=' ? value >= target : value <= target,
 }));
 for (const [i, t] of targets.entries()) {
@@ -329,15 +349,35 @@ function iterationTargets(it) {
 
 const durationS = +((Date.now() - started) / 1000).toFixed(1);
 const out = {
-  date: new Date().toISOString(), mode: full ? 'full' : 'default', machine,
+  date: new Date().toISOString(),
+  mode: full ? 'full' : 'default',
+  machine,
   settings: {
-    ...SECTION, sizes: SIZES, freshBuildProcesses: FRESH_BUILD_PROCESSES, kinds: KIND_ORDER,
-    perKind: Object.fromEntries(KIND_ORDER.map((k) => [k, {
-      rounds: (KIND_SECTION[k] ?? SECTION).rounds, freshBuildProcesses: KIND_FRESH_BUILD_PROCESSES[k] ?? FRESH_BUILD_PROCESSES,
-      key: KINDS[k].hashMap.key, value: KINDS[k].hashMap.value,
-    }])),
+    ...SECTION,
+    sizes: SIZES,
+    freshBuildProcesses: FRESH_BUILD_PROCESSES,
+    kinds: KIND_ORDER,
+    perKind: Object.fromEntries(
+      KIND_ORDER.map((k) => [
+        k,
+        {
+          rounds: (KIND_SECTION[k] ?? SECTION).rounds,
+          freshBuildProcesses: KIND_FRESH_BUILD_PROCESSES[k] ?? FRESH_BUILD_PROCESSES,
+          key: KINDS[k].hashMap.key,
+          value: KINDS[k].hashMap.value,
+        },
+      ]),
+    ),
   },
-  results, memory, go, big, gc: gcPauses, shared, iteration, targets, durationS,
+  results,
+  memory,
+  go,
+  big,
+  gc: gcPauses,
+  shared,
+  iteration,
+  targets,
+  durationS,
 };
 mkdirSync(here('results/'), { recursive: true });
 writeFileSync(here('results/latest.json'), JSON.stringify(out, null, 2) + '\n');

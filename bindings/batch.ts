@@ -53,11 +53,16 @@ const scratchHeap = (c: Core, base: number): Heap => c.heap(base + SCRATCH_BYTES
 
 function view(H: Heap, kind: number): NumArray {
   switch (kind) {
-    case INT32: return H.i32;
-    case UINT32: return H.u32;
-    case FLOAT64: return H.f64;
-    case BIGINT64: return H.i64;
-    default: return H.u64;
+    case INT32:
+      return H.i32;
+    case UINT32:
+      return H.u32;
+    case FLOAT64:
+      return H.f64;
+    case BIGINT64:
+      return H.i64;
+    default:
+      return H.u64;
   }
 }
 
@@ -225,7 +230,14 @@ export function setMany(c: Core, h: number, kk: number, vk: number, keys: unknow
     if (i + n < keys.length) {
       const H = scratchHeap(c, base);
       const o = at(vk, base + OLD_OFF);
-      logs.push({ from: i, n, flags: scratchHeap(c, base).u8.subarray(base + FLAGS_OFF, base + FLAGS_OFF + n).slice(), old: view(H, vk).slice(o, o + n) });
+      logs.push({
+        from: i,
+        n,
+        flags: scratchHeap(c, base)
+          .u8.subarray(base + FLAGS_OFF, base + FLAGS_OFF + n)
+          .slice(),
+        old: view(H, vk).slice(o, o + n),
+      });
     }
   }
 }
@@ -235,7 +247,9 @@ function undo(c: Core, h: number, kk: number, vk: number, keys: NumArray, logs: 
     const { from, n, flags, old } = logs[j];
     copyIn(c, kk, keys, from, n, base + K_OFF);
     copyIn(c, vk, old, 0, n, base + OLD_OFF);
-    scratchHeap(c, base).u8.subarray(base + FLAGS_OFF, base + FLAGS_OFF + n).set(flags);
+    scratchHeap(c, base)
+      .u8.subarray(base + FLAGS_OFF, base + FLAGS_OFF + n)
+      .set(flags);
     f(h, base + K_OFF, n, base + FLAGS_OFF, base + OLD_OFF);
   }
 }

@@ -8,18 +8,12 @@
 // indexes are reused.
 
 import { core as privateCore, type Core } from './load.js';
-import {
-  type ValueKind,
-  INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE,
-  kindCode, fits, misfit, describe, I64_MIN, I64_MAX, U64_MAX, NUM_NONE, NUM_F64, numberTest, passes,
-} from './kinds.js';
+import { type ValueKind, INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, kindCode, fits, misfit, describe, I64_MIN, I64_MAX, U64_MAX, NUM_NONE, NUM_F64, numberTest, passes } from './kinds.js';
 import { HashMapIterator, KEYS, VALUES, ENTRIES, disposedError, type MapCore } from './iterators.js';
 import * as batch from './batch.js';
 import { opNames, sharedOpNames, sharedStrAddName, tableName } from './exports.js';
 import { queryAreas, readString, reserveQueryAreas, type QueryArea } from './strings.js';
-import {
-  MapLock, sharedLocks, homeCore, coreFor, isSharedBuild, initRefs, addRef, dropRef, checkSharingAvailable, type HandleFields,
-} from './shared.js';
+import { MapLock, sharedLocks, homeCore, coreFor, isSharedBuild, initRefs, addRef, dropRef, checkSharingAvailable, type HandleFields } from './shared.js';
 import type { HashMapOptions, HashMapStats, KeyArray, ValueArray, SharedHandle, KeyKindsOf, ValueKindsOf } from './public.js';
 
 const HDR_COUNT = privateCore.x.HDR_COUNT.value as number;
@@ -288,8 +282,16 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     this.#ka = areas.key;
     this.#va = areas.value;
     this.#c = {
-      h: this.#h, disposed: false, kk: this.#kk, vk: this.#vk, vals: this.#vk === ANY ? [] : null, core: c, lock: this.#lock,
-      tables: this.#tables, tableAddrs: this.#tableAddrs, step: null,
+      h: this.#h,
+      disposed: false,
+      kk: this.#kk,
+      vk: this.#vk,
+      vals: this.#vk === ANY ? [] : null,
+      core: c,
+      lock: this.#lock,
+      tables: this.#tables,
+      tableAddrs: this.#tableAddrs,
+      step: null,
     };
     if (this.#tables !== null) this.#tableOf = c.op<(h: number, ...k: unknown[]) => number>(tableName(this.#kk));
     this.#fastVal = numberTest(this.#vk);
@@ -364,10 +366,10 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     if (kk < 0 || kk === ANY || vk < 0 || vk === ANY) throw bad('the handle names no valid kinds');
     const timeout = lockTimeoutOption(lockTimeout);
     // Before a module instance is made on the memory: a memory too small for the map is no tophash memory.
-    if (address + 128 > (memory.buffer as unknown as { byteLength: number }).byteLength) throw bad('no map of these kinds is at this handle\'s address: it lies outside the handle\'s memory');
+    if (address + 128 > (memory.buffer as unknown as { byteLength: number }).byteLength) throw bad("no map of these kinds is at this handle's address: it lies outside the handle's memory");
     const c = coreFor(memoryId, memory, module);
     if (address + 128 > c.heap(address + 128).u8.length || !addRef(c, address, id, kk, vk)) {
-      throw bad('no map of these kinds is at this handle\'s address: it was freed (every thread that had it disposed of it), or the handle was altered');
+      throw bad("no map of these kinds is at this handle's address: it was freed (every thread that had it disposed of it), or the handle was altered");
     }
     return new HashMapImpl<K, V>(ATTACH as never, { core: c, h: address, kk, vk, memoryId, id, lockTimeout: timeout } as never);
   }

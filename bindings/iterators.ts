@@ -77,19 +77,29 @@ function readStrings(c: Core, u32: Uint32Array, base: number, n: number, out: st
 
 function view(H: Heap, kind: number): ArrayLike<number | bigint> {
   switch (kind) {
-    case INT32: return H.i32;
-    case UINT32: return H.u32;
-    case FLOAT64: return H.f64;
-    case BIGINT64: return H.i64;
-    case ANY: return H.u32;
-    default: return H.u64;
+    case INT32:
+      return H.i32;
+    case UINT32:
+      return H.u32;
+    case FLOAT64:
+      return H.f64;
+    case BIGINT64:
+      return H.i64;
+    case ANY:
+      return H.u32;
+    default:
+      return H.u64;
   }
 }
 
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 
 /** An iterator's slot, its map, and the lock of the table it iterates (a shared map's; else null). */
-interface Held { it: number; c: MapCore; lock: MapLock | null }
+interface Held {
+  it: number;
+  c: MapCore;
+  lock: MapLock | null;
+}
 
 const abandoned = new FinalizationRegistry<Held>((x) => {
   try {

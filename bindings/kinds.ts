@@ -41,13 +41,20 @@ export function kindCode(name: unknown, what: 'key' | 'value', fallback: number)
 /** Whether `x` is a representable member of `kind`: the test get/has/delete use before calling wasm. */
 export function fits(kind: number, x: unknown): boolean {
   switch (kind) {
-    case INT32: return typeof x === 'number' && (x | 0) === x;
-    case UINT32: return typeof x === 'number' && x >>> 0 === x;
-    case FLOAT64: return typeof x === 'number';
-    case BIGINT64: return typeof x === 'bigint' && x >= I64_MIN && x <= I64_MAX;
-    case BIGUINT64: return typeof x === 'bigint' && x >= 0n && x <= U64_MAX;
-    case STRING: return typeof x === 'string';
-    default: return true;
+    case INT32:
+      return typeof x === 'number' && (x | 0) === x;
+    case UINT32:
+      return typeof x === 'number' && x >>> 0 === x;
+    case FLOAT64:
+      return typeof x === 'number';
+    case BIGINT64:
+      return typeof x === 'bigint' && x >= I64_MIN && x <= I64_MAX;
+    case BIGUINT64:
+      return typeof x === 'bigint' && x >= 0n && x <= U64_MAX;
+    case STRING:
+      return typeof x === 'string';
+    default:
+      return true;
   }
 }
 

@@ -66,8 +66,7 @@ export const canBlock: boolean = (() => {
 export function checkSharingAvailable(): void {
   if (typeof SharedArrayBuffer === 'undefined') {
     throw new Error(
-      'HashMap: shared maps need SharedArrayBuffer, which this page does not have: serve it cross-origin isolated, ' +
-        "with the headers 'Cross-Origin-Opener-Policy: same-origin' and 'Cross-Origin-Embedder-Policy: require-corp'",
+      'HashMap: shared maps need SharedArrayBuffer, which this page does not have: serve it cross-origin isolated, ' + "with the headers 'Cross-Origin-Opener-Policy: same-origin' and 'Cross-Origin-Embedder-Policy: require-corp'",
     );
   }
 }
@@ -79,7 +78,7 @@ function instantiate(memory: WebAssembly.Memory, module: WebAssembly.Module): Co
   const imports = { env: { memory, now: () => performance.now() } };
   const x = new WebAssembly.Instance(module, imports).exports as unknown as CoreExports;
   x.canBlock.value = canBlock ? 1 : 0;
-  if (x.wlog_init() !== 1) throw new RangeError('HashMap: out of memory for this thread\'s write log of shared maps');
+  if (x.wlog_init() !== 1) throw new RangeError("HashMap: out of memory for this thread's write log of shared maps");
   return new Core(module, x, memory, true);
 }
 
@@ -464,17 +463,13 @@ export class MapLock {
 
   #broken(): LockTimeoutError {
     return new LockTimeoutError(
-      'HashMap: a thread died in the middle of a write to this map that could not be logged (memory for its log ran out), ' +
-        'so the write cannot be undone: the map stays locked, and every operation on it ends this way',
+      'HashMap: a thread died in the middle of a write to this map that could not be logged (memory for its log ran out), ' + 'so the write cannot be undone: the map stays locked, and every operation on it ends this way',
     );
   }
 
   /** The error of a thread that held the map past lockTimeout, was presumed dead, and whose write another thread undid. */
   presumedDead(): LockTimeoutError {
-    return new LockTimeoutError(
-      `HashMap: this thread held the map's lock longer than lockTimeout (${this.timeoutMs} ms) and was presumed dead: ` +
-        'another thread undid its write; the operation changed nothing',
-    );
+    return new LockTimeoutError(`HashMap: this thread held the map's lock longer than lockTimeout (${this.timeoutMs} ms) and was presumed dead: ` + 'another thread undid its write; the operation changed nothing');
   }
 
   /** Give the instance's allocator lock this map's timeout (one setting per instance; maps may differ). */

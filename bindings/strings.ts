@@ -128,18 +128,30 @@ function readInline(u8: Uint8Array, p: number, n: number): string {
   if (n > 11) return ''; // torn (shared maps only): the reader retries
   const f = String.fromCharCode;
   switch (n) {
-    case 0: return '';
-    case 1: return f(u8[p]);
-    case 2: return f(u8[p], u8[p + 1]);
-    case 3: return f(u8[p], u8[p + 1], u8[p + 2]);
-    case 4: return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3]);
-    case 5: return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4]);
-    case 6: return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5]);
-    case 7: return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6]);
-    case 8: return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6], u8[p + 7]);
-    case 9: return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6], u8[p + 7], u8[p + 8]);
-    case 10: return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6], u8[p + 7], u8[p + 8], u8[p + 9]);
-    default: return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6], u8[p + 7], u8[p + 8], u8[p + 9], u8[p + 10]);
+    case 0:
+      return '';
+    case 1:
+      return f(u8[p]);
+    case 2:
+      return f(u8[p], u8[p + 1]);
+    case 3:
+      return f(u8[p], u8[p + 1], u8[p + 2]);
+    case 4:
+      return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3]);
+    case 5:
+      return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4]);
+    case 6:
+      return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5]);
+    case 7:
+      return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6]);
+    case 8:
+      return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6], u8[p + 7]);
+    case 9:
+      return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6], u8[p + 7], u8[p + 8]);
+    case 10:
+      return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6], u8[p + 7], u8[p + 8], u8[p + 9]);
+    default:
+      return f(u8[p], u8[p + 1], u8[p + 2], u8[p + 3], u8[p + 4], u8[p + 5], u8[p + 6], u8[p + 7], u8[p + 8], u8[p + 9], u8[p + 10]);
   }
 }
 

@@ -32,8 +32,7 @@ const tableOf = (table, head, rows) => {
 function environment() {
   const brand = navigator.userAgentData?.brands?.find((b) => !/Not.A.Brand/i.test(b.brand));
   const browser = brand ? `${brand.brand} ${brand.version}` : navigator.userAgent;
-  $('env').textContent = `${browser}, ${navigator.hardwareConcurrency} logical cores; cross-origin isolated: ` +
-    `${crossOriginIsolated ? 'yes (shared maps available)' : 'no'}`;
+  $('env').textContent = `${browser}, ${navigator.hardwareConcurrency} logical cores; cross-origin isolated: ` + `${crossOriginIsolated ? 'yes (shared maps available)' : 'no'}`;
 }
 
 // ---- 1. the shared map ---------------------------------------------------------------------------
@@ -104,10 +103,17 @@ async function sharedDemo() {
     }
     const secs = (performance.now() - t0) / 1000;
     $('progress').style.width = `${(100 * counted) / total}%`;
-    $('shared-status').textContent = `${fmt(sum)} of ${fmt(total)} words in the map, ${fmt(map.size)} distinct; ` +
-      `${fmt(Math.round(sum / Math.max(secs, 1e-3)))} words/s`;
-    tableOf($('top'), ['word (read live from the map)', 'count'], top.map(([w, n]) => [w, fmt(n)]));
-    tableOf($('workers'), ['worker', 'words added'], [...progress].map((n, i) => [`${i + 1}`, fmt(n)]));
+    $('shared-status').textContent = `${fmt(sum)} of ${fmt(total)} words in the map, ${fmt(map.size)} distinct; ` + `${fmt(Math.round(sum / Math.max(secs, 1e-3)))} words/s`;
+    tableOf(
+      $('top'),
+      ['word (read live from the map)', 'count'],
+      top.map(([w, n]) => [w, fmt(n)]),
+    );
+    tableOf(
+      $('workers'),
+      ['worker', 'words added'],
+      [...progress].map((n, i) => [`${i + 1}`, fmt(n)]),
+    );
     if (finished) break;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -123,8 +129,7 @@ async function sharedDemo() {
   const exact = wrong.length === 0 && map.size === expected.size && sum === total;
   check.className = exact ? 'ok' : 'fail';
   check.textContent = exact
-    ? `✓ exact: ${fmt(sum)} words, ${fmt(map.size)} distinct, every count equal to a Map counted on the page. ` +
-      `${WORKERS} workers, ${ms.toFixed(0)} ms (${fmt(Math.round(total / (ms / 1000)))} adds/s).`
+    ? `✓ exact: ${fmt(sum)} words, ${fmt(map.size)} distinct, every count equal to a Map counted on the page. ` + `${WORKERS} workers, ${ms.toFixed(0)} ms (${fmt(Math.round(total / (ms / 1000)))} adds/s).`
     : `✗ totals differ: ${map.size} distinct (want ${expected.size}), ${sum} words (want ${total}); ${wrong.slice(0, 5).join(', ')}`;
   state.shared = { exact, total: sum, distinct: map.size, ms, workerMs: results.map((r) => r.ms) };
   map.dispose();
@@ -260,7 +265,11 @@ async function benchDemo() {
     const hashMapNs = (median(ms.HashMap) * 1e6) / OPS;
     rows.push({ label: c.label, short: c.short, mapNs, hashMapNs, ratio: mapNs / hashMapNs });
     drawChart(rows);
-    tableOf($('bench-table'), ['case', 'Map ns', 'HashMap ns'], rows.map((r) => [r.short, r.mapNs.toFixed(1), r.hashMapNs.toFixed(1)]));
+    tableOf(
+      $('bench-table'),
+      ['case', 'Map ns', 'HashMap ns'],
+      rows.map((r) => [r.short, r.mapNs.toFixed(1), r.hashMapNs.toFixed(1)]),
+    );
   }
   status.textContent = `${CASES.length} cases, ${fmt(OPS)} operations a task, ${ROUNDS} rounds each.`;
   state.bench = { rows, rounds: ROUNDS, ops: OPS };
@@ -270,7 +279,12 @@ async function benchDemo() {
 /** Horizontal bars of Map time / HashMap time, a dashed line at 1 (equal speed). */
 function drawChart(rows) {
   const svg = $('chart');
-  const W = 560, left = 220, right = 50, top = 24, barH = 26, gap = 12;
+  const W = 560,
+    left = 220,
+    right = 50,
+    top = 24,
+    barH = 26,
+    gap = 12;
   const H = top + CASES.length * (barH + gap) + 20;
   svg.setAttribute('height', H);
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);

@@ -18,10 +18,7 @@ const FILLER_CAPACITY = 2 ** 27;
 let fillers: HashMap<number, number>[] = [];
 
 beforeAll(() => {
-  fillers = [
-    new HashMap(null, { key: 'int32', value: 'int32', capacity: FILLER_CAPACITY }),
-    new HashMap(null, { key: 'int32', value: 'int32', capacity: FILLER_CAPACITY, shared: true }),
-  ];
+  fillers = [new HashMap(null, { key: 'int32', value: 'int32', capacity: FILLER_CAPACITY }), new HashMap(null, { key: 'int32', value: 'int32', capacity: FILLER_CAPACITY, shared: true })];
   fillers[0].set(7, 7);
   fillers[1].set(7, 7);
 });
@@ -33,16 +30,19 @@ afterAll(() => {
 /** Strings of both forms: inline (Latin-1, up to 11 chars) and block (longer, or UTF-16). */
 function makeString(rand: () => number, i: number): string {
   switch (i % 4) {
-    case 0: return `s${i}`;
-    case 1: return `a longer string value number ${i}`;
-    case 2: return `wide ☃ ${i}`;
-    default: return 'x'.repeat(1 + Math.floor(rand() * 40)) + i;
+    case 0:
+      return `s${i}`;
+    case 1:
+      return `a longer string value number ${i}`;
+    case 2:
+      return `wide ☃ ${i}`;
+    default:
+      return 'x'.repeat(1 + Math.floor(rand() * 40)) + i;
   }
 }
 
 type Kinds = { key: 'int32' | 'float64' | 'bigint64' | 'string'; value: 'string' | 'int32' | 'float64' };
-const keyOf = (kind: Kinds['key'], i: number): number | bigint | string =>
-  kind === 'int32' ? i * 7 - 500 : kind === 'float64' ? i + 0.5 : kind === 'bigint64' ? BigInt(i) * 3n : `key ${i} ${'k'.repeat(i % 15)}`;
+const keyOf = (kind: Kinds['key'], i: number): number | bigint | string => (kind === 'int32' ? i * 7 - 500 : kind === 'float64' ? i + 0.5 : kind === 'bigint64' ? BigInt(i) * 3n : `key ${i} ${'k'.repeat(i % 15)}`);
 
 /**
  * Random set/get/getOrSet/delete/has/add against a Map, then a full iteration and forEach: every
@@ -157,7 +157,10 @@ describe('maps above 2 GiB of wasm memory', () => {
     const a = HashMap.attach<string, string>(m.handle);
     expect(a.get('a key')).toBe('a value that lives in a block');
     a.set('second', 'two');
-    expect([...m.entries()].sort()).toEqual([['a key', 'a value that lives in a block'], ['second', 'two']]);
+    expect([...m.entries()].sort()).toEqual([
+      ['a key', 'a value that lives in a block'],
+      ['second', 'two'],
+    ]);
     a.dispose();
     m.dispose();
   });

@@ -6,7 +6,11 @@ import { keyMaker, valueMaker, normKey, seeded } from './helpers.js';
 
 type Num = number | bigint;
 const ARRAY: Record<string, { new (n: number): ArrayLike<Num> & { [i: number]: Num } }> = {
-  int32: Int32Array, uint32: Uint32Array, float64: Float64Array, bigint64: BigInt64Array, biguint64: BigUint64Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  float64: Float64Array,
+  bigint64: BigInt64Array,
+  biguint64: BigUint64Array,
 };
 const NUMERIC_VALUES: ValueKind[] = ['int32', 'uint32', 'float64', 'bigint64', 'biguint64'];
 const KEYS: KeyKind[] = ['int32', 'uint32', 'float64', 'bigint64', 'biguint64'];
@@ -124,7 +128,11 @@ describe('batch operations: bad input throws and changes nothing', () => {
   });
 
   it('setMany is all or nothing when memory runs out, across chunks, with updates and duplicate keys', () => {
-    for (const [kk, vk, maxBytes] of [['int32', 'int32', 1_000_000], ['float64', 'float64', 1_500_000], ['bigint64', 'int32', 1_500_000]] as const) {
+    for (const [kk, vk, maxBytes] of [
+      ['int32', 'int32', 1_000_000],
+      ['float64', 'float64', 1_500_000],
+      ['bigint64', 'int32', 1_500_000],
+    ] as const) {
       const seed = 9100 + maxBytes;
       seeded(seed, (rand) => {
         const key = keyMaker(kk, rand, 1e9);

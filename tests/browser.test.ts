@@ -41,7 +41,7 @@ const MISSING = [
   '*'.repeat(100),
   `*  BROWSER SUITE NOT RUN: no Chromium at ${CHROMIUM}.`,
   '*  tests/browser.test.ts (the package in a real browser) was skipped; the Node suites ran.',
-  '*  Install Debian\'s Chromium:   sudo apt-get install chromium     (or set CHROMIUM_PATH)',
+  "*  Install Debian's Chromium:   sudo apt-get install chromium     (or set CHROMIUM_PATH)",
   '*  Under CI=true a missing Chromium is a failure.',
   '*'.repeat(100),
   '',
@@ -146,67 +146,91 @@ describe.runIf(HAVE_CHROMIUM)('in Chromium', () => {
 
   const size = (f: string) => statSync(`${REPO}build/${f}`).size;
 
-  it('core operations and iteration; the wasm compiled while it streams (application/wasm)', async () => {
-    const r = await runPage(`${server.origin}/tests/browser/core.html`);
-    const res = passed(r);
-    expect(res.isolated).toBe(true);
-    expect(res.checks as number).toBeGreaterThan(10_000);
-    const loads = res.wasmLoads as WasmLoad[];
-    // Both modules (private and shared build) by streaming compilation, none from bytes.
-    const streamed = loads.filter((l) => l.fn === 'compileStreaming' || l.fn === 'instantiateStreaming').map((l) => new URL(l.what).pathname);
-    expect(streamed.sort()).toEqual(['/build/tophash-shared.wasm', '/build/tophash.wasm']);
-    expect(loads.filter((l) => (l.fn === 'compile' || l.fn === 'instantiate') && l.what !== 'a Module')).toEqual([]);
-    expect(r.headers['cross-origin-opener-policy']).toBe('same-origin');
-  }, T);
+  it(
+    'core operations and iteration; the wasm compiled while it streams (application/wasm)',
+    async () => {
+      const r = await runPage(`${server.origin}/tests/browser/core.html`);
+      const res = passed(r);
+      expect(res.isolated).toBe(true);
+      expect(res.checks as number).toBeGreaterThan(10_000);
+      const loads = res.wasmLoads as WasmLoad[];
+      // Both modules (private and shared build) by streaming compilation, none from bytes.
+      const streamed = loads.filter((l) => l.fn === 'compileStreaming' || l.fn === 'instantiateStreaming').map((l) => new URL(l.what).pathname);
+      expect(streamed.sort()).toEqual(['/build/tophash-shared.wasm', '/build/tophash.wasm']);
+      expect(loads.filter((l) => (l.fn === 'compile' || l.fn === 'instantiate') && l.what !== 'a Module')).toEqual([]);
+      expect(r.headers['cross-origin-opener-policy']).toBe('same-origin');
+    },
+    T,
+  );
 
-  it('the wasm served as application/octet-stream: compiled from the fetched bytes', async () => {
-    const r = await runPage(`${server.origin}/octet/tests/browser/core.html`);
-    const res = passed(r);
-    const loads = res.wasmLoads as WasmLoad[];
-    expect(loads.filter((l) => l.fn.endsWith('Streaming'))).toEqual([]);
-    const fromBytes = loads.filter((l) => (l.fn === 'compile' || l.fn === 'instantiate') && l.what !== 'a Module').map((l) => l.what);
-    expect(fromBytes.sort()).toEqual([`${size('tophash-shared.wasm')} bytes`, `${size('tophash.wasm')} bytes`].sort());
-    expect(server.requests).toContain('GET /octet/build/tophash.wasm');
-  }, T);
+  it(
+    'the wasm served as application/octet-stream: compiled from the fetched bytes',
+    async () => {
+      const r = await runPage(`${server.origin}/octet/tests/browser/core.html`);
+      const res = passed(r);
+      const loads = res.wasmLoads as WasmLoad[];
+      expect(loads.filter((l) => l.fn.endsWith('Streaming'))).toEqual([]);
+      const fromBytes = loads.filter((l) => (l.fn === 'compile' || l.fn === 'instantiate') && l.what !== 'a Module').map((l) => l.what);
+      expect(fromBytes.sort()).toEqual([`${size('tophash-shared.wasm')} bytes`, `${size('tophash.wasm')} bytes`].sort());
+      expect(server.requests).toContain('GET /octet/build/tophash.wasm');
+    },
+    T,
+  );
 
-  it('a shared map used by the page and two Web Workers at once: exact totals', async () => {
-    const r = await runPage(`${server.origin}/tests/browser/shared.html`);
-    const res = passed(r);
-    expect(r.isolated).toBe(true);
-    expect(res.threads).toBe(3);
-    expect(res.total).toBe(3 * 40 * 1000);
-    expect((res.winners as number[]).every((w) => [1, 2, 3].includes(w))).toBe(true);
-    expect(res.workerCrossOriginIsolated).toEqual([true, true]);
-    expect(res.grownB as number).toBeGreaterThanOrEqual(12);
-  }, T);
+  it(
+    'a shared map used by the page and two Web Workers at once: exact totals',
+    async () => {
+      const r = await runPage(`${server.origin}/tests/browser/shared.html`);
+      const res = passed(r);
+      expect(r.isolated).toBe(true);
+      expect(res.threads).toBe(3);
+      expect(res.total).toBe(3 * 40 * 1000);
+      expect((res.winners as number[]).every((w) => [1, 2, 3].includes(w))).toBe(true);
+      expect(res.workerCrossOriginIsolated).toEqual([true, true]);
+      expect(res.grownB as number).toBeGreaterThanOrEqual(12);
+    },
+    T,
+  );
 
-  it("the README's Web Worker example, as it is: the handle posted right after new Worker(...) arrives", async () => {
-    const r = await runPage(`${server.origin}/tests/browser/readme.html`, 'window.__logs.length > 0', 'window.__logs', README_WAIT_MS);
-    expect(r.problems).toEqual([]);
-    expect(r.isolated).toBe(true);
-    expect(r.value).toEqual(['2000']);
-    expect(server.requests).toEqual(expect.arrayContaining(['GET /readme/main.js', 'GET /readme/worker.js']));
-    for (const f of ['main.js', 'worker.js']) {
-      const served = await (await fetch(`${server.origin}/readme/${f}`)).text();
-      expect(served).toContain(BUILT_IMPORT);
-      expect(served.replaceAll(BUILT_IMPORT, PACKAGE_IMPORT)).toBe(readmeFile(f));
-    }
-  }, T);
+  it(
+    "the README's Web Worker example, as it is: the handle posted right after new Worker(...) arrives",
+    async () => {
+      const r = await runPage(`${server.origin}/tests/browser/readme.html`, 'window.__logs.length > 0', 'window.__logs', README_WAIT_MS);
+      expect(r.problems).toEqual([]);
+      expect(r.isolated).toBe(true);
+      expect(r.value).toEqual(['2000']);
+      expect(server.requests).toEqual(expect.arrayContaining(['GET /readme/main.js', 'GET /readme/worker.js']));
+      for (const f of ['main.js', 'worker.js']) {
+        const served = await (await fetch(`${server.origin}/readme/${f}`)).text();
+        expect(served).toContain(BUILT_IMPORT);
+        expect(served.replaceAll(BUILT_IMPORT, PACKAGE_IMPORT)).toBe(readmeFile(f));
+      }
+    },
+    T,
+  );
 
-  it('messages posted while a worker loads the package are held and arrive in order, ports included', async () => {
-    const res = passed(await runPage(`${server.origin}/tests/browser/held.html`, undefined, undefined, README_WAIT_MS));
-    expect((res.late as { listened: number }).listened).toBe(4);
-  }, T);
+  it(
+    'messages posted while a worker loads the package are held and arrive in order, ports included',
+    async () => {
+      const res = passed(await runPage(`${server.origin}/tests/browser/held.html`, undefined, undefined, README_WAIT_MS));
+      expect((res.late as { listened: number }).listened).toBe(4);
+    },
+    T,
+  );
 
-  it('a page that is not cross-origin isolated: shared: true throws an Error naming the headers', async () => {
-    const r = await runPage(`${server.origin}/plain/tests/browser/plain.html`);
-    const res = passed(r);
-    expect(r.isolated).toBe(false);
-    expect(r.headers['cross-origin-opener-policy']).toBeUndefined();
-    expect(res.name).toBe('Error');
-    expect(res.message).toContain("'Cross-Origin-Opener-Policy: same-origin'");
-    expect(res.message).toContain("'Cross-Origin-Embedder-Policy: require-corp'");
-  }, T);
+  it(
+    'a page that is not cross-origin isolated: shared: true throws an Error naming the headers',
+    async () => {
+      const r = await runPage(`${server.origin}/plain/tests/browser/plain.html`);
+      const res = passed(r);
+      expect(r.isolated).toBe(false);
+      expect(r.headers['cross-origin-opener-policy']).toBeUndefined();
+      expect(res.name).toBe('Error');
+      expect(res.message).toContain("'Cross-Origin-Opener-Policy: same-origin'");
+      expect(res.message).toContain("'Cross-Origin-Embedder-Policy: require-corp'");
+    },
+    T,
+  );
 
   describe('the demo (demo/serve.mjs, as `npm run demo` serves it)', () => {
     let demo: ChildProcess | undefined;
@@ -235,34 +259,42 @@ describe.runIf(HAVE_CHROMIUM)('in Chromium', () => {
       demo?.kill();
     });
 
-    it('serves the page cross-origin isolated and the wasm as application/wasm', async () => {
-      const page = await fetch(demoUrl);
-      expect(page.status).toBe(200);
-      expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
-      expect(page.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
-      const wasm = await fetch(new URL('/build/tophash-shared.wasm', demoUrl));
-      expect(wasm.headers.get('content-type')).toBe('application/wasm');
-      expect((await wasm.arrayBuffer()).byteLength).toBe(size('tophash-shared.wasm'));
-      expect((await fetch(new URL('/package.json', demoUrl))).status).toBe(404);
-      expect((await fetch(new URL('/demo/../package.json', demoUrl))).status).toBe(404);
-    }, T);
+    it(
+      'serves the page cross-origin isolated and the wasm as application/wasm',
+      async () => {
+        const page = await fetch(demoUrl);
+        expect(page.status).toBe(200);
+        expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+        expect(page.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+        const wasm = await fetch(new URL('/build/tophash-shared.wasm', demoUrl));
+        expect(wasm.headers.get('content-type')).toBe('application/wasm');
+        expect((await wasm.arrayBuffer()).byteLength).toBe(size('tophash-shared.wasm'));
+        expect((await fetch(new URL('/package.json', demoUrl))).status).toBe(404);
+        expect((await fetch(new URL('/demo/../package.json', demoUrl))).status).toBe(404);
+      },
+      T,
+    );
 
-    it('loads and runs without console errors: shared word count exact, a bar per benchmark case', async () => {
-      const bars = "document.querySelectorAll('#chart .ratio-bar').length";
-      const r = await runPage(`${demoUrl}?quick`, 'window.__demo && window.__demo.done', 'window.__demo', 45_000, bars);
-      expect(r.problems).toEqual([]);
-      expect(r.isolated).toBe(true);
-      const state = r.value as {
-        errors: string[];
-        shared: { exact: boolean; total: number; distinct: number } | null;
-        bench: { rows: { label: string; ratio: number }[] } | null;
-      };
-      expect(state.errors).toEqual([]);
-      expect(state.shared).toMatchObject({ exact: true, total: 4 * 40_000 });
-      expect(state.shared!.distinct).toBeGreaterThan(1000);
-      expect(state.bench!.rows.map((x) => x.label)).toHaveLength(5);
-      for (const row of state.bench!.rows) expect(row.ratio).toBeGreaterThan(0);
-      expect(r.extra).toBe(5);
-    }, T);
+    it(
+      'loads and runs without console errors: shared word count exact, a bar per benchmark case',
+      async () => {
+        const bars = "document.querySelectorAll('#chart .ratio-bar').length";
+        const r = await runPage(`${demoUrl}?quick`, 'window.__demo && window.__demo.done', 'window.__demo', 45_000, bars);
+        expect(r.problems).toEqual([]);
+        expect(r.isolated).toBe(true);
+        const state = r.value as {
+          errors: string[];
+          shared: { exact: boolean; total: number; distinct: number } | null;
+          bench: { rows: { label: string; ratio: number }[] } | null;
+        };
+        expect(state.errors).toEqual([]);
+        expect(state.shared).toMatchObject({ exact: true, total: 4 * 40_000 });
+        expect(state.shared!.distinct).toBeGreaterThan(1000);
+        expect(state.bench!.rows.map((x) => x.label)).toHaveLength(5);
+        for (const row of state.bench!.rows) expect(row.ratio).toBeGreaterThan(0);
+        expect(r.extra).toBe(5);
+      },
+      T,
+    );
   });
 });

@@ -3,16 +3,18 @@
 // carry their key and a version. One copy for the worker threads (tests/workers/common.mjs) and the
 // vitest suites (tests/shared.test.ts, tests/survive.test.ts).
 
-
 /**
  * String key number n: short Latin-1 (inline in the slot), long Latin-1 (a block) and non-Latin-1
  * (a two-byte block) in turn.
  */
 export function strKey(n) {
   switch (n % 3) {
-    case 0: return `k${n}`;
-    case 1: return `a-much-longer-key-${n}`;
-    default: return `ключ-${n}`;
+    case 0:
+      return `k${n}`;
+    case 1:
+      return `a-much-longer-key-${n}`;
+    default:
+      return `ключ-${n}`;
   }
 }
 

@@ -13,12 +13,19 @@ import { homeCore } from '../bindings/shared.js';
 const FAMILY = /^(get|set|has|del|delany|add|gos|sget|wset|wdel|wadd|table|iter_next|iter_fill|batchget|batchhas|batchdel|batchset|batchundo)_/;
 
 function familyExports(exports: object): Set<string> {
-  return new Set(Object.entries(exports).filter(([name, v]) => typeof v === 'function' && FAMILY.test(name)).map(([name]) => name));
+  return new Set(
+    Object.entries(exports)
+      .filter(([name, v]) => typeof v === 'function' && FAMILY.test(name))
+      .map(([name]) => name),
+  );
 }
 
 describe('export names', () => {
   const asked = allExportNames();
-  for (const [build, exports] of [['private', core.x], ['shared', homeCore().core.x]] as const) {
+  for (const [build, exports] of [
+    ['private', core.x],
+    ['shared', homeCore().core.x],
+  ] as const) {
     it(`the ${build} build exports every name the bindings ask for, and no other of those families`, () => {
       const have = familyExports(exports);
       const missing = [...asked].filter((n) => !have.has(n));

@@ -122,9 +122,7 @@ describe('shared: a busy writer does not starve the other threads', () => {
           expect(n).toBeGreaterThanOrEqual(PAIRS);
         }
         for (const [k, v] of model) expect(m.get(k)).toBe(v);
-        const report =
-          watch.report() +
-          `; whole iterations of ${PAIRS}+ entries: keys() ${whole.keys.toFixed(1)} ms, forEach ${whole.forEach.toFixed(1)} ms`;
+        const report = watch.report() + `; whole iterations of ${PAIRS}+ entries: keys() ${whole.keys.toFixed(1)} ms, forEach ${whole.forEach.toFixed(1)} ms`;
         console.log(`slowest of each (lockTimeout ${lockTimeout ?? 'default'}): ${report}`);
         expect(whole.keys, report).toBeLessThan(WHOLE_LIMIT_MS);
         expect(whole.forEach, report).toBeLessThan(WHOLE_LIMIT_MS);

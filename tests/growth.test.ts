@@ -25,23 +25,34 @@ const iindex = (k: number) => Math.imul(k, INV) | 0;
 /** Key number i of a sequence of distinct keys of `kind`. */
 function distinctKey(kind: KeyKind, i: number): number | bigint {
   switch (kind) {
-    case 'int32': return ikey(i);
-    case 'uint32': return ikey(i) >>> 0;
-    case 'float64': return i * 1.25 - 100_000.5;
-    case 'bigint64': return BigInt.asIntN(64, BigInt(i) * 0x9e3779b97f4a7c15n);
-    case 'biguint64': return BigInt.asUintN(64, BigInt(i) * 0x9e3779b97f4a7c15n);
+    case 'int32':
+      return ikey(i);
+    case 'uint32':
+      return ikey(i) >>> 0;
+    case 'float64':
+      return i * 1.25 - 100_000.5;
+    case 'bigint64':
+      return BigInt.asIntN(64, BigInt(i) * 0x9e3779b97f4a7c15n);
+    case 'biguint64':
+      return BigInt.asUintN(64, BigInt(i) * 0x9e3779b97f4a7c15n);
   }
 }
 
 /** The value stored for key number i, per value kind. */
 function valueFor(kind: ValueKind, i: number): unknown {
   switch (kind) {
-    case 'int32': return i | 0;
-    case 'uint32': return (i * 7) >>> 0;
-    case 'float64': return i + 0.5;
-    case 'bigint64': return BigInt(i) - 1000n;
-    case 'biguint64': return BigInt(i) * 3n;
-    case 'any': return `v${i}`;
+    case 'int32':
+      return i | 0;
+    case 'uint32':
+      return (i * 7) >>> 0;
+    case 'float64':
+      return i + 0.5;
+    case 'bigint64':
+      return BigInt(i) - 1000n;
+    case 'biguint64':
+      return BigInt(i) * 3n;
+    case 'any':
+      return `v${i}`;
   }
 }
 
@@ -432,7 +443,11 @@ describe('memory', () => {
       const m = new HashMap<unknown, unknown>(null, opts);
       expect(m.stats().bytes).toBe(empty.bytes);
       // Cleared at rest, in the middle of a doubling, and with an iterator live (tombstones).
-      for (const [n, how] of [[100_000, 'at rest'], [growsAt(12) + 50, 'mid-growth'], [30_000, 'iterator']] as const) {
+      for (const [n, how] of [
+        [100_000, 'at rest'],
+        [growsAt(12) + 50, 'mid-growth'],
+        [30_000, 'iterator'],
+      ] as const) {
         for (let i = 0; i < n; i++) m.set(distinctKey(c.key, i), valueFor(c.value, i));
         let it: Iterator<unknown> | null = null;
         if (how === 'iterator') {
@@ -484,7 +499,11 @@ describe('memory', () => {
     expect(core.x.heap_top()).toBe(top);
     // Random seeds and other kinds: the peak count of overflow buckets varies a little from map to map,
     // but a leak of even 16 bytes per map would add 16 KB over 1000 maps.
-    for (const [kk, vk] of [['int32', 'any'], ['float64', 'float64'], ['bigint64', 'int32']] as [KeyKind, ValueKind][]) {
+    for (const [kk, vk] of [
+      ['int32', 'any'],
+      ['float64', 'float64'],
+      ['bigint64', 'int32'],
+    ] as [KeyKind, ValueKind][]) {
       for (let j = 0; j < 10; j++) run(j, false, kk, vk);
       const top2 = core.x.heap_top();
       for (let j = 0; j < 1000; j++) run(j, false, kk, vk);
@@ -492,7 +511,7 @@ describe('memory', () => {
     }
   });
 
-  it('a disposed map\'s memory is reused by the next one: a big map and then many small ones', () => {
+  it("a disposed map's memory is reused by the next one: a big map and then many small ones", () => {
     const big = new HashMap<number, number>(null, { key: 'int32', value: 'int32', seed: 1 });
     for (let i = 0; i < 300_000; i++) big.set(ikey(i), i);
     const bytes = big.stats().bytes;

@@ -11,19 +11,21 @@ import type { NumericKeyKind as KeyKind } from './helpers.js';
 import { KEY_KINDS, rng, withSeed } from './helpers.js';
 
 import { MASK64, hash64, expandSeed, randomSeed, bucketOf } from './hashref.js';
-import {
-  INLINE_MAX, WIDE_LENGTH_BIT, stringHash, stringBucketOf, tophashOf, hashBytes, inlineField, blockBytes, codeUnits, leWord,
-  isInline, isLatin1,
-} from './hashref.js';
+import { INLINE_MAX, WIDE_LENGTH_BIT, stringHash, stringBucketOf, tophashOf, hashBytes, inlineField, blockBytes, codeUnits, leWord, isInline, isLatin1 } from './hashref.js';
 
 /** Candidate key number i of a kind: plain sequential values, the easiest input for a weak hash. */
 function seqKey(kind: KeyKind, i: number): number | bigint {
   switch (kind) {
-    case 'int32': return i - 1_000_000;
-    case 'uint32': return i;
-    case 'float64': return i * 0.5;
-    case 'bigint64': return BigInt(i) - (1n << 40n);
-    case 'biguint64': return BigInt(i) << 20n;
+    case 'int32':
+      return i - 1_000_000;
+    case 'uint32':
+      return i;
+    case 'float64':
+      return i * 0.5;
+    case 'bigint64':
+      return BigInt(i) - (1n << 40n);
+    case 'biguint64':
+      return BigInt(i) << 20n;
   }
 }
 
@@ -106,7 +108,7 @@ const FLOOD_OVERFLOW = Math.ceil(FLOOD / 8) - 1;
 
 // ---- the re-implementation against the map ---------------------------------------
 
-describe('the test\'s hash re-implementation predicts the map', () => {
+describe("the test's hash re-implementation predicts the map", () => {
   it('known answers: expandSeed and hash64 are deterministic functions (self-check of the BigInt code)', () => {
     expect(expandSeed(0)).toBe(expandSeed(0));
     expect(expandSeed(1)).not.toBe(expandSeed(2));
@@ -150,13 +152,17 @@ describe('the test\'s hash re-implementation predicts the map', () => {
     const m = new HashMap<number, number>(null, { key: 'float64', value: 'int32', seed: S, capacity: CAPACITY });
     const zeroBucket = bucketOf('float64', 0, seed, B8);
     const nanBucket = bucketOf('float64', NaN, seed, B8);
-    const inZero = craftCollisions('float64', seed, B8, 16, zeroBucket).filter((k) => k !== 0).slice(0, 15);
+    const inZero = craftCollisions('float64', seed, B8, 16, zeroBucket)
+      .filter((k) => k !== 0)
+      .slice(0, 15);
     inZero.forEach((k, i) => m.set(k as number, i));
     m.set(-0, 100);
     expect(m.stats().overflowBuckets).toBe(1); // 16 keys: one bucket and one overflow
     m.set(0, 101);
     expect(m.stats().overflowBuckets).toBe(1);
-    const inNan = craftCollisions('float64', seed, B8, 16, nanBucket).filter((k) => k === k).slice(0, 15);
+    const inNan = craftCollisions('float64', seed, B8, 16, nanBucket)
+      .filter((k) => k === k)
+      .slice(0, 15);
     const weirdNaN = new Float64Array(new BigUint64Array([0xfff0000000000123n]).buffer)[0];
     inNan.forEach((k, i) => m.set(k as number, i));
     m.set(weirdNaN, 200);
@@ -307,7 +313,7 @@ describe('bucket occupancy', () => {
     }
   });
 
-  it('a map grown from empty to load ~6.5 has about Go\'s 20% overflow buckets', () => {
+  it("a map grown from empty to load ~6.5 has about Go's 20% overflow buckets", () => {
     const rand = rng(5);
     const m = new HashMap<number, number>(null, { key: 'int32', value: 'int32', seed: 5 });
     // 6.5 * 2^13 = 53248: the last entry before doubling to 2^14
@@ -465,13 +471,41 @@ type StrFamily = 'short' | 'long' | 'wide';
 const STR_FAMILIES: StrFamily[] = ['short', 'long', 'wide'];
 
 /** 64 Latin-1 code units: NUL, DEL, the upper half, and ASCII letters and digits. */
-const LATIN1_ALPHABET =
-  String.fromCharCode(0x00, 0x7f, 0x80, 0xa0, 0xe9, 0xff) + 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'.slice(0, 58);
+const LATIN1_ALPHABET = String.fromCharCode(0x00, 0x7f, 0x80, 0xa0, 0xe9, 0xff) + 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'.slice(0, 58);
 /** Code units above 0xFF: low byte 0 or 0xFF, lone and paired surrogate halves, BMP edges. */
 const WIDE_UNITS = String.fromCharCode(
-  0x100, 0x1ff, 0x3b1, 0x20ac, 0x4e2d, 0x6587, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xd83d, 0xde00,
-  0xfeff, 0xff00, 0xfffe, 0xffff, 0x0400, 0x05d0, 0x0e01, 0x2028, 0x2603, 0x30a2, 0xac00, 0xe000,
-  0xf8ff, 0x0101, 0x7fff, 0x8000, 0x1e9e, 0x0131, 0x03c3, 0x0fff,
+  0x100,
+  0x1ff,
+  0x3b1,
+  0x20ac,
+  0x4e2d,
+  0x6587,
+  0xd800,
+  0xdbff,
+  0xdc00,
+  0xdfff,
+  0xd83d,
+  0xde00,
+  0xfeff,
+  0xff00,
+  0xfffe,
+  0xffff,
+  0x0400,
+  0x05d0,
+  0x0e01,
+  0x2028,
+  0x2603,
+  0x30a2,
+  0xac00,
+  0xe000,
+  0xf8ff,
+  0x0101,
+  0x7fff,
+  0x8000,
+  0x1e9e,
+  0x0131,
+  0x03c3,
+  0x0fff,
 );
 /** 64 code units, half of them above 0xFF. */
 const WIDE_ALPHABET = LATIN1_ALPHABET.slice(0, 32) + WIDE_UNITS;
@@ -493,13 +527,15 @@ function strCandidate(family: StrFamily, i: number): string {
   switch (family) {
     case 'short': // inline: Latin-1, lengths 0..11
       return digits(Math.floor(i / 12), i % 12, LATIN1_ALPHABET);
-    case 'long': { // Latin-1 blocks: lengths 12..40, every tail size 0..7, varying chars anywhere
+    case 'long': {
+      // Latin-1 blocks: lengths 12..40, every tail size 0..7, varying chars anywhere
       const len = 12 + (i % 29);
       const v = Math.floor(i / 29);
       const at = (v * 7) % (len - 3);
       return LONG_TEXT.slice(0, at) + digits(v, 4, LATIN1_ALPHABET) + LONG_TEXT.slice(at, len - 4);
     }
-    case 'wide': { // two-byte blocks: 1..24 code units, at least one above 0xFF
+    case 'wide': {
+      // two-byte blocks: 1..24 code units, at least one above 0xFF
       const len = 1 + (i % 24);
       const v = Math.floor(i / 24);
       const s = digits(v, len, WIDE_ALPHABET);
@@ -528,10 +564,7 @@ const craftedCache = new Map<string, string[]>();
  * The first `n` distinct candidates that `hash` (the reference by default) puts in bucket `target`
  * of 2^B under `seed`. Memoised: several tests flood with the same keys.
  */
-function craftStrings(
-  gen: (i: number) => string, genName: string, seed: bigint, B: number, n: number, target = 0,
-  hash: (s: string, seed: bigint) => bigint = stringHash, hashName = 'reference',
-): string[] {
+function craftStrings(gen: (i: number) => string, genName: string, seed: bigint, B: number, n: number, target = 0, hash: (s: string, seed: bigint) => bigint = stringHash, hashName = 'reference'): string[] {
   const id = `${genName}/${seed}/${B}/${n}/${target}/${hashName}`;
   const cached = craftedCache.get(id);
   if (cached) return cached;
@@ -614,7 +647,10 @@ function expectFamilyCoverage(family: StrFamily, keys: readonly string[]): void 
     case 'wide':
       expect(keys.every((k) => !isLatin1(k))).toBe(true);
       expect(new Set(keys.map((k) => (2 * k.length) % 8)).size, 'every two-byte tail size').toBe(4);
-      expect(keys.some((k) => k.length <= INLINE_MAX), 'short two-byte keys (not inline)').toBe(true);
+      expect(
+        keys.some((k) => k.length <= INLINE_MAX),
+        'short two-byte keys (not inline)',
+      ).toBe(true);
       expect(keys.some((k) => k.length > INLINE_MAX)).toBe(true);
       expect(keys.some(hasLoneSurrogate), 'a lone surrogate').toBe(true);
       break;
@@ -626,7 +662,7 @@ const STR_SEED: Record<StrFamily, number> = { short: 20241, long: 20242, wide: 2
 /** Buckets the crafted keys are aimed at: not 0, so that a map ignoring the hash would not pass. */
 const STR_TARGET: Record<StrFamily, number> = { short: 37, long: 200, wide: 129 };
 
-describe('string keys: the test\'s hash re-implementation predicts the map', () => {
+describe("string keys: the test's hash re-implementation predicts the map", () => {
   it('known answers of the BigInt reference (self-check; values from an independent u64 implementation)', () => {
     const seed = expandSeed(42);
     expect(seed).toBe(0xfadc41a89e458c56n);
@@ -723,14 +759,16 @@ describe('string keys: the test\'s hash re-implementation predicts the map', () 
   // tell each of these apart from the real hash.
   const variants: { name: string; family: StrFamily; hash: (s: string, seed: bigint) => bigint }[] = [
     {
-      name: 'inline: the two words swapped', family: 'short',
+      name: 'inline: the two words swapped',
+      family: 'short',
       hash: (s, seed) => {
         const f = inlineField(s);
         return hash64(leWord(f, 8, 12) ^ hash64(leWord(f, 0, 8), seed), seed);
       },
     },
     {
-      name: 'inline: without the length byte', family: 'short',
+      name: 'inline: without the length byte',
+      family: 'short',
       hash: (s, seed) => {
         const f = [...inlineField(s).slice(1), 0];
         return hash64(leWord(f, 0, 8) ^ hash64(leWord(f, 8, 12), seed), seed);
@@ -738,11 +776,18 @@ describe('string keys: the test\'s hash re-implementation predicts the map', () 
     },
     { name: 'inline: hashed like a block string', family: 'short', hash: (s, seed) => hashBytes(codeUnits(s), BigInt(s.length), seed) },
     {
-      name: 'Latin-1 block: two bytes per char', family: 'long',
-      hash: (s, seed) => hashBytes(codeUnits(s).flatMap((c) => [c, 0]), BigInt(s.length) | WIDE_LENGTH_BIT, seed),
+      name: 'Latin-1 block: two bytes per char',
+      family: 'long',
+      hash: (s, seed) =>
+        hashBytes(
+          codeUnits(s).flatMap((c) => [c, 0]),
+          BigInt(s.length) | WIDE_LENGTH_BIT,
+          seed,
+        ),
     },
     {
-      name: 'block: the tail big-endian', family: 'long',
+      name: 'block: the tail big-endian',
+      family: 'long',
       hash: (s, seed) => {
         const b = blockBytes(s);
         const full = b.length & ~7;
@@ -832,7 +877,9 @@ describe('string keys: hash flooding', () => {
         withSeed(S ^ (1 << bit), () => {
           const b = expandSeed(S ^ (1 << bit));
           let same = 0;
-          keys.forEach((k, i) => { if (stringBucketOf(k, b, 10) === base[i]) same++; });
+          keys.forEach((k, i) => {
+            if (stringBucketOf(k, b, 10) === base[i]) same++;
+          });
           // independent assignments agree on about 1.5 keys
           expect(same, `seed ${S}, bit ${bit}`).toBeLessThan(12);
         });
@@ -849,7 +896,11 @@ describe('string keys: reseeding', () => {
 
   it('a map without a seed option hashes strings with the crypto words; clear() picks a new seed', () => {
     const keys = crafted().slice(0, FLOOD);
-    for (const family of STR_FAMILIES) expect(keys.some((k) => familyOf(k) === family), family).toBe(true);
+    for (const family of STR_FAMILIES)
+      expect(
+        keys.some((k) => familyOf(k) === family),
+        family,
+      ).toBe(true);
     const m = withRandomWords(LO, HI, () => new HashMap<string, number>(null, { key: 'string', value: 'int32', capacity: CAPACITY }));
     fillStrings(m, keys);
     expect(m.stats().overflowBuckets).toBe(FLOOD_OVERFLOW);

@@ -57,7 +57,6 @@ export function bucketOf(kind: KeyKind, k: number | bigint, seed: bigint, B: num
   return Number(hash64(keyBits(kind, k), seed) & ((1n << BigInt(B)) - 1n));
 }
 
-
 // ---- string keys (assembly/strings.ts strHash, strPrepare, hashBytes) -------------------------------
 
 /** assembly/strings.ts INLINE_MAX: the longest Latin-1 string kept in the 12-byte field itself. */

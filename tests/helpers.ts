@@ -30,26 +30,37 @@ export function keyMaker(kind: NumericKeyKind, rand: () => number, range: number
     }
     const i = Math.floor(rand() * range);
     switch (kind) {
-      case 'int32': return (i * 2654435761) | 0;
-      case 'uint32': return (i * 2654435761) >>> 0;
-      case 'float64': return i * 1.25 - range / 3;
-      case 'bigint64': return BigInt.asIntN(64, BigInt(i) * 0x9e3779b97f4a7c15n);
-      case 'biguint64': return BigInt(i) * 0x9e3779b97f4a7c15n % (2n ** 64n);
+      case 'int32':
+        return (i * 2654435761) | 0;
+      case 'uint32':
+        return (i * 2654435761) >>> 0;
+      case 'float64':
+        return i * 1.25 - range / 3;
+      case 'bigint64':
+        return BigInt.asIntN(64, BigInt(i) * 0x9e3779b97f4a7c15n);
+      case 'biguint64':
+        return (BigInt(i) * 0x9e3779b97f4a7c15n) % 2n ** 64n;
     }
   };
 }
 
 export function valueMaker(kind: NumericValueKind, rand: () => number): () => unknown {
   switch (kind) {
-    case 'int32': return () => (rand() * 2 ** 32) | 0;
-    case 'uint32': return () => (rand() * 2 ** 32) >>> 0;
-    case 'float64': return () => (rand() < 0.02 ? NaN : (rand() - 0.5) * 1e6);
-    case 'bigint64': return () => BigInt.asIntN(64, BigInt(Math.floor(rand() * 2 ** 53)) << 11n);
-    case 'biguint64': return () => BigInt.asUintN(64, BigInt(Math.floor(rand() * 2 ** 53)) << 11n);
-    case 'any': return () => {
-      const r = rand();
-      return r < 0.3 ? { n: r } : r < 0.5 ? 'str' + r : r < 0.6 ? undefined : r < 0.7 ? null : r;
-    };
+    case 'int32':
+      return () => (rand() * 2 ** 32) | 0;
+    case 'uint32':
+      return () => (rand() * 2 ** 32) >>> 0;
+    case 'float64':
+      return () => (rand() < 0.02 ? NaN : (rand() - 0.5) * 1e6);
+    case 'bigint64':
+      return () => BigInt.asIntN(64, BigInt(Math.floor(rand() * 2 ** 53)) << 11n);
+    case 'biguint64':
+      return () => BigInt.asUintN(64, BigInt(Math.floor(rand() * 2 ** 53)) << 11n);
+    case 'any':
+      return () => {
+        const r = rand();
+        return r < 0.3 ? { n: r } : r < 0.5 ? 'str' + r : r < 0.6 ? undefined : r < 0.7 ? null : r;
+      };
   }
 }
 

@@ -103,7 +103,10 @@ class Tracker {
   readonly produced = new Set<number>();
   count = 0;
 
-  constructor(readonly model: Model, readonly label: string) {
+  constructor(
+    readonly model: Model,
+    readonly label: string,
+  ) {
     this.startLives = new Map(model.life);
   }
 
@@ -145,7 +148,14 @@ class Tracker {
 class Mutator {
   readonly key: () => K;
   readonly val: () => unknown;
-  constructor(readonly m: M, readonly model: Model, readonly rand: () => number, kk: KeyKind, vk: ValueKind, range: number) {
+  constructor(
+    readonly m: M,
+    readonly model: Model,
+    readonly rand: () => number,
+    kk: KeyKind,
+    vk: ValueKind,
+    range: number,
+  ) {
     this.key = keyMaker(kk, rand, range) as () => K;
     this.val = valueMaker(vk, rand);
   }
@@ -316,7 +326,11 @@ describe('guarantees under random inserts / deletes / updates during iteration',
   it('unseeded maps emptied and refilled around iterations (reseeding); replays only approximately', () => {
     const seed = BASE * 1000 + 40;
     seeded(seed, (rand) => {
-      for (const [kk, vk] of [['int32', 'int32'], ['float64', 'any'], ['bigint64', 'bigint64']] as [KeyKind, ValueKind][]) {
+      for (const [kk, vk] of [
+        ['int32', 'int32'],
+        ['float64', 'any'],
+        ['bigint64', 'bigint64'],
+      ] as [KeyKind, ValueKind][]) {
         const m = newMap(kk, vk); // random hash seed; it changes whenever the map becomes empty
         const model = new Model();
         const mut = new Mutator(m, model, rand, kk, vk, 5000);
@@ -346,7 +360,10 @@ describe('guarantees under random inserts / deletes / updates during iteration',
   it('clear() in the middle of an iteration, then refilling: only live entries, each at most once', () => {
     const seed = BASE * 1000 + 50;
     seeded(seed, (rand) => {
-      for (const [kk, vk] of [['int32', 'any'], ['bigint64', 'float64']] as [KeyKind, ValueKind][]) {
+      for (const [kk, vk] of [
+        ['int32', 'any'],
+        ['bigint64', 'float64'],
+      ] as [KeyKind, ValueKind][]) {
         // The second map is unseeded, so that clear() also changes its hash seed (not exactly replayable).
         const m = newMap(kk, vk, kk === 'int32' ? { seed } : {});
         const model = new Model();
@@ -497,7 +514,11 @@ describe('iteration started in the middle of a growth', () => {
     const seed = BASE * 1000 + 250;
     seeded(seed, (rand) => {
       let started = 0;
-      for (const [kk, vk] of [['int32', 'int32'], ['bigint64', 'any'], ['float64', 'float64']] as [KeyKind, ValueKind][]) {
+      for (const [kk, vk] of [
+        ['int32', 'int32'],
+        ['bigint64', 'any'],
+        ['float64', 'float64'],
+      ] as [KeyKind, ValueKind][]) {
         const m = newMap(kk, vk, { capacity: 400, seed });
         const model = new Model();
         const mut = new Mutator(m, model, rand, kk, vk, 1 << 30);
@@ -549,7 +570,7 @@ describe('several iterators alive at once, interleaved with changes', () => {
           const r = rand();
           if (live.length < 6 && (live.length === 0 || r < 0.01)) {
             const keysOnly = rand() < 0.3;
-            const it = (keysOnly ? (m.keys() as unknown as Iterator<[K, unknown]>) : m.entries());
+            const it = keysOnly ? (m.keys() as unknown as Iterator<[K, unknown]>) : m.entries();
             live.push({ it, t: new Tracker(model, `iterator #${finished + abandoned + live.length} (step ${step})`), started: false, keysOnly });
           } else if (r < 0.6 && live.length > 0) {
             const i = Math.floor(rand() * live.length);
@@ -622,9 +643,24 @@ describe('iterator slots are released: break, return(), throw', () => {
       let sum = 0;
       for (let i = 0; i < 100_000; i++) {
         switch (i % 3) {
-          case 0: for (const [k] of m) { sum += k as number; break; } break;
-          case 1: for (const k of m.keys()) { sum += k as number; break; } break;
-          case 2: for (const v of m.values()) { sum += v === undefined ? 0 : 1; break; } break;
+          case 0:
+            for (const [k] of m) {
+              sum += k as number;
+              break;
+            }
+            break;
+          case 1:
+            for (const k of m.keys()) {
+              sum += k as number;
+              break;
+            }
+            break;
+          case 2:
+            for (const v of m.values()) {
+              sum += v === undefined ? 0 : 1;
+              break;
+            }
+            break;
         }
       }
       expect(sum).not.toBeNaN();
@@ -663,8 +699,15 @@ describe('iterator slots are released: break, return(), throw', () => {
       expect(() => {
         for (const _ of m) throw new Error('boom');
       }).toThrow('boom');
-      expect(() => m.forEach(() => { throw new Error('cb'); })).toThrow('cb');
-      const first = (() => { for (const [k] of m) return k; return undefined; })();
+      expect(() =>
+        m.forEach(() => {
+          throw new Error('cb');
+        }),
+      ).toThrow('cb');
+      const first = (() => {
+        for (const [k] of m) return k;
+        return undefined;
+      })();
       expect(typeof first).toBe('number');
       const [a, b] = m;
       expect(a).not.toEqual(b);
@@ -717,7 +760,9 @@ describe('iterators after clear() and dispose()', () => {
         const notStarted = m.keys();
         // Advance to various points: first batch, second batch, middle of a batch.
         const adv = [1, 8, 9, 40 + Math.floor(rand() * 100)];
-        its.forEach((x, i) => { for (let j = 0; j < adv[i]; j++) expect(x.next().done).toBe(false); });
+        its.forEach((x, i) => {
+          for (let j = 0; j < adv[i]; j++) expect(x.next().done).toBe(false);
+        });
         expect(m.stats().liveIterators).toBe(4);
         m.clear();
         for (const x of its) expect(x.next()).toEqual({ value: undefined, done: true });
@@ -730,7 +775,10 @@ describe('iterators after clear() and dispose()', () => {
         // Clear with a live iterator, then refill: what it still produces must be live and current.
         const it = m.entries();
         const t = new Tracker(model, `${kk}=>${vk} clear+refill`);
-        for (let j = 0; j < 3; j++) { const r = it.next(); if (!r.done) t.produce(r.value[0], r.value[1]); }
+        for (let j = 0; j < 3; j++) {
+          const r = it.next();
+          if (!r.done) t.produce(r.value[0], r.value[1]);
+        }
         m.clear();
         model.clear();
         mut.fill(200);
@@ -872,7 +920,9 @@ describe('reuse is never observable; the iterator protocol', () => {
         // keys(), values(), forEach agree with the model (as multisets; values compared by identity).
         const keys = sortKeyed([...m.keys()], (k) => k);
         expect(keys.length).toBe(want.length);
-        keys.forEach((k, i) => { if (!Object.is(k, want[i][0])) fail(`keys(): ${show(k)} where the model has ${show(want[i][0])}`); });
+        keys.forEach((k, i) => {
+          if (!Object.is(k, want[i][0])) fail(`keys(): ${show(k)} where the model has ${show(want[i][0])}`);
+        });
         const vals = [...m.values()];
         expect(vals.length).toBe(model.size);
         const count = new Map<unknown, number>();

@@ -101,7 +101,13 @@ describe('number fast paths (bindings/hashmap.ts #fastPair)', () => {
   // Keys the number tests must hand to the general path (which answers absent or throws), per kind.
   it('keys outside a kind miss, -0 is 0, and a disposed map throws on every operation', () => {
     for (const kk of ['int32', 'uint32', 'float64'] as const) {
-      const m = new HashMap<number, number>([[0, 7], [1, 8]], { key: kk, value: 'int32' });
+      const m = new HashMap<number, number>(
+        [
+          [0, 7],
+          [1, 8],
+        ],
+        { key: kk, value: 'int32' },
+      );
       expect(m.get(-0)).toBe(7);
       expect(m.has(-0)).toBe(true);
       const outside: unknown[] = ['1', 1n, null, undefined, [1], { valueOf: () => 1 }];

@@ -18,7 +18,7 @@ describe('reads after memory has run out', () => {
     for (let i = 0; i < 100; i++) s.set(`key number ${i}`, `value ${i}`);
     const fillers: HashMap<number, number>[] = [];
     try {
-      for (let capacity = 2 ** 27; ; ) {
+      for (let capacity = 2 ** 27; ;) {
         try {
           fillers.push(new HashMap<number, number>(null, { key: 'int32', value: 'int32', capacity }));
         } catch (e) {

@@ -31,17 +31,12 @@ describe('the published package', () => {
   });
 
   it('the tarball holds the compiled JS, its one declaration file, both wasm files, README, LICENSE and package.json, and nothing else', async () => {
-    const distJs = (await readdir(join(REPO, 'dist'), { recursive: true })).map((f) => f.split('\\').join('/')).filter((f) => f.endsWith('.js')).sort();
+    const distJs = (await readdir(join(REPO, 'dist'), { recursive: true }))
+      .map((f) => f.split('\\').join('/'))
+      .filter((f) => f.endsWith('.js'))
+      .sort();
     expect(distJs).toContain('index.js');
-    const expected = [
-      'LICENSE',
-      'README.md',
-      'build/tophash-shared.wasm',
-      'build/tophash.wasm',
-      ...distJs.map((f) => `dist/${f}`),
-      'dist/index.d.ts',
-      'package.json',
-    ].sort();
+    const expected = ['LICENSE', 'README.md', 'build/tophash-shared.wasm', 'build/tophash.wasm', ...distJs.map((f) => `dist/${f}`), 'dist/index.d.ts', 'package.json'].sort();
     expect(inst.files).toEqual(expected);
 
     const license = await readFile(join(inst.packageDir, 'LICENSE'), 'utf8');
@@ -157,12 +152,7 @@ describe('the published package', () => {
     // The wasm files came from build/ beside assets/, over HTTP, as application/wasm.
     const served = requests.map((r) => `${r.status} ${r.path} ${r.type}`);
     expect(served).toEqual(
-      expect.arrayContaining([
-        '200 /assets/app.js text/javascript; charset=utf-8',
-        `200 /assets/${library[0]} text/javascript; charset=utf-8`,
-        '200 /build/tophash.wasm application/wasm',
-        '200 /build/tophash-shared.wasm application/wasm',
-      ]),
+      expect.arrayContaining(['200 /assets/app.js text/javascript; charset=utf-8', `200 /assets/${library[0]} text/javascript; charset=utf-8`, '200 /build/tophash.wasm application/wasm', '200 /build/tophash-shared.wasm application/wasm']),
     );
     expect(requests.filter((r) => r.status !== 200)).toEqual([]);
   });

@@ -35,7 +35,10 @@ class Thread {
   failure: Error | null = null;
   private terminated = false;
 
-  constructor(readonly script: string, workerData: unknown) {
+  constructor(
+    readonly script: string,
+    workerData: unknown,
+  ) {
     this.worker = new Worker(new URL(`./workers/${script}`, import.meta.url), { workerData });
     this.worker.on('message', (m: Msg) => {
       if (m.type === 'error') this.fail(new Error(`worker ${script}: ${String(m.name)}: ${String(m.message)}\n${String(m.stack)}`));
@@ -132,7 +135,9 @@ function disposeQuietly(m: AnyMap): void {
 // ---- 1. atomic add ---------------------------------------------------------------------------------
 
 describe('shared: atomic add from 4 threads on overlapping keys', () => {
-  const THREADS = 4, OPS = 100_000, KEYS = 1000;
+  const THREADS = 4,
+    OPS = 100_000,
+    KEYS = 1000;
   const PER_KEY = (THREADS * OPS) / KEYS;
 
   for (const mode of ['int', 'str'] as const) {
@@ -168,7 +173,8 @@ describe('shared: atomic add from 4 threads on overlapping keys', () => {
         for (let n = 0; n < KEYS; n++) {
           if (m.get(keyOf(n)) !== PER_KEY * delta) expect(`${String(keyOf(n))} => ${String(m.get(keyOf(n)))}`).toBe(`${String(keyOf(n))} => ${PER_KEY * delta}`);
         }
-        let sum = 0, count = 0;
+        let sum = 0,
+          count = 0;
         for (const [, v] of m) {
           sum += v as number;
           count++;
@@ -198,7 +204,8 @@ describe('shared: writers grow a tiny map while other threads read and iterate',
   for (const c of cases) {
     it(`${c.key} => ${c.value}: ${W} writers x ${c.N} keys, a reader, an iterator`, { timeout: T }, async () => {
       const { mode, N } = c;
-      const LAG = Math.floor(N / 10), UPD_LAG = 50;
+      const LAG = Math.floor(N / 10),
+        UPD_LAG = 50;
       // Writer operations: N inserts, N updates, N/3 deletes, N/3 final updates; about 16 passes' worth.
       const OPS_PER_PASS = Math.ceil((N * 8) / 3 / 16);
       const m = sharedMap(c.key, c.value);
@@ -214,11 +221,7 @@ describe('shared: writers grow a tiny map while other threads read and iterate',
           for (let w = 0; w < W; w++) ws.push(spawn('growth.mjs', { ...common, role: 'writer', w, seed: 1 + w }));
           const r = spawn('growth.mjs', { ...common, role: 'reader', w: -1, seed: 11 });
           const it = spawn('growth.mjs', { ...common, role: 'iterator', w: -1, seed: 12 });
-          return Promise.all([
-            Promise.all(ws.map((t) => t.result<WriterR>())),
-            r.result<ReaderR>(),
-            it.result<IterR>(),
-          ]);
+          return Promise.all([Promise.all(ws.map((t) => t.result<WriterR>())), r.result<ReaderR>(), it.result<IterR>()]);
         });
         expect(new Int32Array(ctl)[WRITERS_DONE]).toBe(W);
         // The concurrency must have been real: passes during the writes, checks that could fail.
@@ -269,9 +272,10 @@ describe('shared: writers grow a tiny map while other threads read and iterate',
 // ---- 3. getOrSet races --------------------------------------------------------------------------------
 
 describe('shared: getOrSet races on fresh keys', () => {
-  const THREADS = 4, ROUNDS = 25, PER_ROUND = 400;
-  const offer = (mode: string, id: number): unknown =>
-    mode === 'str' ? (id % 2 === 0 ? `t${id}` : `thread number ${id}, a string value too long to be inline`) : id;
+  const THREADS = 4,
+    ROUNDS = 25,
+    PER_ROUND = 400;
+  const offer = (mode: string, id: number): unknown => (mode === 'str' ? (id % 2 === 0 ? `t${id}` : `thread number ${id}, a string value too long to be inline`) : id);
   const cases = [
     { mode: 'num', key: 'float64', value: 'int32' },
     { mode: 'str', key: 'string', value: 'string' },
@@ -318,7 +322,9 @@ describe('shared: getOrSet races on fresh keys', () => {
 // ---- 4. a writer terminated mid-write -----------------------------------------------------------------
 
 describe('shared: a worker terminated in the middle of its writes', () => {
-  const KEYS = 2000, LOCK_TIMEOUT = 150, REPS = 8;
+  const KEYS = 2000,
+    LOCK_TIMEOUT = 150,
+    REPS = 8;
   const STOP = 0;
 
   it(`leaves a consistent map, which the survivors go on using (${REPS} runs)`, { timeout: T }, async () => {
@@ -405,7 +411,8 @@ describe('shared: a worker terminated in the middle of its writes', () => {
         answered.push('get/has');
         // And it still works as a map.
         stage = 'writes';
-        const k0 = keyOf(0), k1 = keyOf(1);
+        const k0 = keyOf(0),
+          k1 = keyOf(1);
         m.set(k0, valOf(0, 15));
         expect(m.get(k0)).toBe(valOf(0, 15));
         expect(m.delete(k1)).toBe(seen.has(1));
@@ -494,7 +501,14 @@ describe('shared: lifetime', () => {
         expect(m.get(10)).toBe(10.5);
         expect(m.get(20)).toBe(20.5);
         expect(await ok(a, { cmd: 'get', key: 20 })).toBe(20.5);
-        expect(new Map(await ok(b, { cmd: 'entries' }) as [number, number][])).toEqual(new Map([[1, 1.5], [2, 2.5], [10, 10.5], [20, 20.5]]));
+        expect(new Map((await ok(b, { cmd: 'entries' })) as [number, number][])).toEqual(
+          new Map([
+            [1, 1.5],
+            [2, 2.5],
+            [10, 10.5],
+            [20, 20.5],
+          ]),
+        );
 
         // A disposes: its own use then throws TypeError; a second dispose does nothing; the others carry on.
         await ok(a, { cmd: 'dispose' });
@@ -554,7 +568,7 @@ describe('shared: lifetime', () => {
     }
   });
 
-  it('a map disposed by the main thread first lives on in a worker; the worker\'s dispose frees its memory', { timeout: T }, async () => {
+  it("a map disposed by the main thread first lives on in a worker; the worker's dispose frees its memory", { timeout: T }, async () => {
     const N = 200_000;
     const keys = new Int32Array(N).map((_, i) => i * 7);
     const vals = new Float64Array(N).map((_, i) => i + 0.5);
@@ -715,10 +729,20 @@ describe('shared: errors', () => {
   // not write meanwhile. Once the holder has kept the map past lockTimeout it is presumed dead: the
   // waiting operation takes the lock over (this holder logged nothing, so nothing is undone) and goes on;
   // the holder's own release can no longer succeed. Then everything works at once and leaves the count even.
-  for (const [kk, vk] of [['int32', 'int32'], ['uint32', 'float64'], ['float64', 'uint32']] as const) {
+  for (const [kk, vk] of [
+    ['int32', 'int32'],
+    ['uint32', 'float64'],
+    ['float64', 'uint32'],
+  ] as const) {
     it(`${kk} => ${vk}: get, set, add and delete wait while a write is in progress; a holder past lockTimeout is presumed dead and the map goes on`, () => {
       const LOCK_MS = 50;
-      const m = new HashMap<number, number>([[1, 5], [2, 6]], { key: kk, value: vk, shared: true, lockTimeout: LOCK_MS });
+      const m = new HashMap<number, number>(
+        [
+          [1, 5],
+          [2, 6],
+        ],
+        { key: kk, value: vk, shared: true, lockTimeout: LOCK_MS },
+      );
       try {
         const { memory, address } = fieldsOf(m.handle);
         const seq = new Int32Array(memory.buffer, address + SEQ_OFFSET, 1);
@@ -744,7 +768,10 @@ describe('shared: errors', () => {
         expect(m.add(3, 1)).toBe(8);
         expect(m.delete(1)).toBe(true);
         expect(m.delete(1)).toBe(false);
-        expect([...m.entries()].sort((a, b) => a[0] - b[0])).toEqual([[2, 6], [3, 8]]);
+        expect([...m.entries()].sort((a, b) => a[0] - b[0])).toEqual([
+          [2, 6],
+          [3, 8],
+        ]);
         // Writes of one key take the lock of the key's table, not the root's (the map's count above):
         // the root's count moves only for whole-map writes.
         expect(seq[0]).toBe(free);
@@ -841,7 +868,10 @@ describe('shared: errors', () => {
     expect(rootSeq[0] % 2).toBe(0);
     expect(m.add('long key, beyond the eleven characters kept inline', -4)).toBe(-4);
     expect(() => m.add('w', 2 ** 31)).toThrow(RangeError);
-    expect([...m].sort()).toEqual([['long key, beyond the eleven characters kept inline', -4], ['w', 5]]);
+    expect([...m].sort()).toEqual([
+      ['long key, beyond the eleven characters kept inline', -4],
+      ['w', 5],
+    ]);
     m.dispose();
     expect(() => m.add('w', 1)).toThrow(TypeError);
   });
@@ -927,12 +957,18 @@ describe('shared: a shared map used from one thread behaves like a Map', () => {
   }
   function fits(vk: VK, x: unknown): boolean {
     switch (vk) {
-      case 'int32': return x === ((x as number) | 0);
-      case 'uint32': return x === (x as number) >>> 0;
-      case 'float64': return true;
-      case 'bigint64': return x === BigInt.asIntN(64, x as bigint);
-      case 'biguint64': return x === BigInt.asUintN(64, x as bigint);
-      default: return false;
+      case 'int32':
+        return x === ((x as number) | 0);
+      case 'uint32':
+        return x === (x as number) >>> 0;
+      case 'float64':
+        return true;
+      case 'bigint64':
+        return x === BigInt.asIntN(64, x as bigint);
+      case 'biguint64':
+        return x === BigInt.asUintN(64, x as bigint);
+      default:
+        return false;
     }
   }
 

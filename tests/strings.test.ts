@@ -88,8 +88,10 @@ function wideUnitsStr(rand: Rand, len: number): string {
   while (u.length < len) {
     const r = rand();
     if (r < 0.3) u.push(0x100 + int(rand, 0xff00));
-    else if (r < 0.42) u.push(0xd800 + int(rand, 0x800)); // a lone surrogate, high or low
-    else if (r < 0.55) u.push(0xd800 + int(rand, 0x400), 0xdc00 + int(rand, 0x400)); // an astral pair
+    else if (r < 0.42)
+      u.push(0xd800 + int(rand, 0x800)); // a lone surrogate, high or low
+    else if (r < 0.55)
+      u.push(0xd800 + int(rand, 0x400), 0xdc00 + int(rand, 0x400)); // an astral pair
     else if (r < 0.6) u.push(rand() < 0.5 ? 0xff : 0x100);
     else u.push(latin1Unit(rand));
   }
@@ -136,13 +138,53 @@ const TWIN_BASES = ['abc', 'abcdefghij', 'abcdefghijk', 'abcdefghijkl', LONG_PRE
 /** Hand-picked strings: edge cases, and families of near-identical keys. */
 function familyStrings(): string[] {
   const out = [
-    '', '\0', '\0\0', '\uD800', '\uDC00', '\uDC00\uD800', '\uD800\uDC00', '\uD83D\uDE00', '😀', '\uD83D', '\uDE00',
-    '\uFFFD', '\uFFFF', '\uFEFF', 'é\xff', '\xe9', 'e\u0301', '\xff', '\u0100', 'a', 'a\0', 'abc', 'abc\0', 'abc\0\0',
-    'abcdefghij', 'abcdefghijk', 'abcdefghijk\0', 'abcdefghijkl', 'abcdefghijklm',
-    '\xff'.repeat(11), '\xff'.repeat(12), '\xff'.repeat(10) + '\u0100', '\0'.repeat(11), '\0'.repeat(12),
+    '',
+    '\0',
+    '\0\0',
+    '\uD800',
+    '\uDC00',
+    '\uDC00\uD800',
+    '\uD800\uDC00',
+    '\uD83D\uDE00',
+    '😀',
+    '\uD83D',
+    '\uDE00',
+    '\uFFFD',
+    '\uFFFF',
+    '\uFEFF',
+    'é\xff',
+    '\xe9',
+    'e\u0301',
+    '\xff',
+    '\u0100',
+    'a',
+    'a\0',
+    'abc',
+    'abc\0',
+    'abc\0\0',
+    'abcdefghij',
+    'abcdefghijk',
+    'abcdefghijk\0',
+    'abcdefghijkl',
+    'abcdefghijklm',
+    '\xff'.repeat(11),
+    '\xff'.repeat(12),
+    '\xff'.repeat(10) + '\u0100',
+    '\0'.repeat(11),
+    '\0'.repeat(12),
     // Byte twins: a Latin-1 string whose bytes are the UTF-16LE bytes of a two-byte one.
-    'ab', '\u6261', '\x00\x01', '\u0100', 'A\x01'.repeat(12), '\u0141'.repeat(12), 'A\x01'.repeat(6), '\u0141'.repeat(6),
-    '\x41\x00', 'A', '\x00A', '\u4100',
+    'ab',
+    '\u6261',
+    '\x00\x01',
+    '\u0100',
+    'A\x01'.repeat(12),
+    '\u0141'.repeat(12),
+    'A\x01'.repeat(6),
+    '\u0141'.repeat(6),
+    '\x41\x00',
+    'A',
+    '\x00A',
+    '\u4100',
   ];
   for (let i = 0; i < 100; i++) out.push('prefix-' + pad(i, 6)); // 13 units, out of line
   for (let i = 0; i < 100; i++) out.push('k' + pad(i, 10)); // 11 units, inline
@@ -207,24 +249,36 @@ const bucketSize = (kk: KeyKind, vk: ValueKind): number => 16 + 8 * pairSize(kk,
 /** Key number i of a sequence of distinct keys of a numeric kind. */
 function distinctKey(kind: KeyKind, i: number): number | bigint {
   switch (kind) {
-    case 'int32': return Math.imul(i, 0x9e3779b1) | 0;
-    case 'uint32': return Math.imul(i, 0x9e3779b1) >>> 0;
-    case 'float64': return i * 1.25 - 300_000.5;
-    case 'bigint64': return BigInt.asIntN(64, BigInt(i) * 0x9e3779b97f4a7c15n);
-    case 'biguint64': return BigInt.asUintN(64, BigInt(i) * 0x9e3779b97f4a7c15n);
-    default: throw new Error(`distinctKey: not a numeric kind: ${kind}`);
+    case 'int32':
+      return Math.imul(i, 0x9e3779b1) | 0;
+    case 'uint32':
+      return Math.imul(i, 0x9e3779b1) >>> 0;
+    case 'float64':
+      return i * 1.25 - 300_000.5;
+    case 'bigint64':
+      return BigInt.asIntN(64, BigInt(i) * 0x9e3779b97f4a7c15n);
+    case 'biguint64':
+      return BigInt.asUintN(64, BigInt(i) * 0x9e3779b97f4a7c15n);
+    default:
+      throw new Error(`distinctKey: not a numeric kind: ${kind}`);
   }
 }
 
 /** A simple value of a numeric or 'any' kind. */
 function numValue(vk: ValueKind, i: number): unknown {
   switch (vk) {
-    case 'int32': return i | 0;
-    case 'uint32': return i >>> 0;
-    case 'float64': return i + 0.5;
-    case 'bigint64': return BigInt(i) - 5n;
-    case 'biguint64': return BigInt(i) + 5n;
-    default: return { i };
+    case 'int32':
+      return i | 0;
+    case 'uint32':
+      return i >>> 0;
+    case 'float64':
+      return i + 0.5;
+    case 'bigint64':
+      return BigInt(i) - 5n;
+    case 'biguint64':
+      return BigInt(i) + 5n;
+    default:
+      return { i };
   }
 }
 
@@ -307,21 +361,14 @@ function expectThrow(fn: () => unknown, cls: ErrorClass, what: string, pattern?:
 }
 
 /** Every pair of kinds with a string side. */
-const STRING_COMBOS: [KeyKind, ValueKind][] = [
-  ...NUM_VALUE_KINDS.map((vk): [KeyKind, ValueKind] => [S, vk]),
-  [S, S],
-  ...NUM_KEY_KINDS.map((kk): [KeyKind, ValueKind] => [kk, S]),
-];
+const STRING_COMBOS: [KeyKind, ValueKind][] = [...NUM_VALUE_KINDS.map((vk): [KeyKind, ValueKind] => [S, vk]), [S, S], ...NUM_KEY_KINDS.map((kk): [KeyKind, ValueKind] => [kk, S])];
 
 // ---- 1. round trips and key equality ----------------------------------------------
 
 describe('round trips', () => {
-  const SPECIAL = [
-    '', '\0', '\uD800', '\uDC00', '😀', 'é\xff', '\xff', '\u0100', 'abcdefghijk', 'abcdefghijkl',
-    '\uDC00\uD800', '\uFFFF', 'x'.repeat(5000), '\u0100'.repeat(3000), 'ÿ'.repeat(11), 'ÿ'.repeat(12),
-  ];
+  const SPECIAL = ['', '\0', '\uD800', '\uDC00', '😀', 'é\xff', '\xff', '\u0100', 'abcdefghijk', 'abcdefghijkl', '\uDC00\uD800', '\uFFFF', 'x'.repeat(5000), '\u0100'.repeat(3000), 'ÿ'.repeat(11), 'ÿ'.repeat(12)];
 
-  it('kinds report themselves: keyKind / valueKind are \'string\'', () => {
+  it("kinds report themselves: keyKind / valueKind are 'string'", () => {
     const a = new HashMap(null, { key: 'string', value: 'int32' });
     expect(a.keyKind).toBe('string');
     expect(a.valueKind).toBe('int32');
@@ -334,7 +381,13 @@ describe('round trips', () => {
   });
 
   it('every special string is a key and a value, read back exactly (get, iteration)', () => {
-    for (const [kk, vk] of [[S, 'int32'], [S, S], ['int32', S], [S, 'any'], ['float64', S]] as [KeyKind, ValueKind][]) {
+    for (const [kk, vk] of [
+      [S, 'int32'],
+      [S, S],
+      ['int32', S],
+      [S, 'any'],
+      ['float64', S],
+    ] as [KeyKind, ValueKind][]) {
       const m = mk(kk, vk, { seed: 3 });
       const model = new Map<unknown, unknown>();
       SPECIAL.forEach((s, i) => {
@@ -363,7 +416,15 @@ describe('round trips', () => {
   });
 
   it('constructor entries, forEach, keys, values, entries and inspect give strings back', () => {
-    const m = new HashMap([['a', 'x'], ['\uD800', '😀'], ['', '\0'], ['long'.repeat(100), 'é'.repeat(40)]], { key: 'string', value: 'string' });
+    const m = new HashMap(
+      [
+        ['a', 'x'],
+        ['\uD800', '😀'],
+        ['', '\0'],
+        ['long'.repeat(100), 'é'.repeat(40)],
+      ],
+      { key: 'string', value: 'string' },
+    );
     expect(m.size).toBe(4);
     expect(m.get('a')).toBe('x');
     expect(m.get('\uD800')).toBe('😀');
@@ -400,9 +461,20 @@ describe('round trips', () => {
     expectContent(m as AnyMap, model);
     // Precise pairs that an implementation comparing bytes, or padding inline keys with zeros, confuses.
     const pairs: [string, string][] = [
-      ['', '\0'], ['abc', 'abc\0'], ['abcdefghijk', 'abcdefghijk\0'], ['\0'.repeat(11), '\0'.repeat(12)],
-      ['ab', '\u6261'], ['\x00\x01', '\u0100'], ['A\x01'.repeat(12), '\u0141'.repeat(12)], ['A\x01'.repeat(6), '\u0141'.repeat(6)],
-      ['\uD800', '\uFFFD'], ['\uDC00', '\uFFFD'], ['\uD800', '\uDC00'], ['\xe9', 'e\u0301'], ['\xff', '\u0100'], ['A', '\u4100'],
+      ['', '\0'],
+      ['abc', 'abc\0'],
+      ['abcdefghijk', 'abcdefghijk\0'],
+      ['\0'.repeat(11), '\0'.repeat(12)],
+      ['ab', '\u6261'],
+      ['\x00\x01', '\u0100'],
+      ['A\x01'.repeat(12), '\u0141'.repeat(12)],
+      ['A\x01'.repeat(6), '\u0141'.repeat(6)],
+      ['\uD800', '\uFFFD'],
+      ['\uDC00', '\uFFFD'],
+      ['\uD800', '\uDC00'],
+      ['\xe9', 'e\u0301'],
+      ['\xff', '\u0100'],
+      ['A', '\u4100'],
     ];
     for (const [a, b] of pairs) {
       const t = new HashMap<string, number>(null, { key: 'string', value: 'int32' });
@@ -566,15 +638,21 @@ describe('round trips', () => {
 describe('bad input changes nothing', () => {
   let coercions = 0;
   const coercing = () => ({
-    toString: () => { coercions++; return 'a'; },
-    valueOf: () => { coercions++; return 'a'; },
-    [Symbol.toPrimitive]: () => { coercions++; return 'a'; },
+    toString: () => {
+      coercions++;
+      return 'a';
+    },
+    valueOf: () => {
+      coercions++;
+      return 'a';
+    },
+    [Symbol.toPrimitive]: () => {
+      coercions++;
+      return 'a';
+    },
   });
   /** Things that are not strings, several of which coerce to a present key ('a', '1', 'null', ...). */
-  const notStrings = (): unknown[] => [
-    1, 0, -0, NaN, 1.5, 1n, 0n, null, undefined, true, false, {}, [], ['a'], [1], new String('a'), Object('1'),
-    Symbol('a'), () => 'a', coercing(), new Date(0), /a/,
-  ];
+  const notStrings = (): unknown[] => [1, 0, -0, NaN, 1.5, 1n, 0n, null, undefined, true, false, {}, [], ['a'], [1], new String('a'), Object('1'), Symbol('a'), () => 'a', coercing(), new Date(0), /a/];
   const presentKeys = ['a', '1', '0', 'NaN', '1.5', 'null', 'undefined', 'true', 'false', '[object Object]', '', 'Symbol(a)', '-0'];
 
   for (const [vi, vk] of [...NUM_VALUE_KINDS, S].entries()) {
@@ -638,16 +716,33 @@ describe('bad input changes nothing', () => {
   });
 
   it('a constructor with a bad entry after long strings throws and leaks nothing', () => {
-    const bad = () => expectThrow(
-      () => new HashMap<unknown, unknown>([['long key '.repeat(50), 'long value '.repeat(50)], ['\u0100'.repeat(300), 'v'], [1, 'x']], { key: 'string', value: 'string', seed: 1 }),
-      TypeError,
-      'constructor with a numeric key',
-    );
-    const badValue = () => expectThrow(
-      () => new HashMap<unknown, unknown>([['long key '.repeat(50), 'long value '.repeat(50)], ['k', 1]], { key: 'string', value: 'string', seed: 1 }),
-      TypeError,
-      'constructor with a numeric value',
-    );
+    const bad = () =>
+      expectThrow(
+        () =>
+          new HashMap<unknown, unknown>(
+            [
+              ['long key '.repeat(50), 'long value '.repeat(50)],
+              ['\u0100'.repeat(300), 'v'],
+              [1, 'x'],
+            ],
+            { key: 'string', value: 'string', seed: 1 },
+          ),
+        TypeError,
+        'constructor with a numeric key',
+      );
+    const badValue = () =>
+      expectThrow(
+        () =>
+          new HashMap<unknown, unknown>(
+            [
+              ['long key '.repeat(50), 'long value '.repeat(50)],
+              ['k', 1],
+            ],
+            { key: 'string', value: 'string', seed: 1 },
+          ),
+        TypeError,
+        'constructor with a numeric value',
+      );
     for (let i = 0; i < 5; i++) {
       bad();
       badValue();
@@ -664,18 +759,23 @@ describe('bad input changes nothing', () => {
     for (const [kk, vk] of STRING_COMBOS) {
       const m = mk(kk, vk, { seed: 50 });
       for (let i = 0; i < 50; i++) {
-        const k = kk === S ? `key ${i} `.repeat(i % 4 + 1) : distinctKey(kk, i);
-        m.set(k, vk === S ? `value ${i}`.repeat(i % 3 + 1) : numValue(vk, i));
+        const k = kk === S ? `key ${i} `.repeat((i % 4) + 1) : distinctKey(kk, i);
+        m.set(k, vk === S ? `value ${i}`.repeat((i % 3) + 1) : numValue(vk, i));
       }
       const before = snap(m);
       // Arrays of the numeric side's type where there is one: the string side alone must be the reason.
       const arrFor = (kind: KeyKind | ValueKind): Int32Array | Uint32Array | Float64Array | BigInt64Array | BigUint64Array => {
         switch (kind) {
-          case 'uint32': return new Uint32Array([1, 2]);
-          case 'float64': return new Float64Array([1, 2]);
-          case 'bigint64': return new BigInt64Array([1n, 2n]);
-          case 'biguint64': return new BigUint64Array([1n, 2n]);
-          default: return new Int32Array([1, 2]);
+          case 'uint32':
+            return new Uint32Array([1, 2]);
+          case 'float64':
+            return new Float64Array([1, 2]);
+          case 'bigint64':
+            return new BigInt64Array([1n, 2n]);
+          case 'biguint64':
+            return new BigUint64Array([1n, 2n]);
+          default:
+            return new Int32Array([1, 2]);
         }
       };
       const n = m as unknown as HashMap<number, number>;
@@ -722,17 +822,40 @@ function memValue(rand: Rand): string {
   if (r < 0.6) return latin1Str(rand, 12 + int(rand, 3000));
   return wideStr(rand, 1 + int(rand, 1500));
 }
-const blocksOf = (kk: KeyKind, vk: ValueKind, k: unknown, v: unknown): number =>
-  (kk === S ? block(k as string) : 0) + (vk === S ? block(v as string) : 0);
+const blocksOf = (kk: KeyKind, vk: ValueKind, k: unknown, v: unknown): number => (kk === S ? block(k as string) : 0) + (vk === S ? block(v as string) : 0);
 
 describe('memory: inline strings and out-of-line blocks', () => {
   it('one string at a time: inline ones cost nothing, the others exactly their rounded block', () => {
     const samples = [
-      '', 'a', '\0', 'é\xff', 'abcdefghijk', 'ÿ'.repeat(11), 'abcdefghijkl', 'ÿ'.repeat(12), '\u0100', '😀', '\uD800',
-      'x'.repeat(10) + '\u0100', 'x'.repeat(100), 'x'.repeat(4084), 'x'.repeat(4085 - 16), '\u0100'.repeat(2042), '\uDC00'.repeat(1000),
-      'prefix-000001', 'x'.repeat(19), 'x'.repeat(20), 'x'.repeat(21),
+      '',
+      'a',
+      '\0',
+      'é\xff',
+      'abcdefghijk',
+      'ÿ'.repeat(11),
+      'abcdefghijkl',
+      'ÿ'.repeat(12),
+      '\u0100',
+      '😀',
+      '\uD800',
+      'x'.repeat(10) + '\u0100',
+      'x'.repeat(100),
+      'x'.repeat(4084),
+      'x'.repeat(4085 - 16),
+      '\u0100'.repeat(2042),
+      '\uDC00'.repeat(1000),
+      'prefix-000001',
+      'x'.repeat(19),
+      'x'.repeat(20),
+      'x'.repeat(21),
     ];
-    for (const [kk, vk] of [[S, 'int32'], [S, 'float64'], ['int32', S], ['bigint64', S], [S, S]] as [KeyKind, ValueKind][]) {
+    for (const [kk, vk] of [
+      [S, 'int32'],
+      [S, 'float64'],
+      ['int32', S],
+      ['bigint64', S],
+      [S, S],
+    ] as [KeyKind, ValueKind][]) {
       const m = mk(kk, vk, { seed: 60, capacity: 200 });
       const s0 = m.stats();
       const bs = bucketSize(kk, vk);
@@ -781,8 +904,18 @@ describe('memory: inline strings and out-of-line blocks', () => {
   });
 
   const MEM_COMBOS: [KeyKind, ValueKind][] = [
-    [S, 'int32'], [S, 'uint32'], [S, 'any'], [S, 'float64'], [S, 'bigint64'], [S, 'biguint64'], [S, S],
-    ['int32', S], ['uint32', S], ['float64', S], ['bigint64', S], ['biguint64', S],
+    [S, 'int32'],
+    [S, 'uint32'],
+    [S, 'any'],
+    [S, 'float64'],
+    [S, 'bigint64'],
+    [S, 'biguint64'],
+    [S, S],
+    ['int32', S],
+    ['uint32', S],
+    ['float64', S],
+    ['bigint64', S],
+    ['biguint64', S],
   ];
   MEM_COMBOS.forEach(([kk, vk], ci) => {
     it(`${kk} => ${vk}: N entries in, values overwritten, all deleted: bytes exact at every stage`, () => {
@@ -839,7 +972,13 @@ describe('memory: inline strings and out-of-line blocks', () => {
     });
   });
 
-  for (const [kk, vk] of [[S, 'int32'], [S, S], ['int32', S], [S, 'any'], ['bigint64', S]] as [KeyKind, ValueKind][]) {
+  for (const [kk, vk] of [
+    [S, 'int32'],
+    [S, S],
+    ['int32', S],
+    [S, 'any'],
+    ['bigint64', S],
+  ] as [KeyKind, ValueKind][]) {
     it(`${kk} => ${vk}: clear() returns bytes to a new map's, at rest and in the middle of a growth`, () => {
       seeded(BASE * 1000 + 150, (rand) => {
         for (const opts of [{ seed: 150 }, { seed: 151, capacity: 700 }, {}]) {
@@ -878,13 +1017,24 @@ describe('memory: inline strings and out-of-line blocks', () => {
     });
   }
 
-  it('overwriting a key\'s long value many times keeps bytes constant after the first write', () => {
+  it("overwriting a key's long value many times keeps bytes constant after the first write", () => {
     seeded(BASE * 1000 + 160, (rand) => {
-      for (const [kk, vk] of [['int32', S], [S, S], ['float64', S]] as [KeyKind, ValueKind][]) {
+      for (const [kk, vk] of [
+        ['int32', S],
+        [S, S],
+        ['float64', S],
+      ] as [KeyKind, ValueKind][]) {
         const m = mk(kk, vk, { seed: 160 });
         const k = kk === S ? 'the key '.repeat(30) : distinctKey(kk, 7);
         for (let i = 0; i < 200; i++) m.set(kk === S ? `other ${i} `.repeat(5) : distinctKey(kk, 100 + i), 'x'.repeat(i));
-        for (const [len, wide] of [[500, false], [20, false], [3000, true], [12, false], [100_000, false], [40_000, true]] as const) {
+        for (const [len, wide] of [
+          [500, false],
+          [20, false],
+          [3000, true],
+          [12, false],
+          [100_000, false],
+          [40_000, true],
+        ] as const) {
           const make = () => (len > SOURCE_LEN ? (wide ? '\u0100' : 'x').repeat(len - 12) + latin1Str(rand, 12) : wide ? wideStr(rand, len) : latin1Str(rand, len));
           m.set(k, make());
           const after = m.stats().bytes;
@@ -915,7 +1065,12 @@ describe('memory: inline strings and out-of-line blocks', () => {
     });
   });
 
-  for (const [kk, vk] of [[S, S], [S, 'int32'], ['int32', S], [S, 'float64']] as [KeyKind, ValueKind][]) {
+  for (const [kk, vk] of [
+    [S, S],
+    [S, 'int32'],
+    ['int32', S],
+    [S, 'float64'],
+  ] as [KeyKind, ValueKind][]) {
     it(`${kk} => ${vk}: churn at full load with same-size grows (overflow re-packing) keeps bytes exact`, () => {
       seeded(BASE * 1000 + 165, (rand) => {
         const m = mk(kk, vk, { seed: 165, capacity: 400 });
@@ -1030,7 +1185,12 @@ describe('memory: inline strings and out-of-line blocks', () => {
 // ---- 4. out of memory under maxBytes ----------------------------------------------
 
 describe('maxBytes exhausted by long strings', () => {
-  for (const [kk, vk, maxBytes] of [[S, 'int32', 64 * 1024], [S, S, 96 * 1024], ['int32', S, 64 * 1024], [S, 'any', 256 * 1024]] as [KeyKind, ValueKind, number][]) {
+  for (const [kk, vk, maxBytes] of [
+    [S, 'int32', 64 * 1024],
+    [S, S, 96 * 1024],
+    ['int32', S, 64 * 1024],
+    [S, 'any', 256 * 1024],
+  ] as [KeyKind, ValueKind, number][]) {
     it(`${kk} => ${vk}, maxBytes ${maxBytes}: failed sets throw a RangeError and change nothing; the map keeps working`, () => {
       const seed = BASE * 1000 + 200 + maxBytes / 1024;
       seeded(seed, (rand) => {
@@ -1159,7 +1319,12 @@ describe('maxBytes: a long string key at the doubling threshold', () => {
   // failed set must leave the map exactly as it was. Every maxBytes between the full table and the
   // table with the key added is tried: set either succeeds or fails with nothing changed.
   const cases: [KeyKind, ValueKind, number, number][] = [
-    [S, 'int32', 3000, 0], [S, 'int32', 8000, 0], [S, S, 8000, 1], [S, S, 8000, 3000], [S, 'any', 8000, 0], ['int32', S, 0, 8000],
+    [S, 'int32', 3000, 0],
+    [S, 'int32', 8000, 0],
+    [S, S, 8000, 1],
+    [S, S, 8000, 3000],
+    [S, 'any', 8000, 0],
+    ['int32', S, 0, 8000],
   ];
   for (const [kk, vk, keyLen, valLen] of cases) {
     it(`${kk} => ${vk}, key length ${keyLen}, value length ${valLen}: set either succeeds or changes nothing, for every maxBytes`, () => {
@@ -1265,8 +1430,18 @@ function checkStats(m: AnyMap, size: number, label: string): void {
 
 describe('model-based: random get/set/has/delete/clear against Map', () => {
   const combos: [KeyKind, ValueKind][] = [
-    [S, 'int32'], [S, S], [S, 'any'], [S, 'float64'], [S, 'biguint64'], [S, 'uint32'], [S, 'bigint64'],
-    ['int32', S], ['float64', S], ['bigint64', S], ['uint32', S], ['biguint64', S],
+    [S, 'int32'],
+    [S, S],
+    [S, 'any'],
+    [S, 'float64'],
+    [S, 'biguint64'],
+    [S, 'uint32'],
+    [S, 'bigint64'],
+    ['int32', S],
+    ['float64', S],
+    ['bigint64', S],
+    ['uint32', S],
+    ['biguint64', S],
   ];
   combos.forEach(([kk, vk], ci) => {
     it(`${kk} => ${vk}`, () => {
@@ -1338,7 +1513,11 @@ describe('model-based: random get/set/has/delete/clear against Map', () => {
       wideStr(rng(BASE * 1000 + 400), MB),
     ];
     withSeed(BASE * 1000 + 400, () => {
-      for (const [kk, vk] of [[S, S], [S, 'int32'], ['int32', S]] as [KeyKind, ValueKind][]) {
+      for (const [kk, vk] of [
+        [S, S],
+        [S, 'int32'],
+        ['int32', S],
+      ] as [KeyKind, ValueKind][]) {
         const m = mk(kk, vk, { seed: 400, capacity: 64 });
         const b0 = m.stats().bytes;
         const ovf0 = m.stats().overflowBuckets;
@@ -1451,7 +1630,10 @@ class Tracker {
   readonly produced = new Set<number>();
   count = 0;
 
-  constructor(readonly model: Model, readonly label: string) {
+  constructor(
+    readonly model: Model,
+    readonly label: string,
+  ) {
     this.startLives = new Map(model.life);
   }
 
@@ -1501,7 +1683,13 @@ class Mutator {
   readonly counter = { n: 0 };
   readonly key: () => K;
   readonly val: () => unknown;
-  constructor(readonly m: AnyMap, readonly model: Model, readonly rand: Rand, kk: KeyKind, vk: ValueKind) {
+  constructor(
+    readonly m: AnyMap,
+    readonly model: Model,
+    readonly rand: Rand,
+    kk: KeyKind,
+    vk: ValueKind,
+  ) {
     const nk = kk === S ? null : keyMaker(kk, rand, 1 << 30);
     this.key = nk ?? (() => growKey(rand, this.counter));
     const nv = vk === S ? null : valueMaker(vk, rand);
@@ -1604,7 +1792,13 @@ function iterate(m: AnyMap, model: Model, style: Style, label: string, between: 
   return t;
 }
 
-const ITER_COMBOS: [KeyKind, ValueKind][] = [[S, 'int32'], [S, S], [S, 'any'], [S, 'float64'], ['int32', S]];
+const ITER_COMBOS: [KeyKind, ValueKind][] = [
+  [S, 'int32'],
+  [S, S],
+  [S, 'any'],
+  [S, 'float64'],
+  ['int32', S],
+];
 
 describe('iteration guarantees with string keys and values', () => {
   ITER_COMBOS.forEach(([kk, vk], ci) => {
@@ -1706,7 +1900,7 @@ describe('iteration guarantees with string keys and values', () => {
     });
   });
 
-  it('fixed seed: the same operations give the same order, whatever the strings\' representation', () => {
+  it("fixed seed: the same operations give the same order, whatever the strings' representation", () => {
     seeded(BASE * 1000 + 700, (rand) => {
       const keys = Array.from({ length: 3000 }, () => randomString(rand, 1500));
       const order = (copy: boolean): string => {
@@ -1727,7 +1921,12 @@ describe('iteration guarantees with string keys and values', () => {
 // ---- 8. batched fetch revalidation ----------------------------------------------------
 
 describe('batched fetch revalidation with strings', () => {
-  for (const [kk, vk] of [[S, S], [S, 'int32'], ['int32', S], [S, 'any']] as [KeyKind, ValueKind][]) {
+  for (const [kk, vk] of [
+    [S, S],
+    [S, 'int32'],
+    ['int32', S],
+    [S, 'any'],
+  ] as [KeyKind, ValueKind][]) {
     it(`${kk} => ${vk}: deletes, updates and same-size inserts right after a batch is fetched`, () => {
       const seed = BASE * 1000 + 800;
       seeded(seed, (rand) => {

@@ -80,7 +80,10 @@ function checkConsistent(m: AnyMap, mode: string, model: Map<unknown, unknown>, 
 }
 
 describe('shared: writers terminated at random moments', () => {
-  for (const [mode, rounds] of [['num', 28], ['str', 24]] as const) {
+  for (const [mode, rounds] of [
+    ['num', 28],
+    ['str', 24],
+  ] as const) {
     const kinds = mode === 'str' ? ({ key: 'string', value: 'string' } as const) : ({ key: 'int32', value: 'float64' } as const);
     it(`${kinds.key} => ${kinds.value}: ${rounds * VICTIMS} terminations; the survivors go on within 2x lockTimeout, nothing completed is lost`, { timeout: 120_000 }, async () => {
       const seed = 0x5eed + rounds;

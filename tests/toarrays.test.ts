@@ -69,7 +69,13 @@ describe('toArrays: every pair of numeric kinds, against a Map', () => {
 
 describe('toArrays: shapes of the map', () => {
   it('-0 and NaN keys come back as 0 and NaN; bigint values keep their bits', () => {
-    const m = new HashMap<number, bigint>([[-0, -1n], [NaN, 2n ** 63n - 1n]], { key: 'float64', value: 'bigint64' });
+    const m = new HashMap<number, bigint>(
+      [
+        [-0, -1n],
+        [NaN, 2n ** 63n - 1n],
+      ],
+      { key: 'float64', value: 'bigint64' },
+    );
     const [k, v] = m.toArrays();
     const pairs = [...k].map((x, i) => [x, v[i]] as const).sort((a, b) => (a[0] !== a[0] ? 1 : b[0] !== b[0] ? -1 : a[0] - b[0]));
     expect(Object.is(pairs[0][0], 0)).toBe(true);
@@ -101,7 +107,14 @@ describe('toArrays: shapes of the map', () => {
   });
 
   it('a live iterator is not disturbed, and the arrays are new each time', () => {
-    const m = new HashMap<number, number>([[1, 10], [2, 20], [3, 30]], { key: 'int32', value: 'int32' });
+    const m = new HashMap<number, number>(
+      [
+        [1, 10],
+        [2, 20],
+        [3, 30],
+      ],
+      { key: 'int32', value: 'int32' },
+    );
     const it = m.keys();
     const first = it.next().value;
     const a = m.toArrays();
@@ -116,11 +129,7 @@ describe('toArrays: shapes of the map', () => {
   });
 
   it('a TypeError for string keys or values and for any values, and after dispose', () => {
-    const bad = [
-      new HashMap<string, number>(null, { key: 'string', value: 'int32' }),
-      new HashMap<number, string>(null, { key: 'int32', value: 'string' }),
-      new HashMap<number, unknown>(null, { key: 'int32' }),
-    ];
+    const bad = [new HashMap<string, number>(null, { key: 'string', value: 'int32' }), new HashMap<number, string>(null, { key: 'int32', value: 'string' }), new HashMap<number, unknown>(null, { key: 'int32' })];
     for (const m of bad) {
       m.set((m.keyKind === 'string' ? 'a' : 1) as never, (m.valueKind === 'string' ? 'x' : 1) as never);
       expect(() => m.toArrays()).toThrow(TypeError);

@@ -9,7 +9,7 @@ import { HashMapImpl } from '../bindings/hashmap.js';
 import { LockTimeoutError as LockTimeoutErrorImpl } from '../bindings/shared.js';
 import type { HashMapIterator as HashMapIteratorImpl } from '../bindings/iterators.js';
 
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function assertType<T extends true>(): T | void {}
 
 const a = new HashMap(null, { key: 'bigint64', value: 'int32' });
@@ -20,7 +20,10 @@ const c = new HashMap(null, { key: 'float64', value: 'any' });
 assertType<Equal<typeof c, HashMap<number, unknown, 'float64', 'any'>>>();
 const d = new HashMap(null, { key: 'uint32', value: 'biguint64' });
 assertType<Equal<typeof d, HashMap<number, bigint, 'uint32', 'biguint64'>>>();
-const e = new HashMap([[1, 'a'], [2.5, 'b']]);
+const e = new HashMap([
+  [1, 'a'],
+  [2.5, 'b'],
+]);
 assertType<Equal<typeof e, HashMap<number, string>>>();
 const f = new HashMap();
 assertType<Equal<typeof f, HashMap<number, unknown>>>();
@@ -56,7 +59,10 @@ new HashMap<bigint, number>(null, { key: 'int32' });
 new HashMap<number, string>(null, { value: 'int32' });
 const agree = new HashMap<string, number>(null, { key: 'string', value: 'int32' });
 const anyValues = new HashMap<number, { any: string }>(null, { key: 'uint32' }); // 'any' values hold every type
-const readmeAny = new HashMap<number, unknown>([[1, 'a'], [2.5, { any: 'value' }]]);
+const readmeAny = new HashMap<number, unknown>([
+  [1, 'a'],
+  [2.5, { any: 'value' }],
+]);
 
 // Batch operations take exactly the typed arrays of the map's kinds.
 const ints = new HashMap(null, { key: 'int32', value: 'float64' });

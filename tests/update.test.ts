@@ -225,11 +225,16 @@ const BAD_KEYS: Record<KeyKind, readonly unknown[]> = {
 
 function randomValue(vk: ValueKind, rand: Rand): unknown {
   switch (vk) {
-    case 'int32': return rand() < 0.5 ? int(rand, 2001) - 1000 : (rand() * 2 ** 32) | 0;
-    case 'uint32': return rand() < 0.5 ? int(rand, 2001) : (rand() * 2 ** 32) >>> 0;
-    case 'float64': return (rand() - 0.5) * 1e6;
-    case 'bigint64': return rand() < 0.5 ? BigInt(int(rand, 2001) - 1000) : BigInt.asIntN(64, BigInt(int(rand, 2 ** 53)) << 11n);
-    case 'biguint64': return rand() < 0.5 ? BigInt(int(rand, 2001)) : BigInt.asUintN(64, BigInt(int(rand, 2 ** 53)) << 11n);
+    case 'int32':
+      return rand() < 0.5 ? int(rand, 2001) - 1000 : (rand() * 2 ** 32) | 0;
+    case 'uint32':
+      return rand() < 0.5 ? int(rand, 2001) : (rand() * 2 ** 32) >>> 0;
+    case 'float64':
+      return (rand() - 0.5) * 1e6;
+    case 'bigint64':
+      return rand() < 0.5 ? BigInt(int(rand, 2001) - 1000) : BigInt.asIntN(64, BigInt(int(rand, 2 ** 53)) << 11n);
+    case 'biguint64':
+      return rand() < 0.5 ? BigInt(int(rand, 2001)) : BigInt.asUintN(64, BigInt(int(rand, 2 ** 53)) << 11n);
     case 'string': {
       const r = rand();
       const n = int(rand, 1e6);
@@ -269,9 +274,12 @@ function strKeyMaker(rand: Rand, range: number): () => string {
     if (rand() < 0.01) return pick(rand, edges);
     const i = int(rand, range);
     switch (i % 3) {
-      case 0: return `k${i}`;
-      case 1: return `a-longer-key-that-needs-a-block-${i}`;
-      default: return `ключ-${i}`;
+      case 0:
+        return `k${i}`;
+      case 1:
+        return `a-longer-key-that-needs-a-block-${i}`;
+      default:
+        return `ключ-${i}`;
     }
   };
 }
@@ -322,7 +330,16 @@ function randomRun(kk: KeyKind, vk: ValueKind, seed: number, rand: Rand): void {
       const d = delta();
       const what = `add(${show(k)}, ${show(d)})`;
       const want = modelAdd(kk, vk, model, k, d);
-      if (check(i, what, k, want, attempt(() => m.add(k, d)), false)) {
+      if (
+        check(
+          i,
+          what,
+          k,
+          want,
+          attempt(() => m.add(k, d)),
+          false,
+        )
+      ) {
         counts.addOk++;
         if ((want as { inserted: boolean }).inserted) counts.addInsert++;
       } else if ((want as { error: ErrorClass }).error === RangeError) counts.addRange++;
@@ -331,7 +348,16 @@ function randomRun(kk: KeyKind, vk: ValueKind, seed: number, rand: Rand): void {
       const v = val();
       const what = `getOrSet(${show(k)}, ${show(v)})`;
       const want = modelGetOrSet(kk, vk, model, k, v);
-      if (check(i, what, k, want, attempt(() => m.getOrSet(k, v)), vk === 'any')) {
+      if (
+        check(
+          i,
+          what,
+          k,
+          want,
+          attempt(() => m.getOrSet(k, v)),
+          vk === 'any',
+        )
+      ) {
         if ((want as { inserted: boolean }).inserted) counts.gosInsert++;
         else counts.gosHit++;
       } else counts.gosError++;
@@ -661,10 +687,21 @@ describe('add: errors change nothing', () => {
     const m = mk('int32', 'int32');
     m.set(1, 5);
     m.set(2, 2 ** 30);
-    for (const [k, d] of [[1, 1e-20], [1, -1e-17], [2, 1e-9], [3, 1e-300], [3, Number.MIN_VALUE]]) {
+    for (const [k, d] of [
+      [1, 1e-20],
+      [1, -1e-17],
+      [2, 1e-9],
+      [3, 1e-300],
+      [3, Number.MIN_VALUE],
+    ]) {
       expectThrow(() => m.add(k, d), RangeError, `add(${k}, ${d})`);
     }
-    expect(snapshot(m)).toEqual(new Map([[1, 5], [2, 2 ** 30]]));
+    expect(snapshot(m)).toEqual(
+      new Map([
+        [1, 5],
+        [2, 2 ** 30],
+      ]),
+    );
     const u = mk('int32', 'uint32');
     u.set(1, 5);
     expectThrow(() => u.add(1, 1e-20), RangeError, 'uint32: add(1, 1e-20)');
@@ -825,8 +862,7 @@ describe('out of memory under maxBytes', () => {
         const m = mk(kk, vk, { maxBytes, seed });
         const model = new Map<unknown, unknown>();
         const key = (i: number): unknown => (kk === 'string' ? `key number ${i}` : Math.imul(i, 0x9e3779b1) | 0);
-        const value = (i: number): unknown =>
-          vk === 'string' ? `value number ${i}` : vk === 'any' ? { i } : isBig(vk) ? BigInt(i % 1000) : i % 1000;
+        const value = (i: number): unknown => (vk === 'string' ? `value number ${i}` : vk === 'any' ? { i } : isBig(vk) ? BigInt(i % 1000) : i % 1000);
         const one = isBig(vk) ? 1n : 1;
         // Fill with set until memory runs out.
         let n = 0;
@@ -938,7 +974,13 @@ describe('out of memory under maxBytes', () => {
 // ---- iteration -----------------------------------------------------------------------------------
 
 describe('iteration after and during adds', () => {
-  for (const [kk, vk] of [['int32', 'int32'], ['string', 'uint32'], ['float64', 'float64'], ['string', 'bigint64'], ['bigint64', 'biguint64']] as [KeyKind, NumValueKind][]) {
+  for (const [kk, vk] of [
+    ['int32', 'int32'],
+    ['string', 'uint32'],
+    ['float64', 'float64'],
+    ['string', 'bigint64'],
+    ['bigint64', 'biguint64'],
+  ] as [KeyKind, NumValueKind][]) {
     it(`${kk} => ${vk}: for...of, values() and entries() after adds equal the model`, () => {
       const seed = 900 + NUM_VALUE_KINDS.indexOf(vk);
       seeded(seed, (rand) => {

@@ -48,10 +48,17 @@ run(async () => {
 
   // ---- SameValueZero, NaN, -0 -------------------------------------------------------------------
   {
-    const m = new HashMap([[NaN, 'nan'], [-0, 'zero']]);
+    const m = new HashMap([
+      [NaN, 'nan'],
+      [-0, 'zero'],
+    ]);
     eq(m.get(NaN), 'nan', 'NaN finds NaN');
     eq(m.get(0), 'zero', '+0 finds -0');
-    eq([...m.keys()].some((k) => Object.is(k, -0)), false, '-0 reads back as +0');
+    eq(
+      [...m.keys()].some((k) => Object.is(k, -0)),
+      false,
+      '-0 reads back as +0',
+    );
     const obj = { any: 'value' };
     m.set(2.5, obj);
     eq(m.get(2.5), obj, "'any' values keep identity");
@@ -61,7 +68,7 @@ run(async () => {
   // ---- random operations against Map, every key kind -------------------------------------------
   const kinds = [
     { key: 'int32', value: 'int32', k: (r) => ((r() * 40000) | 0) - 20000, v: (r) => (r() * 2 ** 32) | 0 },
-    { key: 'uint32', value: 'float64', k: (r) => Math.floor(r() * 40000) * 99991 % 2 ** 32, v: (r) => r() * 1e6 - 5e5 },
+    { key: 'uint32', value: 'float64', k: (r) => (Math.floor(r() * 40000) * 99991) % 2 ** 32, v: (r) => r() * 1e6 - 5e5 },
     { key: 'float64', value: 'any', k: (r) => Math.floor(r() * 40000) / 7, v: (r) => ({ n: r() }) },
     { key: 'bigint64', value: 'biguint64', k: (r) => BigInt(Math.floor(r() * 40000)) * -0x1_0000_0001n, v: (r) => BigInt(Math.floor(r() * 2 ** 53)) * 1000n },
     { key: 'biguint64', value: 'uint32', k: (r) => BigInt(Math.floor(r() * 40000)) << 30n, v: (r) => Math.floor(r() * 2 ** 32) },
@@ -163,8 +170,16 @@ run(async () => {
     }
     eq(seen.size, 1000, 'for...of count');
     eq([...m.keys()].length, 1000, 'keys()');
-    eq([...m.values()].reduce((a, b) => a + b, 0), 999 * 1000, 'values()');
-    eq([...m.entries()].every(([k, v]) => v === 2 * k), true, 'entries()');
+    eq(
+      [...m.values()].reduce((a, b) => a + b, 0),
+      999 * 1000,
+      'values()',
+    );
+    eq(
+      [...m.entries()].every(([k, v]) => v === 2 * k),
+      true,
+      'entries()',
+    );
     const ctx = { n: 0 };
     m.forEach(function (v, k, map) {
       this.n += v === 2 * k && map === m ? 1 : 0;
@@ -220,9 +235,12 @@ run(async () => {
 
 function strKey(n) {
   switch (n % 3) {
-    case 0: return `k${n}`;
-    case 1: return `a-much-longer-key-${n}`;
-    default: return `ключ-${n}`;
+    case 0:
+      return `k${n}`;
+    case 1:
+      return `a-much-longer-key-${n}`;
+    default:
+      return `ключ-${n}`;
   }
 }
 

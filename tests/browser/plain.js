@@ -13,11 +13,6 @@ run(async () => {
   check(m.get('a') === 5 && m.size === 1, 'a private map works without isolation');
   m.dispose();
 
-  const e = throws(
-    () => new HashMap(null, { key: 'int32', value: 'int32', shared: true }),
-    Error,
-    /Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/s,
-    true,
-  );
+  const e = throws(() => new HashMap(null, { key: 'int32', value: 'int32', shared: true }), Error, /Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/s, true);
   return { name: e.name, message: e.message, isolated: globalThis.crossOriginIsolated };
 });

@@ -7,9 +7,12 @@ export const GROWN = 20000;
 /** Word key k: short Latin-1 (inline in the slot), long Latin-1 and non-Latin-1 in turn. */
 export function word(k) {
   switch (k % 3) {
-    case 0: return `w${k}`;
-    case 1: return `a-much-longer-word-${k}`;
-    default: return `слово-${k}`;
+    case 0:
+      return `w${k}`;
+    case 1:
+      return `a-much-longer-word-${k}`;
+    default:
+      return `слово-${k}`;
   }
 }
 

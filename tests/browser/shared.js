@@ -73,7 +73,10 @@ run(async () => {
   const winners = new Set();
   for (let k = 0; k < KEYS; k++) {
     const seen = [mine.race[k], ...theirs.map((t) => t.race[k])];
-    check(seen.every((x) => x === race.get(k)), () => `getOrSet ${k}: threads saw ${seen.join(', ')}, map holds ${race.get(k)}`);
+    check(
+      seen.every((x) => x === race.get(k)),
+      () => `getOrSet ${k}: threads saw ${seen.join(', ')}, map holds ${race.get(k)}`,
+    );
     winners.add(race.get(k));
   }
   check(grown.size === threads * GROWN, () => `grown size ${grown.size}, want ${threads * GROWN}`);

@@ -40,15 +40,10 @@ export interface RunResult {
 /** Run a program; rejects with its output when it fails or outlives timeoutMs. */
 export function run(file: string, args: string[], cwd: string, timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    execFile(
-      file,
-      args,
-      { cwd, env: { ...childEnv(), ...env }, timeout: timeoutMs, maxBuffer: 16 << 20, shell: process.platform === 'win32' && file === NPM },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`${file} ${args.join(' ')} (in ${cwd}) failed: ${err.message}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
-        else resolve({ stdout, stderr });
-      },
-    );
+    execFile(file, args, { cwd, env: { ...childEnv(), ...env }, timeout: timeoutMs, maxBuffer: 16 << 20, shell: process.platform === 'win32' && file === NPM }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${file} ${args.join(' ')} (in ${cwd}) failed: ${err.message}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
+      else resolve({ stdout, stderr });
+    });
   });
 }
 
@@ -83,24 +78,8 @@ export async function packAndInstall(): Promise<Installed> {
     const packed = await run(NPM, ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], REPO);
     const [info] = JSON.parse(packed.stdout) as { filename: string; size: number; files: { path: string }[] }[];
     const tarball = join(dir, info.filename);
-    await writeFile(
-      join(dir, 'package.json'),
-      JSON.stringify({ name: 'tophash-pack-test', version: '1.0.0', private: true, type: 'module' }, null, 2) + '\n',
-    );
-    await run(
-      NPM,
-      [
-        'install',
-        `./${info.filename}`,
-        '--offline',
-        '--no-audit',
-        '--no-fund',
-        '--no-update-notifier',
-        '--registry=http://127.0.0.1:9/',
-        `--cache=${join(dir, '.npm-cache')}`,
-      ],
-      dir,
-    );
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'tophash-pack-test', version: '1.0.0', private: true, type: 'module' }, null, 2) + '\n');
+    await run(NPM, ['install', `./${info.filename}`, '--offline', '--no-audit', '--no-fund', '--no-update-notifier', '--registry=http://127.0.0.1:9/', `--cache=${join(dir, '.npm-cache')}`], dir);
     return {
       dir,
       tarball,

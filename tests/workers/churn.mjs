@@ -12,9 +12,13 @@ const ctl = new Int32Array(ctlBuf);
 const keyOf = mode === 'str' ? strKey : (n) => n;
 const valOf = mode === 'str' ? strVal : (n, r) => n + r / 16;
 /** Whether v is a value written for key number n. */
-const valid = mode === 'str'
-  ? (n, v) => { const p = strValParse(v); return p !== null && p.n === n && p.ver < 16; }
-  : (n, v) => typeof v === 'number' && v >= n && v < n + 1 && Number.isInteger((v - n) * 16);
+const valid =
+  mode === 'str'
+    ? (n, v) => {
+        const p = strValParse(v);
+        return p !== null && p.n === n && p.ver < 16;
+      }
+    : (n, v) => typeof v === 'number' && v >= n && v < n + 1 && Number.isInteger((v - n) * 16);
 
 let lastStep = '';
 

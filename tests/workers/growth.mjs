@@ -16,9 +16,15 @@ export const BARRIER = 0; // and 1
 export const WRITERS_DONE = 2;
 export const PASSES = 3;
 const WBASE = 16;
-const INS_START = 0, INS_DONE = 1, DEL_START = 2, DEL_DONE = 3, UPD_DONE = 4, ADD_DONE = 5;
+const INS_START = 0,
+  INS_DONE = 1,
+  DEL_START = 2,
+  DEL_DONE = 3,
+  UPD_DONE = 4,
+  ADD_DONE = 5;
 /** Per writer: its operation count, and that count when the iterator last started a pass. */
-const OPS = 6, PASS_SEEN = 7;
+const OPS = 6,
+  PASS_SEEN = 7;
 const slot = (w, f) => WBASE + 8 * w + f;
 
 const { handle, ctl: ctlBuf, role, w: myW, W, N, LAG, UPD_LAG, OPS_PER_PASS, mode, seed } = workerData;
@@ -31,9 +37,7 @@ const valOf = mode === 'str' ? (n, ver) => strVal(n, ver) : (n, ver) => n * 4 + 
 /** n of a key, or -1. */
 const keyNum = mode === 'str' ? strKeyNum : (k) => (Number.isInteger(k) && k >= 0 && k < W * N ? k : -1);
 /** { n, ver } of a value, or null. */
-const valParse = mode === 'str'
-  ? strValParse
-  : (v) => (Number.isInteger(v) && v >= 0 ? { n: v >> 2, ver: v & 3 } : null);
+const valParse = mode === 'str' ? strValParse : (v) => (Number.isInteger(v) && v >= 0 ? { n: v >> 2, ver: v & 3 } : null);
 
 /** The highest version key j can ever have. */
 const maxVer = (j) => (j % 3 === 1 ? 2 : 1);
@@ -118,7 +122,10 @@ function writer(m) {
 
 function reader(m) {
   const rand = rng(seed);
-  let reads = 0, mustPresent = 0, mustAbsent = 0, sizes = 0;
+  let reads = 0,
+    mustPresent = 0,
+    mustAbsent = 0,
+    sizes = 0;
   const pick = (w) => {
     const r = rand();
     let j;
@@ -127,17 +134,22 @@ function reader(m) {
     else j = Math.floor(rand() * N);
     return Math.min(N - 1, Math.max(0, j));
   };
-  const insDoneB = new Int32Array(W), delDoneB = new Int32Array(W);
+  const insDoneB = new Int32Array(W),
+    delDoneB = new Int32Array(W);
   while (Atomics.load(ctl, WRITERS_DONE) < W) {
     for (let i = 0; i < 256; i++) {
       const w = Math.floor(rand() * W);
       const j = pick(w);
       const n = w * N + j;
       const k = keyOf(n);
-      const insDone = ld(w, INS_DONE), delDone = ld(w, DEL_DONE), upd = ld(w, UPD_DONE), add = ld(w, ADD_DONE);
+      const insDone = ld(w, INS_DONE),
+        delDone = ld(w, DEL_DONE),
+        upd = ld(w, UPD_DONE),
+        add = ld(w, ADD_DONE);
       const useGet = rand() < 0.7;
       const v = useGet ? m.get(k) : m.has(k);
-      const insStart = ld(w, INS_START), delStart = ld(w, DEL_START);
+      const insStart = ld(w, INS_START),
+        delStart = ld(w, DEL_START);
       const deletable = j % 3 === 0;
       const present = j < insDone && !(deletable && j / 3 < delStart);
       const absent = j >= insStart || (deletable && j / 3 < delDone);
@@ -160,7 +172,8 @@ function reader(m) {
       delDoneB[w] = ld(w, DEL_DONE);
     }
     const size = m.size;
-    let lo = 0, hi = 0;
+    let lo = 0,
+      hi = 0;
     for (let w = 0; w < W; w++) {
       lo += insDoneB[w] - ld(w, DEL_START);
       hi += ld(w, INS_START) - delDoneB[w];
@@ -175,7 +188,9 @@ function iterator(m) {
   const rand = rng(seed);
   // Counters read before the pass began (completeness) and before each step (per-step checks).
   const insDone = new Int32Array(W);
-  const delDone = new Int32Array(W), upd = new Int32Array(W), add = new Int32Array(W);
+  const delDone = new Int32Array(W),
+    upd = new Int32Array(W),
+    add = new Int32Array(W);
   const snapStep = () => {
     for (let w = 0; w < W; w++) {
       delDone[w] = ld(w, DEL_DONE);
@@ -183,7 +198,11 @@ function iterator(m) {
       add[w] = ld(w, ADD_DONE);
     }
   };
-  let passes = 0, overlapped = 0, overlappedBig = 0, produced = 0, maxSizeSeen = 0;
+  let passes = 0,
+    overlapped = 0,
+    overlappedBig = 0,
+    produced = 0,
+    maxSizeSeen = 0;
   let finalCount = -1;
   for (;;) {
     const done = Atomics.load(ctl, WRITERS_DONE) === W;
@@ -204,7 +223,8 @@ function iterator(m) {
     // produced); a value at least as new as the last update done before the step began.
     const visit = (n, v, hasValue) => {
       check(n >= 0, () => `${what}: produced a key never written`);
-      const w = Math.floor(n / N), j = n % N;
+      const w = Math.floor(n / N),
+        j = n % N;
       check(!seen[n], () => `${what}: produced ${show(keyOf(n))} twice`);
       seen[n] = 1;
       check(j < ld(w, INS_START), () => `${what}: produced ${show(keyOf(n))} before its insertion started`);

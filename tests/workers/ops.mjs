@@ -10,16 +10,38 @@ run(async () => {
     try {
       let r;
       switch (cmd) {
-        case 'create': m = new HashMap(null, options); r = m.handle; break;
-        case 'attach': m = HashMap.attach(handle); r = m.size; break;
-        case 'set': m.set(key, value); r = m.size; break;
-        case 'get': r = m.get(key); break;
-        case 'size': r = m.size; break;
-        case 'entries': r = [...m]; break;
-        case 'stats': r = m.stats(); break;
-        case 'dispose': m.dispose(); break;
-        case 'dispose-again': m.dispose(); break;
-        default: throw new Error(`ops.mjs: unknown command ${cmd}`);
+        case 'create':
+          m = new HashMap(null, options);
+          r = m.handle;
+          break;
+        case 'attach':
+          m = HashMap.attach(handle);
+          r = m.size;
+          break;
+        case 'set':
+          m.set(key, value);
+          r = m.size;
+          break;
+        case 'get':
+          r = m.get(key);
+          break;
+        case 'size':
+          r = m.size;
+          break;
+        case 'entries':
+          r = [...m];
+          break;
+        case 'stats':
+          r = m.stats();
+          break;
+        case 'dispose':
+          m.dispose();
+          break;
+        case 'dispose-again':
+          m.dispose();
+          break;
+        default:
+          throw new Error(`ops.mjs: unknown command ${cmd}`);
       }
       post({ type: 'reply', ok: true, value: r });
     } catch (e) {
