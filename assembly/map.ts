@@ -398,6 +398,17 @@ function resetState(h: usize): void {
   store<u8>(h + H_GEN, 1);
 }
 
+/** The fields a new map's header (or a shared map's root, of `size` bytes) starts with. */
+export function initHeader(h: usize, size: usize, keySize: u32, valSize: u32, seed: u64, rng: u64, fixedSeed: bool, maxBytes: u32): void {
+  store<u8>(h + H_KEYSIZE, <u8>keySize);
+  store<u8>(h + H_VALSIZE, <u8>valSize);
+  store<u8>(h + H_FLAGS, fixedSeed ? HF_FIXED_SEED : 0);
+  store<u64>(h + H_SEED, seed);
+  store<u64>(h + H_RNG, rng);
+  hset(h, H_MAXBYTES, maxBytes);
+  hset(h, H_BYTES, <u32>roundSize(size));
+}
+
 /**
  * A new map for keys and values of the given byte sizes, with room for
  * `capacity` entries. Returns 0 when memory or maxBytes does not allow it.
@@ -409,13 +420,7 @@ export function newMap(keySize: u32, valSize: u32, capacity: u32, seed: u64, rng
     free(h, HEADER_SIZE);
     return 0;
   }
-  store<u8>(h + H_KEYSIZE, <u8>keySize);
-  store<u8>(h + H_VALSIZE, <u8>valSize);
-  store<u8>(h + H_FLAGS, fixedSeed ? HF_FIXED_SEED : 0);
-  store<u64>(h + H_SEED, seed);
-  store<u64>(h + H_RNG, rng);
-  hset(h, H_MAXBYTES, maxBytes);
-  hset(h, H_BYTES, <u32>roundSize(HEADER_SIZE));
+  initHeader(h, HEADER_SIZE, keySize, valSize, seed, rng, fixedSeed, maxBytes);
   resetState(h);
   let B = bForCapacity(capacity);
   // Refuse at once an array that cannot fit in the address space (or the cap), rather than growing memory first.

@@ -29,7 +29,7 @@
 
 import { alloc, free, roundSize } from "./alloc";
 import { nextRandom } from "./hash";
-import { newMap, clearMap, freeMap, bForCapacity } from "./map";
+import { newMap, clearMap, freeMap, bForCapacity, initHeader } from "./map";
 import { hashKey } from "./strings";
 import {
   HEADER_SIZE, H_ROOT, H_SEED, H_RNG, H_FLAGS, H_KEYSIZE, H_VALSIZE, H_BYTES, H_MAXBYTES, H_EPOCH, H_MOD,
@@ -90,13 +90,7 @@ export const ROOT_SIZE: usize = HEADER_SIZE + <usize>STRIPES * 4;
 export function newStriped(keySize: u32, valSize: u32, capacity: u32, seed: u64, rng: u64, fixedSeed: bool, maxBytes: u32): usize {
   let r = alloc(ROOT_SIZE, true);
   if (r == 0) return 0;
-  store<u8>(r + H_KEYSIZE, <u8>keySize);
-  store<u8>(r + H_VALSIZE, <u8>valSize);
-  store<u8>(r + H_FLAGS, fixedSeed ? HF_FIXED_SEED : 0);
-  store<u64>(r + H_SEED, seed);
-  store<u64>(r + H_RNG, rng);
-  hset(r, H_MAXBYTES, maxBytes);
-  hset(r, H_BYTES, <u32>roundSize(ROOT_SIZE));
+  initHeader(r, ROOT_SIZE, keySize, valSize, seed, rng, fixedSeed, maxBytes);
   hset(r, H_B, bForCapacity(capacity));
   let per = <u32>((<u64>capacity + STRIPE_MASK) / STRIPES);
   let cap = maxBytes == 0 ? 0 : max<u32>(maxBytes / STRIPES, 1);

@@ -13,7 +13,7 @@
 // (a class with next(), a fresh result object and entry array each step), for
 // entries and for keys, against Map in the same rounds.
 import { HashMap } from '../dist/index.js';
-import { median, now, gc, progress } from './lib.js';
+import { median, now, gc, progress, PairIterator, KeyIterator } from './lib.js';
 
 const S = { rounds: 7, n: 1e6, small: 1000, strN: 1e5, ...(process.argv[2]?.startsWith('{') ? JSON.parse(process.argv[2]) : {}) };
 const started = now();
@@ -35,45 +35,6 @@ function filled(kind, n, seed) {
     hm.set(k, v);
   }
   return { map, hm };
-}
-
-class PairIterator {
-  #i = 0;
-  #k;
-  #v;
-  constructor(k, v) {
-    this.#k = k;
-    this.#v = v;
-  }
-  next() {
-    const i = this.#i;
-    if (i < this.#k.length) {
-      this.#i = i + 1;
-      return { value: [this.#k[i], this.#v[i]], done: false };
-    }
-    return { value: undefined, done: true };
-  }
-  [Symbol.iterator]() {
-    return this;
-  }
-}
-class KeyIterator {
-  #i = 0;
-  #k;
-  constructor(k) {
-    this.#k = k;
-  }
-  next() {
-    const i = this.#i;
-    if (i < this.#k.length) {
-      this.#i = i + 1;
-      return { value: this.#k[i], done: false };
-    }
-    return { value: undefined, done: true };
-  }
-  [Symbol.iterator]() {
-    return this;
-  }
 }
 
 // One copy of each loop per collection type.

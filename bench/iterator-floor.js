@@ -10,7 +10,7 @@
 // Prints ns per entry and the ratios Map time / other time. Not part of
 // `npm run bench`: it explains the for...of row there.
 import { HashMap } from '../dist/index.js';
-import { median, now } from './lib.js';
+import { median, now, PairIterator } from './lib.js';
 
 const n = Number(process.argv[2] ?? 1e6);
 const rounds = Number(process.argv[3] ?? 7);
@@ -23,26 +23,6 @@ for (let i = 0; i < n; i++) {
   vals[i] = i;
 }
 
-class PairIterator {
-  #i = 0;
-  #k;
-  #v;
-  constructor(k, v) {
-    this.#k = k;
-    this.#v = v;
-  }
-  next() {
-    const i = this.#i;
-    if (i < this.#k.length) {
-      this.#i = i + 1;
-      return { value: [this.#k[i], this.#v[i]], done: false };
-    }
-    return { value: undefined, done: true };
-  }
-  [Symbol.iterator]() {
-    return this;
-  }
-}
 const minimal = { [Symbol.iterator]: () => new PairIterator(keys, vals) };
 
 const map = new Map();

@@ -464,3 +464,44 @@ export function otherCpu(a, b) {
   if (!a || !b) return null;
   return Math.max(0, (b.busyMs - a.busyMs - (b.ownMs - a.ownMs)) / (b.wallMs - a.wallMs));
 }
+
+/** The floor of a JS iterator (iterator-floor.js, child-iteration.js): entries of two arrays, a fresh result object and entry array each step, no checks. */
+export class PairIterator {
+  #i = 0;
+  #k;
+  #v;
+  constructor(k, v) {
+    this.#k = k;
+    this.#v = v;
+  }
+  next() {
+    const i = this.#i;
+    if (i < this.#k.length) {
+      this.#i = i + 1;
+      return { value: [this.#k[i], this.#v[i]], done: false };
+    }
+    return { value: undefined, done: true };
+  }
+  [Symbol.iterator]() {
+    return this;
+  }
+}
+/** As PairIterator, the keys alone. */
+export class KeyIterator {
+  #i = 0;
+  #k;
+  constructor(k) {
+    this.#k = k;
+  }
+  next() {
+    const i = this.#i;
+    if (i < this.#k.length) {
+      this.#i = i + 1;
+      return { value: this.#k[i], done: false };
+    }
+    return { value: undefined, done: true };
+  }
+  [Symbol.iterator]() {
+    return this;
+  }
+}

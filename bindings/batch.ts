@@ -9,7 +9,7 @@
 
 import type { Core, Heap } from './load.js';
 import { batchNames, fillName } from './exports.js';
-import { INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, describe, withArticle } from './kinds.js';
+import { INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, describe, withArticle, kindView } from './kinds.js';
 
 type NumArray = Int32Array | Uint32Array | Float64Array | BigInt64Array | BigUint64Array;
 type ArrayCtor = { new (n: number): NumArray; readonly name: string };
@@ -51,21 +51,6 @@ function scratchBase(c: Core): number {
 /** Views reaching the whole scratch block. */
 const scratchHeap = (c: Core, base: number): Heap => c.heap(base + SCRATCH_BYTES);
 
-function view(H: Heap, kind: number): NumArray {
-  switch (kind) {
-    case INT32:
-      return H.i32;
-    case UINT32:
-      return H.u32;
-    case FLOAT64:
-      return H.f64;
-    case BIGINT64:
-      return H.i64;
-    default:
-      return H.u64;
-  }
-}
-
 /** Element index of byte address `addr` in the view of `kind`. */
 function at(kind: number, addr: number): number {
   return addr / KIND_SIZE[kind];
@@ -87,7 +72,7 @@ function checkKinds(kk: number, vk: number, method: string, anyOk = false): void
 }
 
 function copyIn(c: Core, kind: number, src: NumArray, from: number, n: number, addr: number): void {
-  (view(c.heap(addr + n * 8), kind) as Int32Array).set(src.subarray(from, from + n) as Int32Array, at(kind, addr));
+  (kindView(c.heap(addr + n * 8), kind) as Int32Array).set(src.subarray(from, from + n) as Int32Array, at(kind, addr));
 }
 
 type BatchGet = (h: number, k: number, out: number, n: number, missing: bigint) => void;
@@ -172,7 +157,7 @@ export function getMany(c: Core, h: number, kk: number, vk: number, keys: unknow
     copyIn(c, kk, keys, i, n, base + K_OFF);
     f(h, base + K_OFF, base + V_OFF, n, m);
     const start = at(vk, base + V_OFF);
-    (out as Int32Array).set(view(scratchHeap(c, base), vk).subarray(start, start + n) as Int32Array, i);
+    (out as Int32Array).set(kindView(scratchHeap(c, base), vk).subarray(start, start + n) as Int32Array, i);
   }
   return out;
 }
@@ -236,7 +221,7 @@ export function setMany(c: Core, h: number, kk: number, vk: number, keys: unknow
         flags: scratchHeap(c, base)
           .u8.subarray(base + FLAGS_OFF, base + FLAGS_OFF + n)
           .slice(),
-        old: view(H, vk).slice(o, o + n),
+        old: kindView(H, vk).slice(o, o + n),
       });
     }
   }
@@ -281,8 +266,8 @@ export function toArrays(c: Core, tables: readonly number[], kk: number, vk: num
       const H = scratchHeap(c, base);
       const k = at(kk, base + K_OFF);
       const v = at(vk, base + V_OFF);
-      (keys as Int32Array).set(view(H, kk).subarray(k, k + n) as Int32Array, pos);
-      (vals as Int32Array).set(view(H, vk).subarray(v, v + n) as Int32Array, pos);
+      (keys as Int32Array).set(kindView(H, kk).subarray(k, k + n) as Int32Array, pos);
+      (vals as Int32Array).set(kindView(H, vk).subarray(v, v + n) as Int32Array, pos);
       pos += n;
       if (n < CHUNK) break;
     }

@@ -12,9 +12,9 @@
 // FinalizationRegistry for an iterator abandoned half way. Result objects and
 // entry arrays are fresh each time: reuse is never observable.
 
-import { core as privateCore, type Core, type Heap } from './load.js';
+import { core as privateCore, type Core } from './load.js';
 import type { MapLock } from './shared.js';
-import { INT32, UINT32, FLOAT64, BIGINT64, STRING, ANY, KIND_SIZE } from './kinds.js';
+import { STRING, KIND_SIZE, kindView } from './kinds.js';
 import { readString } from './strings.js';
 import { stepName } from './exports.js';
 
@@ -73,23 +73,6 @@ function stepFor(c: Core, kk: number, vk: number): Step {
 function readStrings(c: Core, u32: Uint32Array, base: number, n: number, out: string[]): string[] {
   for (let i = 0; i < n; i++) out[i] = readString(c, u32[base + i]);
   return out;
-}
-
-function view(H: Heap, kind: number): ArrayLike<number | bigint> {
-  switch (kind) {
-    case INT32:
-      return H.i32;
-    case UINT32:
-      return H.u32;
-    case FLOAT64:
-      return H.f64;
-    case BIGINT64:
-      return H.i64;
-    case ANY:
-      return H.u32;
-    default:
-      return H.u64;
-  }
 }
 
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
@@ -374,14 +357,14 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
       this.#keys = this.#strKeys!;
       this.#keyBase = 0;
     } else {
-      this.#keys = view(H, c.kk);
+      this.#keys = kindView(H, c.kk);
       this.#keyBase = (this.#it + ITER_KEYS) >>> (KIND_SIZE[c.kk] === 8 ? 3 : 2);
     }
     if (c.vk === STRING) {
       this.#vals = this.#strVals ?? EMPTY_STRINGS;
       this.#valBase = 0;
     } else {
-      this.#vals = view(H, c.vk);
+      this.#vals = kindView(H, c.vk);
       this.#valBase = (this.#it + ITER_VALS) >>> (KIND_SIZE[c.vk] === 8 ? 3 : 2);
     }
   }

@@ -2,6 +2,7 @@
 // the errors for what does not fit. The numeric codes index the tables below.
 
 import type { ValueKind } from './public.js';
+import type { Heap } from './load.js';
 
 export type { KeyKind, ValueKind, KeyOf, ValueOf } from './public.js';
 
@@ -113,4 +114,21 @@ export function describe(x: unknown): string {
 /** `an Int32Array`, `a Uint32Array`: the article for a type name, by its first letter. */
 export function withArticle(name: string): string {
   return `${/^[AEIO]/i.test(name) ? 'an' : 'a'} ${name}`;
+}
+
+/** The view of memory that holds values of `kind` (an 'any' value is a u32 index into the JS table). */
+export function kindView(H: Heap, kind: number): Int32Array | Uint32Array | Float64Array | BigInt64Array | BigUint64Array {
+  switch (kind) {
+    case INT32:
+      return H.i32;
+    case UINT32:
+    case ANY:
+      return H.u32;
+    case FLOAT64:
+      return H.f64;
+    case BIGINT64:
+      return H.i64;
+    default:
+      return H.u64;
+  }
 }

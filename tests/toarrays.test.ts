@@ -164,7 +164,7 @@ describe('toArrays: a shared map', () => {
     const m = new HashMap<number, number>(null, { key: 'int32', value: 'int32', shared: true });
     const ctl = new SharedArrayBuffer(8);
     const i32 = new Int32Array(ctl);
-    const count = 300_000;
+    const count = 2_000_000; // more than it reaches: the main thread stops it after its snapshots
     const worker = new Worker(new URL('./workers/sequential.mjs', import.meta.url), { workerData: { handle: m.handle, ctl, count } });
     const done = new Promise<{ set: number }>((resolve, reject) => {
       worker.on('message', (msg: { type: string; result?: { set: number }; message?: string }) => (msg.type === 'done' ? resolve(msg.result!) : reject(new Error(msg.message))));
@@ -174,7 +174,7 @@ describe('toArrays: a shared map', () => {
       while (Atomics.load(i32, 0) === 0) Atomics.wait(i32, 0, 0, 20); // the worker has started writing
       let snapshots = 0;
       let partial = 0;
-      while (Atomics.load(i32, 0) < count && snapshots < 400) {
+      while (Atomics.load(i32, 0) < count && partial < 20) {
         const [k, v] = m.toArrays();
         // A consistent snapshot of a map that gained 0, 1, 2 ... in order holds exactly 0 .. n - 1.
         const n = k.length;
