@@ -240,6 +240,8 @@ export class MapLock {
   readonly #root: MapLock | null;
   /** A root's lock: the locks of its tables, which a whole-map write waits to be free; empty for a table. */
   readonly #tables: MapLock[] = [];
+  /** A root's lock: the counts a whole-map read began at (#snapshot), the root's first. */
+  readonly #seqs: number[] = [];
   /** The root's count a table read began at (#beginRead). */
   #rootSeq = 0;
   #i32: Int32Array;
@@ -328,13 +330,12 @@ export class MapLock {
     // under the root's lock, which stops every table's writers for the read's length.
     let start = -1;
     for (;;) {
-      const seqs = this.#snapshot();
-      if (seqs !== null) {
+      if (this.#snapshot()) {
         try {
           const r = f();
-          if (this.#unchanged(seqs)) return r;
+          if (this.#unchanged()) return r;
         } catch (e) {
-          if (this.#unchanged(seqs)) throw e;
+          if (this.#unchanged()) throw e;
         }
       }
       const now = performance.now();
@@ -343,18 +344,24 @@ export class MapLock {
     }
   }
 
-  /** The counts of the root and its tables, or null if a write holds any of them. */
-  #snapshot(): number[] | null {
-    const seqs: number[] = [];
-    for (const l of [this as MapLock, ...this.#tables]) {
-      const s = Atomics.load(l.#i32, l.#seq);
-      if ((s & 1) !== 0) return null;
-      seqs.push(s);
+  /** Read the counts of the root and its tables into #seqs (no allocation: `size` of a shared map reads them every call); false if a write holds any of them. */
+  #snapshot(): boolean {
+    const seqs = this.#seqs;
+    const t = this.#tables;
+    const r = Atomics.load(this.#i32, this.#seq);
+    if ((r & 1) !== 0) return false;
+    seqs[0] = r;
+    for (let i = 0; i < t.length; i++) {
+      const s = Atomics.load(t[i].#i32, t[i].#seq);
+      if ((s & 1) !== 0) return false;
+      seqs[i + 1] = s;
     }
-    return seqs;
+    return true;
   }
 
-  #unchanged(seqs: number[]): boolean {
+  /** Whether the counts are still those #snapshot read. */
+  #unchanged(): boolean {
+    const seqs = this.#seqs;
     if (Atomics.load(this.#i32, this.#seq) !== seqs[0]) return false;
     const t = this.#tables;
     for (let i = 0; i < t.length; i++) if (Atomics.load(t[i].#i32, t[i].#seq) !== seqs[i + 1]) return false;
