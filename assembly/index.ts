@@ -36,7 +36,7 @@
 // as constants (HDR_*): count and the modification counter.
 
 import { findPair, findPairAt, insertPair, insertPairAt, removePair, removePairAt, newMap, clearMap, freeMap, lastInserted, lastValue } from "./map";
-import { iterStart, iterRelease, iterNext, iterFill, dumpStart, ITER_CURSOR, iterPoolSize, iterReserve, I_KEYS as IT_KEYS, I_VALS as IT_VALS, BATCH_MAX as IT_BATCH } from "./iter";
+import { iterStart, iterRelease, iterNext, iterFill, iterSmall, dumpStart, ITER_CURSOR, iterPoolSize, iterReserve, I_KEYS as IT_KEYS, I_VALS as IT_VALS, BATCH_MAX as IT_BATCH } from "./iter";
 import { heapTop, alloc, free, allocLockWord } from "./alloc";
 import { f64key, batchGet, batchHas, batchDelete, batchSet, batchUndo } from "./batch";
 import { expandSeed } from "./hash";
@@ -46,7 +46,7 @@ export { status } from "./update";
 import { Str, Q_CHARS, Q_SLACK, strPrepare, strCommit, strRelease, copySlot, hashKey } from "./strings";
 import {
   valOffset, H_COUNT, H_MOD, H_EPOCH, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS,
-  H_TOMBSTONES, H_SEED, H_WAITERS, H_SEQ, H_WANT, H_LOG, H_REFS, H_KINDS, GROW_SAME, hget,
+  H_TOMBSTONES, H_SEED, H_WAITERS, H_SEQ, H_WANT, H_LOG, H_REFS, H_KINDS, GROW_SAME, BUCKET_SLOTS, hget,
 } from "./layout";
 
 /** Whether the last get of an f64 or i64 value found its key. Per call, per instance. */
@@ -475,10 +475,29 @@ export function iter_next_k12_v4(it: usize, max: u32): u32 { return iterNext<Str
 export function iter_next_k12_v8(it: usize, max: u32): u32 { return iterNext<Str, u64>(it, max); }
 export function iter_next_k12_v12(it: usize, max: u32): u32 { return iterNext<Str, Str>(it, max); }
 
+// A small private map's whole iteration in one call (iter.ts iterSmall): -1 if it holds more than max.
+export function iter_small_k4_v4(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<u32, u32>(h, cur, k, v, max); }
+export function iter_small_k4_v8(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<u32, u64>(h, cur, k, v, max); }
+export function iter_small_k8_v4(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<u64, u32>(h, cur, k, v, max); }
+export function iter_small_k8_v8(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<u64, u64>(h, cur, k, v, max); }
+export function iter_small_k4_v12(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<u32, Str>(h, cur, k, v, max); }
+export function iter_small_k8_v12(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<u64, Str>(h, cur, k, v, max); }
+export function iter_small_k12_v4(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<Str, u32>(h, cur, k, v, max); }
+export function iter_small_k12_v8(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<Str, u64>(h, cur, k, v, max); }
+export function iter_small_k12_v12(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<Str, Str>(h, cur, k, v, max); }
+
 // Dumps (toArrays, number kinds): a cursor in the caller's memory, entries to any buffers, a chunk a call.
 /** Start a dump of map (or table) h with its cursor at `cur` (DUMP_CURSOR bytes): a read of the map. */
 export function dump_start(cur: usize, h: usize): void { dumpStart(cur, h); }
 export const DUMP_CURSOR: u32 = <u32>ITER_CURSOR;
+/**
+ * Largest map the JS side iterates by one iter_small_* call, copied out (bindings/iterators.ts): 16
+ * covers the maps of a few entries that abound in programs, and fills in about 60 ns, less than an
+ * iterator slot and its finalizer entry cost; a larger map's iterator takes a slot and sees the map live.
+ */
+export const ITER_SMALL_MAX: u32 = 16;
+/** Entries of room past `max` that iter_small_* may write (a bucket's worth: iter.ts copyBucket). */
+export const ITER_SMALL_SLACK: u32 = BUCKET_SLOTS;
 export function iter_fill_k4_v4(cur: usize, k: usize, v: usize, max: u32): u32 { return iterFill<u32, u32>(cur, k, v, max); }
 export function iter_fill_k4_v8(cur: usize, k: usize, v: usize, max: u32): u32 { return iterFill<u32, u64>(cur, k, v, max); }
 export function iter_fill_k8_v4(cur: usize, k: usize, v: usize, max: u32): u32 { return iterFill<u64, u32>(cur, k, v, max); }

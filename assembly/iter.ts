@@ -34,7 +34,7 @@
 import { alloc, allocField, lockHeap, unlockHeap, astore, A_HITER_FREE, A_HITER_TOTAL } from "./alloc";
 import {
   BUCKET_SLOTS, EVACUATED_Y, MIN_TOPHASH, GROW_DOUBLE,
-  H_B, H_GROWING, H_NOVERFLOW, H_OLDBUCKETS, H_ITERS, H_EPOCH, H_RNG,
+  H_COUNT, H_B, H_GROWING, H_NOVERFLOW, H_OLDBUCKETS, H_ITERS, H_EPOCH, H_RNG,
   hget, hset, pairAt, valOffset, bucketSize, bucketAt, tophashAt, overflowOf,
 } from "./layout";
 import { findPairOutline, isEvacuated } from "./map";
@@ -85,22 +85,31 @@ const NO_CHAIN: u32 = 0xFFFFFFFF;
 export function iterStart(h: usize): usize {
   let it = takeSlot();
   if (it == 0) return 0;
-  let B = hget(h, H_B);
-  let r = nextRandom(h + H_RNG);
-  store<u32>(it + I_MAP, <u32>h);
-  store<u32>(it + I_EPOCH, hget(h, H_EPOCH));
-  store<u32>(it + I_B, B);
-  let start = <u32>r & ((<u32>1 << B) - 1);
-  store<u32>(it + I_START, start);
-  store<u32>(it + I_BUCKET, start);
-  store<u32>(it + I_OFFSET, <u32>(r >> 32) & (BUCKET_SLOTS - 1));
-  store<u32>(it + I_WRAPPED, 0);
-  store<u32>(it + I_CHAIN, NO_CHAIN);
-  store<u32>(it + I_OVF, 0);
-  store<u32>(it + I_SLOT, 0);
-  store<u32>(it + I_DONE, 0);
+  startRandom(it, h);
   hset(h, H_ITERS, hget(h, H_ITERS) + 1);
   return it;
+}
+
+/** Set the cursor at `cur` at the start of an iteration of map h from a random bucket and slot offset (the map's own generator). */
+function startRandom(cur: usize, h: usize): void {
+  let r = nextRandom(h + H_RNG);
+  let start = <u32>r & ((<u32>1 << hget(h, H_B)) - 1);
+  startCursor(cur, h, start, <u32>(r >> 32) & (BUCKET_SLOTS - 1));
+}
+
+/** Set the cursor at `cur` at the start of an iteration of map h from logical bucket `start`, visiting slots from `offset`. */
+function startCursor(cur: usize, h: usize, start: u32, offset: u32): void {
+  store<u32>(cur + I_MAP, <u32>h);
+  store<u32>(cur + I_EPOCH, hget(h, H_EPOCH));
+  store<u32>(cur + I_B, hget(h, H_B));
+  store<u32>(cur + I_START, start);
+  store<u32>(cur + I_BUCKET, start);
+  store<u32>(cur + I_OFFSET, offset);
+  store<u32>(cur + I_WRAPPED, 0);
+  store<u32>(cur + I_CHAIN, NO_CHAIN);
+  store<u32>(cur + I_OVF, 0);
+  store<u32>(cur + I_SLOT, 0);
+  store<u32>(cur + I_DONE, 0);
 }
 
 /** Return a slot to the pool; `mapAlive` is false when its map was already freed. */
@@ -194,17 +203,21 @@ export function iterNext<K, V>(it: usize, max: u32): u32 {
  * shared map it is a read.
  */
 export function dumpStart(cur: usize, h: usize): void {
-  store<u32>(cur + I_MAP, <u32>h);
-  store<u32>(cur + I_EPOCH, hget(h, H_EPOCH));
-  store<u32>(cur + I_B, hget(h, H_B));
-  store<u32>(cur + I_START, 0);
-  store<u32>(cur + I_BUCKET, 0);
-  store<u32>(cur + I_OFFSET, 0);
-  store<u32>(cur + I_WRAPPED, 0);
-  store<u32>(cur + I_CHAIN, NO_CHAIN);
-  store<u32>(cur + I_OVF, 0);
-  store<u32>(cur + I_SLOT, 0);
-  store<u32>(cur + I_DONE, 0);
+  startCursor(cur, h, 0, 0);
+}
+
+/**
+ * A small map's whole iteration in one call, which the JS side copies out of `keys` and `vals` (room
+ * for max + BUCKET_SLOTS entries): if map h holds at most `max` entries, fill them in from a random
+ * start with the cursor at `cur` (ITER_CURSOR bytes), as iterStart and iterNext would, and return how
+ * many; -1 if it holds more. No slot is taken and the map keeps no trace of the iteration (H_ITERS
+ * is not counted, so growth and removal need not spare it): the JS side sees later changes by the
+ * modification counter alone, which a private map bumps on every change (map.ts noteUpdate).
+ */
+export function iterSmall<K, V>(h: usize, cur: usize, keys: usize, vals: usize, max: u32): i32 {
+  if (hget(h, H_COUNT) > max) return -1;
+  startRandom(cur, h);
+  return <i32>iterFill<K, V>(cur, keys, vals, max + BUCKET_SLOTS);
 }
 
 /** Bytes of a dump's cursor (dumpStart). */

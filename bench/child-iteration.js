@@ -15,7 +15,7 @@
 import { HashMap } from '../dist/index.js';
 import { median, now, gc, progress, PairIterator, KeyIterator } from './lib.js';
 
-const S = { rounds: 7, n: 1e6, small: 1000, strN: 1e5, ...(process.argv[2]?.startsWith('{') ? JSON.parse(process.argv[2]) : {}) };
+const S = { rounds: 7, n: 1e6, small: 1000, smallReps: 20, strN: 1e5, ...(process.argv[2]?.startsWith('{') ? JSON.parse(process.argv[2]) : {}) };
 const started = now();
 
 function lcg(seed) {
@@ -47,14 +47,14 @@ const BODIES = {
   entriesStr: 'let x = 0; for (const [k, v] of m) x = (x + k.length + v) | 0; return x;',
   keys: 'let x = 0; for (const k of m.keys()) x = (x + k) | 0; return x;',
   forEach: 'let x = 0; m.forEach((v, k) => { x = (x + k + v) | 0; }); return x;',
-  small: 'let x = 0; for (let i = 0; i < m.length; i++) for (const [k, v] of m[i]) x = (x + k + v) | 0; return x;',
+  small: 'let x = 0; for (let r = 0; r < REPS; r++) for (let i = 0; i < m.length; i++) for (const [k, v] of m[i]) x = (x + k + v) | 0; return x;',
   toArraysMap: 'const k = new Int32Array(m.size), v = new Int32Array(m.size); let i = 0; for (const [a, b] of m) { k[i] = a; v[i] = b; i++; } globalThis.lastArrays = [k, v]; return i;',
   toArrays: 'const [k, v] = m.toArrays(); globalThis.lastArrays = [k, v]; return k.length;',
 };
 const loops = new Map();
 function loop(body, tag) {
   const id = `${body}/${tag}`;
-  if (!loops.has(id)) loops.set(id, new Function('m', `/* ${tag} */ ${BODIES[body]}`));
+  if (!loops.has(id)) loops.set(id, new Function('m', `/* ${tag} */ const REPS = ${S.smallReps}; ${BODIES[body]}`));
   return loops.get(id);
 }
 
@@ -159,7 +159,7 @@ progress(`iteration: ${S.rounds} rounds; ${S.n} entries, ${S.small} maps of 10, 
   }
   row(
     `for...of over each of ${S.small} maps of 10 entries`,
-    S.small * 10,
+    S.small * 10 * S.smallReps,
     () => loop('small', 'Map')(maps),
     () => loop('small', 'HashMap')(hms),
   );

@@ -58,6 +58,11 @@ export function stepName(kk: number, vk: number): string {
   return `iter_next_k${KIND_SIZE[kk]}_${sizePart(vk)}`;
 }
 
+/** The whole iteration of a small private map in one call (assembly/iter.ts iterSmall): by key size and value size. */
+export function smallName(kk: number, vk: number): string {
+  return `iter_small_k${KIND_SIZE[kk]}_${sizePart(vk)}`;
+}
+
 /** The batch operations of a pair of kinds (numeric keys, 4- or 8-byte values); null for string keys or values. */
 export function batchNames(kk: number, vk: number): { get: string; has: string; del: string; set: string; undo: string } | null {
   if (kk === STRING || vk === STRING) return null;
@@ -81,6 +86,7 @@ export function allExportNames(): Set<string> {
       add(batchNames(kk, vk));
       if (kk !== STRING && vk !== STRING && vk !== ANY) names.add(fillName(kk, vk));
       names.add(stepName(kk, vk));
+      names.add(smallName(kk, vk));
     }
   }
   return names;

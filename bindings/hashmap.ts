@@ -292,6 +292,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       tables: this.#tables,
       tableAddrs: this.#tableAddrs,
       step: null,
+      small: null,
     };
     if (this.#tables !== null) this.#tableOf = c.op<(h: number, ...k: unknown[]) => number>(tableName(this.#kk));
     this.#fastVal = numberTest(this.#vk);

@@ -12,11 +12,11 @@
 // FinalizationRegistry for an iterator abandoned half way. Result objects and
 // entry arrays are fresh each time: reuse is never observable.
 
-import { core as privateCore, type Core } from './load.js';
+import { core as privateCore, type Core, type Heap } from './load.js';
 import type { MapLock } from './shared.js';
 import { STRING, KIND_SIZE, kindView } from './kinds.js';
 import { readString } from './strings.js';
-import { stepName } from './exports.js';
+import { stepName, smallName } from './exports.js';
 
 /** What an iterator and the finalizers need of a map, kept apart from the HashMap object. */
 export interface MapCore {
@@ -35,6 +35,8 @@ export interface MapCore {
   readonly tableAddrs: readonly number[] | null;
   /** The core's step for the map's kinds, looked up by its first iterator (the lookup builds its name: a string per iterator cost 40% of a 10-entry map's iteration). */
   step: Step | null;
+  /** The core's whole iteration of a small private map for the map's kinds, looked up by the first iterator that needs it. */
+  small: SmallFill | null;
 }
 
 /** What an iterator calls back on its map to revalidate an entry. */
@@ -57,10 +59,58 @@ const ITER_KEYS = privateCore.x.ITER_KEYS.value as number;
 const ITER_VALS = privateCore.x.ITER_VALS.value as number;
 const HDR_MOD = privateCore.x.HDR_MOD.value as number;
 const HDR_EPOCH = privateCore.x.HDR_EPOCH.value as number;
+const HDR_COUNT = privateCore.x.HDR_COUNT.value as number;
 /** Bytes of an iterator slot: the cursor (ITER_KEYS bytes, saved around a shared map's step), then keys and values. */
 const SLOT_END = ITER_VALS + (ITER_VALS - ITER_KEYS);
 
 export type Step = (it: number, max: number) => number;
+
+/**
+ * A private map of at most SMALL entries (the core's ITER_SMALL_MAX) is iterated whole by one call of
+ * the core at the first next(), into an area of a ring the iterator borrows: no slot is taken, so
+ * nothing needs a FinalizationRegistry entry (whose registration and removal cost more than all the
+ * rest of a 10-entry iteration), and nothing is copied if the iterator ends (or breaks) before RING
+ * later small iterations have started. The one that reuses its area first has it copy what it has
+ * left into arrays of its own (#evict): an abandoned iterator costs one copy, and the ring holds it
+ * until then, RING iterators at most. Such an iteration hands out the entries the map held at its
+ * start, each unless deleted meanwhile and with its value of the moment: none added later (Go's
+ * rules allow either), and it holds no slot (stats().liveIterators does not count it).
+ */
+const SMALL = privateCore.x.ITER_SMALL_MAX.value as number;
+const RING = 8;
+/** Bytes of one area: keys, then values, SMALL + ITER_SMALL_SLACK entries of 8 bytes each. */
+const AREA_HALF = (SMALL + (privateCore.x.ITER_SMALL_SLACK.value as number)) * 8;
+const CURSOR = privateCore.x.DUMP_CURSOR.value as number;
+
+type SmallFill = (h: number, cur: number, keys: number, vals: number, max: number) => number;
+
+/** A Core's ring of areas for small iterations: RING areas after one cursor, and who holds each. */
+interface Ring {
+  base: number;
+  owners: Array<HashMapIterator<unknown, unknown, unknown> | null>;
+  next: number;
+}
+
+/** The Core's ring, allocated at first use; null when memory has run out (iterators then take slots). */
+function ringOf(c: Core): Ring | null {
+  let ring = c.cache.get('smallRing') as Ring | undefined;
+  if (ring === undefined) {
+    const base = c.x.scratch_alloc(CURSOR + RING * 2 * AREA_HALF) >>> 0;
+    if (base === 0) return null;
+    c.cache.set('smallRing', (ring = { base, owners: new Array(RING).fill(null), next: 0 }));
+  }
+  return ring;
+}
+
+/** n keys or values of `kind` at byte address `addr` (strings: the addresses of their fields), as a new array. */
+function copyOut(c: Core, H: Heap, kind: number, addr: number, from: number, n: number): Array<number | bigint | string> {
+  if (kind === STRING) return readStrings(c, H.u32, (addr >>> 2) + from, n - from, []);
+  const out = new Array<number | bigint>(n - from);
+  const view = kindView(H, kind);
+  const base = addr / KIND_SIZE[kind];
+  for (let i = from; i < n; i++) out[i - from] = view[base + i];
+  return out;
+}
 
 function stepFor(c: Core, kk: number, vk: number): Step {
   const name = stepName(kk, vk);
@@ -121,6 +171,13 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   #tableDone = false;
   #started = false;
   #ended = false;
+  /** Where the batch is: its keys' and values' addresses and its end (a slot's buffers, or an area of the small ring). */
+  #kAddr = 0;
+  #vAddr = 0;
+  #end = 0;
+  /** The ring area this iterator borrows (-1: none), and whether its entries were copied into arrays of its own (#evict). */
+  #area = -1;
+  #copied = false;
   #n = 0;
   #pos = 0;
   #mod = 0;
@@ -211,8 +268,9 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
           const mod = this.#mod;
           const table = c.vals;
           // The callback may change the map (or dispose of it): the counter check sends the rest of the
-          // batch to the checked path, as next() does.
-          while (i < n && u32[mi] === mod && !c.disposed) {
+          // batch to the checked path, as next() does. It may also start small iterations that take this
+          // one's ring area, or grow the memory: both renew #keys (#evict, #views).
+          while (i < n && u32[mi] === mod && !c.disposed && this.#keys === keys) {
             const key = keys[kb + i] as K;
             const raw = vals[vb + i];
             const value = (table === null ? raw : table[raw as number]) as V;
@@ -265,12 +323,16 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     }
     if (!this.#started) {
       this.#started = true;
+      if (c.lock === null && this.#fetchSmall()) return;
       const it = this.#startSlot();
       this.#it = it;
       abandoned.register(this, { it, c, lock: this.#tlock }, this.#token);
       if (this.#table === 0) max = BATCH_FIRST;
     }
     const n = c.lock === null ? this.#stepU(max) : this.#stepShared(max);
+    this.#kAddr = this.#it + ITER_KEYS;
+    this.#vAddr = this.#it + ITER_VALS;
+    this.#end = this.#it + SLOT_END;
     this.#views();
     this.#n = n;
     this.#pos = 0;
@@ -278,6 +340,67 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
       if (c.tables !== null && this.#table + 1 < c.tables.length) this.#tableDone = true;
       else this.#ended = true;
     }
+  }
+
+  /**
+   * Fetch a private map of at most SMALL entries whole (assembly/iter.ts iterSmall) into the next area
+   * of the ring (its previous holder copies out what it has left first); false, with nothing done, for
+   * a larger map or when no ring could be allocated. The counter and epoch are read first, as #stepU
+   * does: later changes send entries to #produceChecked. String keys and values are decoded at once.
+   */
+  #fetchSmall(): boolean {
+    const c = this.#c;
+    const ring = ringOf(c.core);
+    if (ring === null) return false;
+    const a = ring.next;
+    const kAddr = ring.base + CURSOR + a * 2 * AREA_HALF;
+    const u32 = c.core.heap(c.h + HDR_EPOCH + 4).u32;
+    if (u32[(c.h + HDR_COUNT) >>> 2] > SMALL) return false;
+    const mod = u32[(c.h + HDR_MOD) >>> 2];
+    const epoch = u32[(c.h + HDR_EPOCH) >>> 2];
+    const prev = ring.owners[a];
+    if (prev !== null) prev.#evict();
+    const fill = (c.small ??= c.core.op<SmallFill>(smallName(c.kk, c.vk)));
+    const n = fill(c.h, ring.base, kAddr, kAddr + AREA_HALF, SMALL);
+    if (n < 0) return false;
+    ring.next = (a + 1) % RING;
+    this.#mod = mod;
+    this.#epoch = epoch;
+    this.#ended = true;
+    this.#n = n;
+    this.#pos = 0;
+    this.#kAddr = kAddr;
+    this.#vAddr = kAddr + AREA_HALF;
+    this.#end = kAddr + 2 * AREA_HALF;
+    if (c.kk === STRING || c.vk === STRING) {
+      this.#evict();
+    } else {
+      this.#area = a;
+      ring.owners[a] = this as HashMapIterator<unknown, unknown, unknown>;
+      this.#views();
+    }
+    return true;
+  }
+
+  /** Copy the rest of the batch out of the ring area into arrays of the iterator's own, and give the area up. */
+  #evict(): void {
+    const c = this.#c;
+    const H = c.core.heap(this.#end);
+    const from = this.#pos;
+    this.#keys = copyOut(c.core, H, c.kk, this.#kAddr, from, this.#n);
+    this.#vals = this.#mode === KEYS ? EMPTY_STRINGS : copyOut(c.core, H, c.vk, this.#vAddr, from, this.#n);
+    this.#keyBase = this.#valBase = -from;
+    this.#copied = true;
+    this.#dropArea();
+    this.#views();
+  }
+
+  /** Give the ring area back, if the iterator holds one. */
+  #dropArea(): void {
+    if (this.#area < 0) return;
+    const ring = this.#c.core.cache.get('smallRing') as Ring;
+    if (ring.owners[this.#area] === this) ring.owners[this.#area] = null;
+    this.#area = -1;
   }
 
   /** A shared map's table is done: give its slot back and go on to the next table; false when a clear() since the start ended the iteration. */
@@ -349,23 +472,24 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   /** Take fresh typed views of the memory (after a fetch, or once memory.grow detached the old ones). */
   #views(): void {
     const c = this.#c;
-    const H = c.core.heap(Math.max(this.#it + SLOT_END, c.h + HDR_EPOCH + 4, this.#th + HDR_MOD + 4));
+    const H = c.core.heap(Math.max(this.#end, c.h + HDR_EPOCH + 4, this.#th + HDR_MOD + 4));
     this.#u32 = H.u32;
     this.#modIndex = (this.#th + HDR_MOD) >>> 2;
     this.#epochIndex = (c.h + HDR_EPOCH) >>> 2;
+    if (this.#copied) return;
     if (c.kk === STRING) {
       this.#keys = this.#strKeys!;
       this.#keyBase = 0;
     } else {
       this.#keys = kindView(H, c.kk);
-      this.#keyBase = (this.#it + ITER_KEYS) >>> (KIND_SIZE[c.kk] === 8 ? 3 : 2);
+      this.#keyBase = this.#kAddr / KIND_SIZE[c.kk];
     }
     if (c.vk === STRING) {
       this.#vals = this.#strVals ?? EMPTY_STRINGS;
       this.#valBase = 0;
     } else {
       this.#vals = kindView(H, c.vk);
-      this.#valBase = (this.#it + ITER_VALS) >>> (KIND_SIZE[c.vk] === 8 ? 3 : 2);
+      this.#valBase = this.#vAddr / KIND_SIZE[c.vk];
     }
   }
 
@@ -407,6 +531,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
 
   #release(): void {
     this.#releaseSlot();
+    this.#dropArea();
     this.#ended = true;
     this.#started = true;
   }
@@ -429,7 +554,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
 // 20 to 45 ns per entry without it.)
 export const SHAPE_ANCHOR = new HashMapIterator<number, number, number>(
   { has: () => false, get: () => undefined },
-  { h: 0, disposed: true, kk: 0, vk: 0, vals: null, core: privateCore, lock: null, tables: null, tableAddrs: null, step: null },
+  { h: 0, disposed: true, kk: 0, vk: 0, vals: null, core: privateCore, lock: null, tables: null, tableAddrs: null, step: null, small: null },
   KEYS,
 );
 

@@ -45,6 +45,9 @@ export interface CoreExports {
   readonly ITER_KEYS: WebAssembly.Global;
   readonly ITER_VALS: WebAssembly.Global;
   readonly ITER_BATCH: WebAssembly.Global;
+  readonly ITER_SMALL_SLACK: WebAssembly.Global;
+  readonly ITER_SMALL_MAX: WebAssembly.Global;
+  readonly DUMP_CURSOR: WebAssembly.Global;
   readonly STR_Q_CHARS: WebAssembly.Global;
   readonly STR_Q_SLACK: WebAssembly.Global;
   map_new(keySize: number, valSize: number, capacity: number, seedLo: number, seedHi: number, fixedSeed: number, maxBytes: number): number;

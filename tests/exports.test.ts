@@ -10,7 +10,7 @@ import { core } from '../bindings/load.js';
 import { homeCore } from '../bindings/shared.js';
 
 /** The per-kind export families of assembly/index.ts. */
-const FAMILY = /^(get|set|has|del|delany|add|gos|sget|wset|wdel|wadd|table|iter_next|iter_fill|batchget|batchhas|batchdel|batchset|batchundo)_/;
+const FAMILY = /^(get|set|has|del|delany|add|gos|sget|wset|wdel|wadd|table|iter_next|iter_fill|iter_small|batchget|batchhas|batchdel|batchset|batchundo)_/;
 
 function familyExports(exports: object): Set<string> {
   return new Set(

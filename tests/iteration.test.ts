@@ -10,6 +10,9 @@ import type { NumericKeyKind as KeyKind, NumericValueKind as ValueKind } from '.
 import { core } from '../bindings/load.js';
 import { rng, keyMaker, valueMaker, normKey, withSeed, seeded } from './helpers.js';
 
+/** The largest map an iterator copies whole at its start instead of walking it live (bindings/iterators.ts). */
+const SMALL_MAX = core.x.ITER_SMALL_MAX.value as number;
+
 type K = number | bigint;
 type M = HashMap<K, unknown>;
 
@@ -101,6 +104,7 @@ class Tracker {
   /** Lives present when the iteration started: those still alive at the end must have been produced. */
   readonly startLives: Map<K, number>;
   readonly produced = new Set<number>();
+  readonly producedKeys: K[] = [];
   count = 0;
 
   constructor(
@@ -122,6 +126,7 @@ class Tracker {
       fail(`${this.label}: key ${show(k)} produced twice in the same life, an entry ${origin} (entry #${this.count})`);
     }
     this.produced.add(life);
+    this.producedKeys.push(k);
     if (withValue) {
       const want = this.model.map.get(k);
       if (!Object.is(v, want)) fail(`${this.label}: key ${show(k)} produced with value ${show(v)}, current value is ${show(want)}`);
@@ -405,7 +410,9 @@ describe('guarantees while the map doubles several times during the iteration', 
           const m = newMap(kk, vk, { seed: seed * 16 + round });
           const model = new Model();
           const mut = new Mutator(m, model, rand, kk, vk, 1 << 30);
-          const initial = 8 + Math.floor(rand() * 40);
+          // Above ITER_SMALL_MAX, so that the iterator walks the map live (a smaller map is copied whole at
+          // the start: see 'small maps' below), and at most 52 entries, so that it starts at B <= 3.
+          const initial = SMALL_MAX + 1 + Math.floor(rand() * (52 - SMALL_MAX));
           mut.fill(initial);
           // Grow to 6000..26000 entries (2^10..2^12 buckets) during the iteration: past one 512-bucket segment.
           const target = 6000 + Math.floor(rand() * 20000);
@@ -1241,5 +1248,149 @@ describe('tombstones left by growth under a live iterator', () => {
         m.dispose();
       });
     });
+  });
+});
+
+// ---- 11. small maps: copied whole at the start -------------------------------
+
+describe(`maps of at most ITER_SMALL_MAX (${SMALL_MAX}) entries: copied whole at the first next(), no slot`, () => {
+  COMBOS.forEach(([kk, vk], ci) => {
+    it(`${kk} => ${vk}: the guarantees under every change, growth to thousands included; no slot taken`, () => {
+      const seed = BASE * 1000 + 1100 + ci;
+      seeded(seed, (rand) => {
+        const warm = newMap('int32', 'int32');
+        for (let k = 0; k <= SMALL_MAX; k++) warm.set(k, k);
+        expect([...warm.keys()].length).toBe(SMALL_MAX + 1); // a slot, as sameContent's iterations of larger maps take
+        warm.dispose();
+        const pool = core.x.iter_pool_size();
+        for (let round = 0; round < 40; round++) {
+          const m = newMap(kk, vk, { seed: seed * 64 + round });
+          const model = new Model();
+          const mut = new Mutator(m, model, rand, kk, vk, round % 4 === 1 ? 64 : 1 << 30);
+          mut.fill(Math.floor(rand() * (SMALL_MAX + 1)));
+          while (model.size > SMALL_MAX) mut.delete();
+          const grow = round % 4 === 3;
+          const t = iterate(m, model, STYLES[round % STYLES.length], `round ${round} (${model.size} entries)`, (before) => {
+            if (m.stats().liveIterators !== 0) fail(`round ${round}: liveIterators ${m.stats().liveIterators} during a small iteration`);
+            if (before) return;
+            if (grow) while (model.size < 3000) mut.insert();
+            for (let i = Math.floor(rand() * 4); i > 0; i--) mut.step(0.3, 0.3, 0.3, 0.1);
+          });
+          // Nothing added meanwhile is handed out: the keys are those of the start, less the deleted (a key
+          // deleted and added again may come with its new value).
+          for (const k of t.producedKeys) if (!t.startLives.has(k)) fail(`round ${round}: produced key ${show(k)}, added during the iteration`);
+          sameContent(m, model, `round ${round} end`);
+          m.dispose();
+        }
+        expect(core.x.iter_pool_size()).toBe(pool);
+      });
+    });
+  });
+
+  it('more small iterations live than the ring holds, over one map and many, across memory growth: each hands out its own entries', () => {
+    const seed = BASE * 1000 + 1150;
+    seeded(seed, (rand) => {
+      for (const [kk, vk] of COMBOS) {
+        const maps = Array.from({ length: 6 }, (_, i) => {
+          const m = newMap(kk, vk, { seed: seed + i });
+          const model = new Model();
+          const mut = new Mutator(m, model, rand, kk, vk, 1 << 30);
+          mut.fill(1 + Math.floor(rand() * SMALL_MAX));
+          return { m, model, mut };
+        });
+        type Live = { it: Iterator<[K, unknown]>; t: Tracker; map: (typeof maps)[number] };
+        const live: Live[] = [];
+        const startOne = () => {
+          const map = maps[Math.floor(rand() * maps.length)];
+          const it = map.m.entries();
+          const t = new Tracker(map.model, `iterator ${live.length}`);
+          const r = it.next(); // the copy: entries of this moment
+          if (!r.done) t.produce(r.value[0], r.value[1]);
+          live.push({ it, t, map });
+        };
+        let big: M | null = null;
+        for (let step = 0; step < 4000; step++) {
+          const r = rand();
+          if (live.length < 30 && r < 0.1) startOne();
+          else if (r < 0.8 && live.length > 0) {
+            const i = Math.floor(rand() * live.length);
+            const L = live[i];
+            const res = L.it.next();
+            if (res.done) {
+              L.t.finish();
+              live.splice(i, 1);
+            } else L.t.produce(res.value[0], res.value[1]);
+          } else if (r < 0.98) {
+            const map = maps[Math.floor(rand() * maps.length)];
+            if (map.model.size > SMALL_MAX) map.mut.delete();
+            else map.mut.step(0.3, 0.3, 0.3, 0.1);
+          } else if (big === null) {
+            // Grow the memory: views of it taken before are detached.
+            big = newMap('int32', 'int32', { capacity: 1 << 18 });
+          }
+        }
+        for (const L of live) {
+          for (let res = L.it.next(); !res.done; res = L.it.next()) L.t.produce(res.value[0], res.value[1]);
+          L.t.finish();
+        }
+        big?.dispose();
+        for (const { m, model } of maps) {
+          sameContent(m, model, `${kk} => ${vk}`);
+          m.dispose();
+        }
+      }
+    });
+  });
+
+  it('a forEach whose callback iterates other small maps, and changes its own', () => {
+    const seed = BASE * 1000 + 1160;
+    seeded(seed, (rand) => {
+      const m = newMap('float64', 'any', { seed });
+      const model = new Model();
+      const mut = new Mutator(m, model, rand, 'float64', 'any', 1 << 30);
+      mut.fill(SMALL_MAX);
+      const others = Array.from({ length: 20 }, (_, i) => {
+        const o = newMap('int32', 'int32', { seed: seed + i });
+        for (let k = 0; k < 5; k++) o.set(k, k + i);
+        return o;
+      });
+      // Without changes to m (its own check never fires), then with.
+      for (const change of [false, true]) {
+        const t = new Tracker(model, `forEach${change ? ', changing the map' : ''}`);
+        let inner = 0;
+        m.forEach((v, k) => {
+          t.produce(k, v);
+          for (const o of others) for (const [a, b] of o) inner += b - a;
+          if (change) mut.step(0, 0.3, 0.7);
+        });
+        t.finish();
+        if (!change) expect(t.count).toBe(SMALL_MAX);
+        expect(inner).toBe(t.count * 5 * ((19 * 20) / 2)); // each of the 20 maps: 5 entries of b - a = its index
+      }
+      sameContent(m, model, 'end');
+      for (const o of [m, ...others]) o.dispose();
+    });
+  });
+
+  it('abandoned small iterations hold no slot and no memory', () => {
+    const m = newMap('int32', 'int32');
+    for (let k = 0; k < SMALL_MAX; k++) m.set(k, -k);
+    const pool = core.x.iter_pool_size();
+    const top = core.x.heap_top();
+    for (let i = 0; i < 10_000; i++) {
+      const it = i % 2 ? m.keys() : m.entries();
+      it.next();
+      expect(m.stats().liveIterators).toBe(0);
+    }
+    expect(core.x.iter_pool_size()).toBe(pool);
+    expect(core.x.heap_top()).toBe(top);
+    // A map one entry larger is walked live: its iterator takes a slot until it ends.
+    m.set(SMALL_MAX, 0);
+    const it = m.keys();
+    it.next();
+    expect(m.stats().liveIterators).toBe(1);
+    it.return!();
+    expect(m.stats().liveIterators).toBe(0);
+    m.dispose();
   });
 });

@@ -14,6 +14,9 @@ import { HashMap, type KeyKind, type ValueKind, type HashMapStats } from '../bin
 import { core } from '../bindings/load.js';
 import { rng, keyMaker, valueMaker, normKey, withSeed, seeded, type NumericKeyKind, type NumericValueKind } from './helpers.js';
 
+/** The largest map an iterator copies whole at its start instead of walking it live (bindings/iterators.ts). */
+const SMALL_MAX = core.x.ITER_SMALL_MAX.value as number;
+
 type AnyMap = HashMap<unknown, unknown>;
 type Rand = () => number;
 
@@ -1127,7 +1130,8 @@ describe('memory: inline strings and out-of-line blocks', () => {
   it('key blocks kept by tombstones (growth under a live iterator) are freed by clear and dispose', () => {
     const make = (how: 'clear' | 'dispose') => {
       const m = mk(S, 'int32', { seed: 9 });
-      for (let i = 0; i < 20; i++) m.set('start key number ' + i + '.'.repeat(i), i);
+      // More than ITER_SMALL_MAX keys: the iterator walks the map live, so growth leaves tombstones.
+      for (let i = 0; i < SMALL_MAX + 4; i++) m.set('start key number ' + i + '.'.repeat(i), i);
       const it = m.keys();
       it.next();
       for (let i = 0; i < 3000; i++) m.set('grown key number ' + i + '.'.repeat(i % 40), i);
@@ -1834,7 +1838,9 @@ describe('iteration guarantees with string keys and values', () => {
           const m = mk(kk, vk, { seed: seed * 16 + round });
           const model = new Model();
           const mut = new Mutator(m, model, rand, kk, vk);
-          const initial = 8 + int(rand, 40);
+          // Above ITER_SMALL_MAX (the iterator walks the map live; a smaller one is copied whole at its start)
+          // and at most 52 entries (it starts at B <= 3).
+          const initial = SMALL_MAX + 1 + int(rand, 52 - SMALL_MAX);
           mut.fill(initial);
           const target = 6000 + int(rand, 12_000);
           const perStep = Math.ceil(target / initial);
