@@ -6,14 +6,17 @@
 //   - for (const [k, v] of m), 1e6 entries, int32 and float64 keys
 //   - for (const k of m.keys()), 1e6
 //   - m.forEach((v, k) => ...), 1e6
-//   - a whole for...of over each of 1000 maps of 10 entries
+//   - a whole for...of over each of 1000 maps of 10 entries (the 1000 maps 20 times a timing: one
+//     pass is about 100 us, too short to time and mostly code not yet optimised)
 //   - m.toArrays() against a for...of over the Map filling two typed arrays, 1e6
 //   - string keys (10 characters), for...of, 1e5
-// and the floor of a JS iterator here: a minimal iterator over two Int32Arrays
-// (a class with next(), a fresh result object and entry array each step), for
-// entries and for keys, against Map in the same rounds.
+// and, in the same rounds, the floor of each case where JS sets one (what any JS implementation must
+// at least do): for for...of and keys(), a minimal iterator over two Int32Arrays (a class with next(),
+// a fresh result object and entry array each step); for forEach, a plain loop over two Int32Arrays
+// calling the same callback; for the small maps, the minimal iterator over each map's own two arrays
+// of 10; for toArrays, making the two result Int32Arrays and filling them (TypedArray.fill).
 import { HashMap } from '../dist/index.js';
-import { median, now, gc, progress, PairIterator, KeyIterator } from './lib.js';
+import { median, now, gc, progress, PairIterator, KeyIterator, pairIteratorClass } from './lib.js';
 
 const S = { rounds: 7, n: 1e6, small: 1000, smallReps: 20, strN: 1e5, ...(process.argv[2]?.startsWith('{') ? JSON.parse(process.argv[2]) : {}) };
 const started = now();
@@ -50,6 +53,7 @@ const BODIES = {
   small: 'let x = 0; for (let r = 0; r < REPS; r++) for (let i = 0; i < m.length; i++) for (const [k, v] of m[i]) x = (x + k + v) | 0; return x;',
   toArraysMap: 'const k = new Int32Array(m.size), v = new Int32Array(m.size); let i = 0; for (const [a, b] of m) { k[i] = a; v[i] = b; i++; } globalThis.lastArrays = [k, v]; return i;',
   toArrays: 'const [k, v] = m.toArrays(); globalThis.lastArrays = [k, v]; return k.length;',
+  toArraysFloor: 'const k = new Int32Array(m.size), v = new Int32Array(m.size); k.fill(1); v.fill(2); globalThis.lastArrays = [k, v]; return k.length;',
 };
 const loops = new Map();
 function loop(body, tag) {
@@ -74,6 +78,18 @@ function race(cases) {
   return { ms: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, median(v)])), sums };
 }
 
+/** The small maps' floor: an iterable over two arrays whose iterator is a minimal PairIterator of its own. */
+const SmallPairIterator = pairIteratorClass();
+class Pairs {
+  constructor(k, v) {
+    this.k = k;
+    this.v = v;
+  }
+  [Symbol.iterator]() {
+    return new SmallPairIterator(this.k, this.v);
+  }
+}
+
 const rows = [];
 function row(name, entries, mapCase, hmCase, floorCase) {
   const cases = [
@@ -89,7 +105,7 @@ function row(name, entries, mapCase, hmCase, floorCase) {
     r.floorRatio = ms.map / ms.floor;
   }
   rows.push(r);
-  progress(`  ${name}: Map ${r.mapNs.toFixed(1)} ns, HashMap ${r.hashMapNs.toFixed(1)} ns an entry, ratio ${r.ratio.toFixed(2)}${floorCase ? `; minimal JS iterator ${r.floorNs.toFixed(1)} ns (${r.floorRatio.toFixed(2)})` : ''}`);
+  progress(`  ${name}: Map ${r.mapNs.toFixed(1)} ns, HashMap ${r.hashMapNs.toFixed(1)} ns an entry, ratio ${r.ratio.toFixed(2)}${floorCase ? `; floor ${r.floorNs.toFixed(1)} ns (${r.floorRatio.toFixed(2)})` : ''}`);
 }
 
 progress(`iteration: ${S.rounds} rounds; ${S.n} entries, ${S.small} maps of 10, strings ${S.strN}`);
@@ -113,11 +129,17 @@ progress(`iteration: ${S.rounds} rounds; ${S.n} entries, ${S.small} maps of 10, 
     () => loop('keys', 'HashMap')(hm),
     () => loop('keys', 'floor')(keyOnly),
   );
+  const forEachFloor = {
+    forEach(fn) {
+      for (let i = 0; i < ks.length; i++) fn(vs[i], ks[i], this);
+    },
+  };
   row(
     'forEach, int32, 1e6',
     S.n,
     () => loop('forEach', 'Map')(map),
     () => loop('forEach', 'HashMap')(hm),
+    () => loop('forEach', 'floor')(forEachFloor),
   );
   {
     // The timed loops return the count (the two orders differ); the pairs are compared here, untimed.
@@ -135,6 +157,7 @@ progress(`iteration: ${S.rounds} rounds; ${S.n} entries, ${S.small} maps of 10, 
       S.n,
       () => loop('toArraysMap', 'Map')(map),
       () => loop('toArrays', 'HashMap')(hm),
+      () => loop('toArraysFloor', 'floor')(map),
     );
   }
   hm.dispose();
@@ -152,16 +175,21 @@ progress(`iteration: ${S.rounds} rounds; ${S.n} entries, ${S.small} maps of 10, 
 {
   const maps = [];
   const hms = [];
+  const floors = [];
   for (let i = 0; i < S.small; i++) {
     const { map, hm } = filled('int32', 10, 100 + i);
     maps.push(map);
     hms.push(hm);
+    const ks = new Int32Array(map.keys());
+    const vs = new Int32Array(map.values());
+    floors.push(new Pairs(ks, vs));
   }
   row(
     `for...of over each of ${S.small} maps of 10 entries`,
     S.small * 10 * S.smallReps,
     () => loop('small', 'Map')(maps),
     () => loop('small', 'HashMap')(hms),
+    () => loop('small', 'floor')(floors),
   );
   for (const h of hms) h.dispose();
 }

@@ -465,27 +465,41 @@ export function otherCpu(a, b) {
   return Math.max(0, (b.busyMs - a.busyMs - (b.ownMs - a.ownMs)) / (b.wallMs - a.wallMs));
 }
 
-/** The floor of a JS iterator (iterator-floor.js, child-iteration.js): entries of two arrays, a fresh result object and entry array each step, no checks. */
-export class PairIterator {
-  #i = 0;
-  #k;
-  #v;
-  constructor(k, v) {
-    this.#k = k;
-    this.#v = v;
-  }
-  next() {
-    const i = this.#i;
-    if (i < this.#k.length) {
-      this.#i = i + 1;
-      return { value: [this.#k[i], this.#v[i]], done: false };
+/**
+ * The floor of a JS iterator (iterator-floor.js, child-iteration.js): entries of two arrays, a fresh
+ * result object and entry array each step, no checks. Each call makes a class of its own, so that a
+ * case's loop does not share V8's feedback with another case's arrays (the 1e6 case's large typed
+ * arrays made the same class 5x slower over the small maps' arrays afterwards). One instance of each
+ * is kept alive, as bindings/iterators.ts keeps one HashMapIterator: V8 holds object shapes weakly,
+ * and a gc() between timings (child-iteration.js) that found every instance dead dropped the shape
+ * and the optimised code with it (the 10-entry maps' floor measured 84 to 138 ns an entry so, 15 alone).
+ */
+const anchors = [];
+export function pairIteratorClass() {
+  const C = class PairIterator {
+    #i = 0;
+    #k;
+    #v;
+    constructor(k, v) {
+      this.#k = k;
+      this.#v = v;
     }
-    return { value: undefined, done: true };
-  }
-  [Symbol.iterator]() {
-    return this;
-  }
+    next() {
+      const i = this.#i;
+      if (i < this.#k.length) {
+        this.#i = i + 1;
+        return { value: [this.#k[i], this.#v[i]], done: false };
+      }
+      return { value: undefined, done: true };
+    }
+    [Symbol.iterator]() {
+      return this;
+    }
+  };
+  anchors.push(new C([], []));
+  return C;
 }
+export const PairIterator = pairIteratorClass();
 /** As PairIterator, the keys alone. */
 export class KeyIterator {
   #i = 0;

@@ -181,6 +181,8 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   #n = 0;
   #pos = 0;
   #mod = 0;
+  /** What next()'s fast path compares the map's counter with: #mod, or -1 (never a u32) while #seen holds keys. */
+  #gate = 0;
   /** The map's clear epoch when the iteration took its first step (-1 before); a clear changes it (and the modification counter). */
   #epoch = -1;
   #epochIndex = 0;
@@ -208,6 +210,26 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   }
 
   next(): IteratorResult<T, undefined> {
+    // The fast path, small enough for V8 to inline into the caller's loop (whose escape analysis then
+    // drops the result object and entry array): an entry of the batch, the map unchanged since its
+    // fetch (#gate is its counter then, -1 once entries need checking; a detached view reads
+    // undefined), the map not disposed.
+    const i = this.#pos;
+    if (i < this.#n && this.#u32[this.#modIndex] === this.#gate && !this.#c.disposed) {
+      this.#pos = i + 1;
+      const key = this.#keys[this.#keyBase + i] as K;
+      const mode = this.#mode;
+      if (mode === KEYS) return { value: key as unknown as T, done: false };
+      const raw = this.#vals[this.#valBase + i];
+      const vals = this.#c.vals;
+      const value = vals === null ? raw : vals[raw as number];
+      return { value: (mode === VALUES ? value : [key, value]) as T, done: false };
+    }
+    return this.#nextSlow();
+  }
+
+  /** next() off the fast path: a fetch, the checked path, the end, a disposed map. */
+  #nextSlow(): IteratorResult<T, undefined> {
     const c = this.#c;
     if (c.disposed) {
       this.#release();
@@ -217,20 +239,14 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
       const i = this.#pos;
       if (i < this.#n) {
         this.#pos = i + 1;
-        // Fast path: the map has not changed since the batch was fetched (a detached view reads
-        // undefined, which also takes the slow path).
-        if (this.#u32[this.#modIndex] !== this.#mod || this.#seen !== null) {
+        if (this.#u32[this.#modIndex] !== this.#gate) {
           const r = this.#produceChecked(i);
           if (r !== null) return r;
           continue;
         }
-        const key = this.#keys[this.#keyBase + i] as K;
-        const mode = this.#mode;
-        if (mode === KEYS) return { value: key as unknown as T, done: false };
-        const raw = this.#vals[this.#valBase + i];
-        const vals = c.vals;
-        const value = vals === null ? raw : vals[raw as number];
-        return { value: (mode === VALUES ? value : [key, value]) as T, done: false };
+        // The fast path's case, reached after a fetch: hand it out there.
+        this.#pos = i;
+        return this.next();
       }
       if (this.#ended) {
         this.#release();
@@ -258,14 +274,14 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
           this.#fetch();
           continue;
         }
-        if (this.#seen === null) {
+        if (this.#gate !== -1) {
           const keys = this.#keys;
           const vals = this.#vals;
           const kb = this.#keyBase;
           const vb = this.#valBase;
           const u32 = this.#u32;
           const mi = this.#modIndex;
-          const mod = this.#mod;
+          const mod = this.#gate;
           const table = c.vals;
           // The callback may change the map (or dispose of it): the counter check sends the rest of the
           // batch to the checked path, as next() does. It may also start small iterations that take this
@@ -364,7 +380,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     const n = fill(c.h, ring.base, kAddr, kAddr + AREA_HALF, SMALL);
     if (n < 0) return false;
     ring.next = (a + 1) % RING;
-    this.#mod = mod;
+    this.#mod = this.#gate = mod;
     this.#epoch = epoch;
     this.#ended = true;
     this.#n = n;
@@ -438,6 +454,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     const mod = this.#th + HDR_MOD;
     const u32 = c.core.heap(Math.max(mod, c.h + HDR_EPOCH) + 4).u32;
     this.#mod = u32[mod >>> 2];
+    if (this.#seen === null) this.#gate = this.#mod;
     const epoch = u32[(c.h + HDR_EPOCH) >>> 2];
     if (this.#epoch < 0) this.#epoch = epoch;
     // A shared map's clear() may come between two tables (the step of a table checks only that
@@ -521,6 +538,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
       // The key may have been deleted and added again: then what we hand out now is the new entry,
       // which the core has not necessarily passed yet. Remember it, so it is not produced twice.
       (this.#seen ??= new Set()).add(key);
+      this.#gate = -1;
     } else if (mode !== KEYS) {
       const raw = this.#vals[this.#valBase + i];
       value = (c.vals === null ? raw : c.vals[raw as number]) as V;
