@@ -172,18 +172,32 @@ export function iterPoolSize(): u32 {
 /**
  * Copy the eight slots of bucket b, in visiting order from `offset`, to the batch at n, counting only
  * those flagged in `real` (bit 7 of each real slot's byte): n plus the bucket's real entries. Writes
- * eight entries' room: the caller leaves it.
+ * eight entries' room: the caller leaves it. Unrolled by hand (neither the compiler nor binaryen
+ * unrolls it), so that each slot's shift is a constant: about 20 wasm instructions a slot instead of
+ * 35; the step over 1e5 int32 entries went from 3.3 to 2.9 ns an entry, over 1e6 from 5.2 to 4.5, a
+ * 10-entry map's whole fill (iterSmall) from 45 to 40 ns (best of 5 to 7 runs, on a noisy machine).
  */
 // @ts-ignore: decorator
 @inline function copyBucket<K, V>(b: usize, real: u64, offset: u32, keys: usize, vals: usize, n: u32): u32 {
-  for (let j: u32 = 0; j < BUCKET_SLOTS; j++) {
-    let s = (j + offset) & (BUCKET_SLOTS - 1);
-    let p = pairAt<K, V>(b, s);
-    store<K>(keys + <usize>n * sizeof<K>(), load<K>(p));
-    store<V>(vals + <usize>n * sizeof<V>(), load<V>(p + valOffset<K, V>()));
-    n += <u32>(real >> ((<u64>s << 3) + 7)) & 1;
-  }
-  return n;
+  // Bit 7 of byte j of `rot` flags the j-th slot visited.
+  let rot = rotr<u64>(real, <u64>(offset << 3));
+  n = copySlot<K, V>(b, 0, offset, rot, keys, vals, n);
+  n = copySlot<K, V>(b, 1, offset, rot, keys, vals, n);
+  n = copySlot<K, V>(b, 2, offset, rot, keys, vals, n);
+  n = copySlot<K, V>(b, 3, offset, rot, keys, vals, n);
+  n = copySlot<K, V>(b, 4, offset, rot, keys, vals, n);
+  n = copySlot<K, V>(b, 5, offset, rot, keys, vals, n);
+  n = copySlot<K, V>(b, 6, offset, rot, keys, vals, n);
+  return copySlot<K, V>(b, 7, offset, rot, keys, vals, n);
+}
+
+/** One slot of copyBucket: the j-th visited, slot (j + offset) & 7, written at n; n + 1 if it is real. */
+// @ts-ignore: decorator
+@inline function copySlot<K, V>(b: usize, j: u32, offset: u32, rot: u64, keys: usize, vals: usize, n: u32): u32 {
+  let p = pairAt<K, V>(b, (j + offset) & (BUCKET_SLOTS - 1));
+  store<K>(keys + <usize>n * sizeof<K>(), load<K>(p));
+  store<V>(vals + <usize>n * sizeof<V>(), load<V>(p + valOffset<K, V>()));
+  return n + (<u32>(rot >> (<u64>j * 8 + 7)) & 1);
 }
 
 /**

@@ -293,6 +293,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       tableAddrs: this.#tableAddrs,
       step: null,
       small: null,
+      ring: null,
     };
     if (this.#tables !== null) this.#tableOf = c.op<(h: number, ...k: unknown[]) => number>(tableName(this.#kk));
     this.#fastVal = numberTest(this.#vk);

@@ -37,6 +37,8 @@ export interface MapCore {
   step: Step | null;
   /** The core's whole iteration of a small private map for the map's kinds, looked up by the first iterator that needs it. */
   small: SmallFill | null;
+  /** The Core's ring of areas for small iterations, once an iterator of the map has needed it (ringOf). */
+  ring: Ring | null;
 }
 
 /** What an iterator calls back on its map to revalidate an entry. */
@@ -366,7 +368,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
    */
   #fetchSmall(): boolean {
     const c = this.#c;
-    const ring = ringOf(c.core);
+    const ring = (c.ring ??= ringOf(c.core));
     if (ring === null) return false;
     const a = ring.next;
     const kAddr = ring.base + CURSOR + a * 2 * AREA_HALF;
@@ -414,7 +416,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   /** Give the ring area back, if the iterator holds one. */
   #dropArea(): void {
     if (this.#area < 0) return;
-    const ring = this.#c.core.cache.get('smallRing') as Ring;
+    const ring = this.#c.ring!;
     if (ring.owners[this.#area] === this) ring.owners[this.#area] = null;
     this.#area = -1;
   }
@@ -572,7 +574,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
 // 20 to 45 ns per entry without it.)
 export const SHAPE_ANCHOR = new HashMapIterator<number, number, number>(
   { has: () => false, get: () => undefined },
-  { h: 0, disposed: true, kk: 0, vk: 0, vals: null, core: privateCore, lock: null, tables: null, tableAddrs: null, step: null, small: null },
+  { h: 0, disposed: true, kk: 0, vk: 0, vals: null, core: privateCore, lock: null, tables: null, tableAddrs: null, step: null, small: null, ring: null },
   KEYS,
 );
 
