@@ -15,7 +15,7 @@
 import { core as privateCore, type Core, type Heap } from './load.js';
 import type { MapLock } from './shared.js';
 import { STRING, KIND_SIZE, kindView } from './kinds.js';
-import { readString } from './strings.js';
+import { readStringIn } from './strings.js';
 import { stepName, smallName } from './exports.js';
 
 /** What an iterator and the finalizers need of a map, kept apart from the HashMap object. */
@@ -123,7 +123,9 @@ function stepFor(c: Core, kk: number, vk: number): Step {
 
 /** Decode the n string fields whose addresses are at u32 index `base` into `out`. */
 function readStrings(c: Core, u32: Uint32Array, base: number, n: number, out: string[]): string[] {
-  for (let i = 0; i < n; i++) out[i] = readString(c, u32[base + i]);
+  // Every field is in memory that exists now: views of the whole memory reach them all.
+  const H = c.heap(1);
+  for (let i = 0; i < n; i++) out[i] = readStringIn(c, H, u32[base + i]);
   return out;
 }
 
