@@ -6,10 +6,16 @@
 //   - a minimal JS iterator over two Int32Arrays: `next()` returns
 //     `{ value: [k, v], done }`, nothing else (no wasm, no checks); it is the
 //     floor for HashMap's iterators, which are JS objects of this shape;
-//   - HashMap (int32 -> int32).
+//   - the minimal iterator reading views of wasm memory (the same entries copied
+//     there, read at a base index, as HashMap's iterator reads its batch);
+//   - that, plus HashMap's per-entry check: its map's modification counter read
+//     from wasm memory and compared, and a disposed flag;
+//   - HashMap (int32 -> int32): that, plus the core's step that fills each
+//     batch (bench/iteration-costs.js times it alone), and its mode checks.
 // Prints ns per entry and the ratios Map time / other time. Not part of
 // `npm run bench`: it explains the for...of row there.
 import { HashMap } from '../dist/index.js';
+import { core } from '../dist/load.js';
 import { median, now, PairIterator } from './lib.js';
 
 const n = Number(process.argv[2] ?? 1e6);
@@ -25,6 +31,75 @@ for (let i = 0; i < n; i++) {
 
 const minimal = { [Symbol.iterator]: () => new PairIterator(keys, vals) };
 
+// The entries in wasm memory, and a word standing for a map's modification counter.
+const base = core.x.scratch_alloc(8 * n + 8) >>> 0;
+if (base === 0) throw new Error('iterator-floor: no wasm memory for the copy');
+const H = core.heap(base + 8 * n + 8);
+H.i32.set(keys, base / 4);
+H.i32.set(vals, base / 4 + n);
+const modAt = base / 4 + 2 * n;
+class WasmIterator {
+  #i = 0;
+  #n;
+  #v;
+  #kb;
+  #vb;
+  constructor(v, kb, vb, count) {
+    this.#v = v;
+    this.#kb = kb;
+    this.#vb = vb;
+    this.#n = count;
+  }
+  next() {
+    const i = this.#i;
+    if (i < this.#n) {
+      this.#i = i + 1;
+      return { value: [this.#v[this.#kb + i], this.#v[this.#vb + i]], done: false };
+    }
+    return { value: undefined, done: true };
+  }
+  [Symbol.iterator]() {
+    return this;
+  }
+}
+class CheckedIterator {
+  #i = 0;
+  #n;
+  #v;
+  #kb;
+  #vb;
+  #u32;
+  #mi;
+  #mod;
+  #map;
+  constructor(v, kb, vb, count, u32, mi, map) {
+    this.#v = v;
+    this.#kb = kb;
+    this.#vb = vb;
+    this.#n = count;
+    this.#u32 = u32;
+    this.#mi = mi;
+    this.#mod = u32[mi];
+    this.#map = map;
+  }
+  next() {
+    const i = this.#i;
+    if (i < this.#n && this.#u32[this.#mi] === this.#mod && !this.#map.disposed) {
+      this.#i = i + 1;
+      return { value: [this.#v[this.#kb + i], this.#v[this.#vb + i]], done: false };
+    }
+    return { value: undefined, done: true };
+  }
+  [Symbol.iterator]() {
+    return this;
+  }
+}
+// Views taken at each start: building the maps below grows the memory, which detaches older views.
+const view = () => core.heap(base + 8 * n + 8);
+const inWasm = { [Symbol.iterator]: () => new WasmIterator(view().i32, base / 4, base / 4 + n, n) };
+const mapState = { disposed: false };
+const checked = { [Symbol.iterator]: () => new CheckedIterator(view().i32, base / 4, base / 4 + n, n, view().u32, modAt, mapState) };
+
 const map = new Map();
 const hm = new HashMap(null, { key: 'int32', value: 'int32' });
 for (let i = 0; i < n; i++) {
@@ -35,8 +110,14 @@ for (let i = 0; i < n; i++) {
 // One loop copy per collection, so that each `for...of` sees one iterator class.
 const reps = Math.max(1, Math.round(1e6 / n)); // about 1e6 entries a round at every size
 const loop = (tag) => new Function('m', 'reps', `/* ${tag} */ let x = 0; for (let r = 0; r < reps; r++) for (const [k, v] of m) x += k + v; return x;`);
-const cases = { Map: [loop('Map'), map], minimal: [loop('minimal'), minimal], HashMap: [loop('HashMap'), hm] };
-const ms = { Map: [], minimal: [], HashMap: [] };
+const cases = {
+  Map: [loop('Map'), map],
+  minimal: [loop('minimal'), minimal],
+  'in wasm': [loop('in wasm'), inWasm],
+  '+ check': [loop('+ check'), checked],
+  HashMap: [loop('HashMap'), hm],
+};
+const ms = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 const sums = new Set();
 for (let r = -1; r < rounds; r++) {
   for (const [name, [f, m]] of Object.entries(cases)) {
@@ -47,6 +128,7 @@ for (let r = -1; r < rounds; r++) {
 }
 if (sums.size !== 1) throw new Error(`iterator-floor: the loops disagree: ${[...sums].join(', ')}`);
 hm.dispose();
+core.x.scratch_free(base, 8 * n + 8);
 
 const ns = (name) => (median(ms[name]) * 1e6) / (n * reps);
 console.log(`for...of over ${n} int32 entries, medians of ${rounds} rounds (ns per entry):`);
