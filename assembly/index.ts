@@ -46,7 +46,7 @@ export { status } from "./update";
 import { Str, Q_CHARS, Q_SLACK, strPrepare, strCommit, strRelease, copySlot, hashKey } from "./strings";
 import {
   valOffset, H_COUNT, H_MOD, H_EPOCH, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS,
-  H_TOMBSTONES, H_SEED, H_WAITERS, H_SEQ, H_WANT, H_LOG, H_REFS, H_KINDS, GROW_SAME, BUCKET_SLOTS, hget,
+  H_TOMBSTONES, H_SEED, H_WAITERS, H_SEQ, H_WANT, H_LOG, H_REFS, H_KINDS, GROW_SAME, BUCKET_SLOTS, hget, hset,
 } from "./layout";
 
 /** Whether the last get of an f64 or i64 value found its key. Per call, per instance. */
@@ -89,6 +89,8 @@ export function map_new(keySize: u32, valSize: u32, capacity: u32, seedLo: u32, 
   if (ASC_FEATURE_THREADS) return newStriped(keySize, valSize, capacity, seed, rng, fixedSeed, maxBytes);
   return newMap(keySize, valSize, capacity, seed, rng, fixedSeed, maxBytes);
 }
+/** Move map h's modification counter on, as a change does: its iterators then check what they hand out (bindings/iterators.ts evictLease). */
+export function map_note_change(h: usize): void { hset(h, H_MOD, hget(h, H_MOD) + 1); }
 export function map_clear(h: usize): bool { return ASC_FEATURE_THREADS ? clearStriped(h) : clearMap(h); }
 export function map_free(h: usize): void {
   if (ASC_FEATURE_THREADS) freeStriped(h);

@@ -92,6 +92,8 @@ const mapRegistry = new FinalizationRegistry<MapCore>((c) => {
     c.disposed = true;
     release(c);
   }
+  // A small iteration's lease may still hold the MapCore (iterators.ts): not its values.
+  if (c.vals !== null) c.vals = [];
 });
 
 /** Free a map's memory, or for a shared map drop this thread's reference (the last one frees it). */

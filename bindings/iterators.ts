@@ -9,7 +9,9 @@
 // skipped, a changed value is read fresh, and the key is remembered so that a
 // re-added entry the core meets later is not produced a second time. The slot goes back to the pool when
 // the iteration ends, on return() (break or throw in for...of), and through a
-// FinalizationRegistry for an iterator abandoned half way. Result objects and
+// FinalizationRegistry for an iterator abandoned half way. A private map of at
+// most SMALL (16) entries takes no slot: its first next() fills the whole map into
+// an area of a small ring in one core call (see SMALL below). Result objects and
 // entry arrays are fresh each time: reuse is never observable.
 
 import { core as privateCore, type Core, type Heap } from './load.js';
@@ -72,9 +74,10 @@ export type Step = (it: number, max: number) => number;
  * the core at the first next(), into an area of a ring the iterator borrows: no slot is taken, so
  * nothing needs a FinalizationRegistry entry (whose registration and removal cost more than all the
  * rest of a 10-entry iteration), and nothing is copied if the iterator ends (or breaks) before RING
- * later small iterations have started. The one that reuses its area first has it copy what it has
- * left into arrays of its own (#evict): an abandoned iterator costs one copy, and the ring holds it
- * until then, RING iterators at most. Such an iteration hands out the entries the map held at its
+ * later small iterations have started. The ring holds a Lease per area, not the iterator (which would
+ * keep its map alive): the small iteration that reuses an area copies the entries out of it into its
+ * Lease and bumps the map's modification counter (evictLease), which sends the iterator off its fast
+ * path to pick the copies up (#views). An abandoned iterator costs one copy. Such an iteration hands out the entries the map held at its
  * start, each unless deleted meanwhile and with its value of the moment: none added later (Go's
  * rules allow either), and it holds no slot (stats().liveIterators does not count it).
  */
@@ -83,14 +86,42 @@ const RING = 8;
 /** Bytes of one area: keys, then values, SMALL + ITER_SMALL_SLACK entries of 8 bytes each. */
 const AREA_HALF = (SMALL + (privateCore.x.ITER_SMALL_SLACK.value as number)) * 8;
 const CURSOR = privateCore.x.DUMP_CURSOR.value as number;
+/** Bytes of a string field in a slot (assembly/layout.ts STR_FIELD). */
+const STR_FIELD_BYTES = 12;
 
 type SmallFill = (h: number, cur: number, keys: number, vals: number, max: number) => number;
 
-/** A Core's ring of areas for small iterations: RING areas after one cursor, and who holds each. */
+/**
+ * What the ring keeps of an iterator borrowing an area: enough to copy the area out when it is
+ * needed again, and nothing that keeps the map object alive (its MapCore is a few fields; the map's
+ * finalizer drops its 'any' value table). `keys` is null until the copy.
+ */
+interface Lease {
+  readonly c: MapCore;
+  readonly kAddr: number;
+  readonly n: number;
+  readonly withValues: boolean;
+  keys: Array<number | bigint | string> | null;
+  vals: Array<number | bigint | string>;
+}
+
+/** A Core's ring of areas for small iterations: RING areas after one cursor, and the lease of each. */
 interface Ring {
   base: number;
-  owners: Array<HashMapIterator<unknown, unknown, unknown> | null>;
+  owners: Array<Lease | null>;
   next: number;
+}
+
+/**
+ * Copy a lease's entries out of its area, which another small iteration is about to fill, and make
+ * the map's iterators leave their fast path (the counter moves), so that its iterator takes the copies.
+ */
+function evictLease(l: Lease): void {
+  const c = l.c;
+  const H = c.core.heap(l.kAddr + 2 * AREA_HALF);
+  l.vals = l.withValues ? copyOut(c.core, H, c.vk, l.kAddr + AREA_HALF, 0, l.n) : EMPTY_STRINGS;
+  l.keys = copyOut(c.core, H, c.kk, l.kAddr, 0, l.n);
+  if (!c.disposed) c.core.x.map_note_change(c.h);
 }
 
 /** The Core's ring, allocated at first use; null when memory has run out (iterators then take slots). */
@@ -123,9 +154,15 @@ function stepFor(c: Core, kk: number, vk: number): Step {
 
 /** Decode the n string fields whose addresses are at u32 index `base` into `out`. */
 function readStrings(c: Core, u32: Uint32Array, base: number, n: number, out: string[]): string[] {
-  // Every field is in memory that exists now: views of the whole memory reach them all.
-  const H = c.heap(1);
-  for (let i = 0; i < n; i++) out[i] = readStringIn(c, H, u32[base + i]);
+  // One set of views for the batch, renewed when a field lies past it (a shared memory's cached views
+  // keep their old length when another thread grows the memory).
+  let H = c.heap(1);
+  let end = H.u8.length;
+  for (let i = 0; i < n; i++) {
+    const f = u32[base + i];
+    if (f + STR_FIELD_BYTES > end) end = (H = c.heap(f + STR_FIELD_BYTES)).u8.length;
+    out[i] = readStringIn(c, H, f);
+  }
   return out;
 }
 
@@ -179,8 +216,9 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   #kAddr = 0;
   #vAddr = 0;
   #end = 0;
-  /** The ring area this iterator borrows (-1: none), and whether its entries were copied into arrays of its own (#evict). */
+  /** The ring area this iterator borrows (-1: none) and its lease there; whether its entries were copied into arrays of its own. */
   #area = -1;
+  #lease: Lease | null = null;
   #copied = false;
   #n = 0;
   #pos = 0;
@@ -288,9 +326,9 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
           const mod = this.#gate;
           const table = c.vals;
           // The callback may change the map (or dispose of it): the counter check sends the rest of the
-          // batch to the checked path, as next() does. It may also start small iterations that take this
-          // one's ring area, or grow the memory: both renew #keys (#evict, #views).
-          while (i < n && u32[mi] === mod && !c.disposed && this.#keys === keys) {
+          // batch to the checked path, as next() does. The counter also moves when a small iteration
+          // takes this one's ring area (evictLease), and a view detached by memory growth reads undefined.
+          while (i < n && u32[mi] === mod && !c.disposed) {
             const key = keys[kb + i] as K;
             const raw = vals[vb + i];
             const value = (table === null ? raw : table[raw as number]) as V;
@@ -374,12 +412,17 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     if (ring === null) return false;
     const a = ring.next;
     const kAddr = ring.base + CURSOR + a * 2 * AREA_HALF;
-    const u32 = c.core.heap(c.h + HDR_EPOCH + 4).u32;
+    let u32 = c.core.heap(c.h + HDR_EPOCH + 4).u32;
     if (u32[(c.h + HDR_COUNT) >>> 2] > SMALL) return false;
+    const prev = ring.owners[a];
+    if (prev !== null) {
+      // Before the counter is read: the eviction may move it (when prev iterates this same map).
+      ring.owners[a] = null;
+      evictLease(prev);
+      u32 = c.core.heap(c.h + HDR_EPOCH + 4).u32;
+    }
     const mod = u32[(c.h + HDR_MOD) >>> 2];
     const epoch = u32[(c.h + HDR_EPOCH) >>> 2];
-    const prev = ring.owners[a];
-    if (prev !== null) prev.#evict();
     const fill = (c.small ??= c.core.op<SmallFill>(smallName(c.kk, c.vk)));
     const n = fill(c.h, ring.base, kAddr, kAddr + AREA_HALF, SMALL);
     if (n < 0) return false;
@@ -393,34 +436,27 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     this.#vAddr = kAddr + AREA_HALF;
     this.#end = kAddr + 2 * AREA_HALF;
     if (c.kk === STRING || c.vk === STRING) {
-      this.#evict();
+      // Strings are decoded now, while their fields are where the core said: the area stays free.
+      const H = c.core.heap(this.#end);
+      this.#keys = copyOut(c.core, H, c.kk, kAddr, 0, n);
+      this.#vals = this.#mode === KEYS ? EMPTY_STRINGS : copyOut(c.core, H, c.vk, kAddr + AREA_HALF, 0, n);
+      this.#keyBase = this.#valBase = 0;
+      this.#copied = true;
     } else {
       this.#area = a;
-      ring.owners[a] = this as HashMapIterator<unknown, unknown, unknown>;
-      this.#views();
+      this.#lease = ring.owners[a] = { c, kAddr, n, withValues: this.#mode !== KEYS, keys: null, vals: EMPTY_STRINGS };
     }
-    return true;
-  }
-
-  /** Copy the rest of the batch out of the ring area into arrays of the iterator's own, and give the area up. */
-  #evict(): void {
-    const c = this.#c;
-    const H = c.core.heap(this.#end);
-    const from = this.#pos;
-    this.#keys = copyOut(c.core, H, c.kk, this.#kAddr, from, this.#n);
-    this.#vals = this.#mode === KEYS ? EMPTY_STRINGS : copyOut(c.core, H, c.vk, this.#vAddr, from, this.#n);
-    this.#keyBase = this.#valBase = -from;
-    this.#copied = true;
-    this.#dropArea();
     this.#views();
+    return true;
   }
 
   /** Give the ring area back, if the iterator holds one. */
   #dropArea(): void {
     if (this.#area < 0) return;
     const ring = this.#c.ring!;
-    if (ring.owners[this.#area] === this) ring.owners[this.#area] = null;
+    if (ring.owners[this.#area] === this.#lease) ring.owners[this.#area] = null;
     this.#area = -1;
+    this.#lease = null;
   }
 
   /** A shared map's table is done: give its slot back and go on to the next table; false when a clear() since the start ended the iteration. */
@@ -497,6 +533,16 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     this.#u32 = H.u32;
     this.#modIndex = (this.#th + HDR_MOD) >>> 2;
     this.#epochIndex = (c.h + HDR_EPOCH) >>> 2;
+    const lease = this.#lease;
+    if (lease !== null && lease.keys !== null) {
+      // Another small iteration took the area: take the copies of its entries (all n, from 0).
+      this.#keys = lease.keys;
+      this.#vals = lease.vals;
+      this.#keyBase = this.#valBase = 0;
+      this.#copied = true;
+      this.#area = -1;
+      this.#lease = null;
+    }
     if (this.#copied) return;
     if (c.kk === STRING) {
       this.#keys = this.#strKeys!;

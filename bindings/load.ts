@@ -51,6 +51,7 @@ export interface CoreExports {
   readonly STR_Q_CHARS: WebAssembly.Global;
   readonly STR_Q_SLACK: WebAssembly.Global;
   map_new(keySize: number, valSize: number, capacity: number, seedLo: number, seedHi: number, fixedSeed: number, maxBytes: number): number;
+  map_note_change(h: number): void;
   map_clear(h: number): number;
   map_free(h: number): void;
   map_stat(h: number, field: number): number;

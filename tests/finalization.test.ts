@@ -57,6 +57,22 @@ describe('FinalizationRegistry', () => {
     m.dispose();
   });
 
+  it('an abandoned iteration of a small map (copied whole, no slot) does not keep the map alive', async () => {
+    const refs: WeakRef<object>[] = [];
+    const make = () => {
+      for (const value of ['int32', 'any'] as const) {
+        const m = new HashMap(null, { key: 'int32', value });
+        m.set(1, 1);
+        m.keys().next(); // abandoned: its entries stay in a ring area of the core
+        for (let k = 0; k < 1000; k++) m.set(k, k); // then the map grows
+        refs.push(new WeakRef(m));
+      }
+    };
+    make();
+    await collect();
+    expect(refs.map((r) => r.deref() === undefined)).toEqual([true, true]);
+  });
+
   it('an abandoned iterator of a map that is then dropped too frees both, in either order', async () => {
     const make = () => {
       const m = new HashMap(null, { key: 'float64', value: 'any' });

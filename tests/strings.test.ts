@@ -1831,6 +1831,29 @@ describe('iteration guarantees with string keys and values', () => {
       });
     });
 
+    it(`${kk} => ${vk}: maps of at most ITER_SMALL_MAX entries (copied whole at the start) under changes, growth included`, () => {
+      const seed = BASE * 1000 + 700 + ci;
+      seeded(seed, (rand) => {
+        for (let round = 0; round < 24; round++) {
+          const m = mk(kk, vk, { seed: seed * 32 + round });
+          const model = new Model();
+          const mut = new Mutator(m, model, rand, kk, vk);
+          mut.fill(int(rand, SMALL_MAX + 1));
+          while (model.size > SMALL_MAX) mut.delete();
+          const grow = round % 3 === 2;
+          const t = iterate(m, model, STYLES[round % STYLES.length], `round ${round} (${model.size} entries)`, (before) => {
+            if (m.stats().liveIterators !== 0) fail(`round ${round}: a small iteration took a slot`);
+            if (before) return;
+            if (grow) mut.fill(500);
+            for (let i = int(rand, 4); i > 0; i--) mut.step(0.3, 0.3, 0.3, 0.1);
+          });
+          if (t.count > SMALL_MAX) fail(`round ${round}: ${t.count} entries handed out, more than the map held at the start`);
+          sameContent(m, model, `round ${round} end`);
+          m.dispose();
+        }
+      });
+    });
+
     it(`${kk} => ${vk}: the map grows from tiny to thousands of entries during a for...of`, () => {
       const seed = BASE * 1000 + 600 + ci;
       seeded(seed, (rand) => {
