@@ -1,5 +1,6 @@
 // Iteration against Map, in a process of its own (run.js forks it; by hand:
 //   node --expose-gc bench/child-iteration.js ['{"rounds":7}'] [--json]
+// or one group of cases alone: '{"only":"small"}' (int32, float64, small, string)
 // ). int32 -> int32 unless said: the same entries in a Map and a HashMap, each
 // loop compiled once per map type (new Function, so that call sites never share
 // type feedback), timed alternately, medians. Cases:
@@ -20,6 +21,8 @@ import { median, now, gc, progress, PairIterator, KeyIterator, pairIteratorClass
 
 const S = { rounds: 7, n: 1e6, small: 1000, smallReps: 20, strN: 1e5, ...(process.argv[2]?.startsWith('{') ? JSON.parse(process.argv[2]) : {}) };
 const started = now();
+/** Which groups of cases run: all, or the one named by S.only ('int32', 'float64', 'small', 'string'), to time a case in a process of its own. */
+const runs = (group) => S.only === undefined || S.only === group;
 
 function lcg(seed) {
   let s = seed | 0;
@@ -109,7 +112,7 @@ function row(name, entries, mapCase, hmCase, floorCase) {
 }
 
 progress(`iteration: ${S.rounds} rounds; ${S.n} entries, ${S.small} maps of 10, strings ${S.strN}`);
-{
+if (runs('int32')) {
   const { map, hm } = filled('int32', S.n, 1);
   const ks = new Int32Array(map.keys());
   const vs = new Int32Array(map.values());
@@ -162,7 +165,7 @@ progress(`iteration: ${S.rounds} rounds; ${S.n} entries, ${S.small} maps of 10, 
   }
   hm.dispose();
 }
-{
+if (runs('float64')) {
   const { map, hm } = filled('float64', S.n, 2);
   row(
     'for...of [k, v], float64, 1e6',
@@ -172,7 +175,7 @@ progress(`iteration: ${S.rounds} rounds; ${S.n} entries, ${S.small} maps of 10, 
   );
   hm.dispose();
 }
-{
+if (runs('small')) {
   const maps = [];
   const hms = [];
   const floors = [];
@@ -193,7 +196,7 @@ progress(`iteration: ${S.rounds} rounds; ${S.n} entries, ${S.small} maps of 10, 
   );
   for (const h of hms) h.dispose();
 }
-{
+if (runs('string')) {
   const { map, hm } = filled('string', S.strN, 3);
   row(
     'for...of [k, v], string keys, 1e5',
