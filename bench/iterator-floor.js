@@ -10,8 +10,10 @@
 //     there, read at a base index, as HashMap's iterator reads its batch);
 //   - that, plus HashMap's per-entry check: its map's modification counter read
 //     from wasm memory and compared, and a disposed flag;
-//   - HashMap (int32 -> int32): that, plus the core's step that fills each
-//     batch (bench/iteration-costs.js times it alone), and its mode checks.
+//   - that, refilled by the core's step: a slot of the core's pool over a map
+//     built through the core's exports, 256 entries a step (iter_next_k4_v4);
+//   - HashMap (int32 -> int32): that, plus what the real iterator adds (its
+//     modes, value kinds, string batches, small maps, the checked path).
 // Prints ns per entry and the ratios Map time / other time. Not part of
 // `npm run bench`: it explains the for...of row there.
 import { HashMap } from '../dist/index.js';
@@ -96,8 +98,61 @@ class CheckedIterator {
 }
 // Views taken at each start: building the maps below grows the memory, which detaches older views.
 const view = () => core.heap(base + 8 * n + 8);
+class SteppedIterator {
+  #pos = 0;
+  #n = 0;
+  #ended = false;
+  #it;
+  #v;
+  #kb;
+  #vb;
+  #u32;
+  #mi;
+  #mod;
+  #map;
+  constructor(h, map) {
+    this.#it = core.x.iter_start(h) >>> 0;
+    const V = core.heap(this.#it + ITER_END);
+    this.#v = V.i32;
+    this.#kb = (this.#it + ITER_KEYS) >>> 2;
+    this.#vb = (this.#it + ITER_VALS) >>> 2;
+    this.#u32 = V.u32;
+    this.#mi = modAt;
+    this.#mod = V.u32[modAt];
+    this.#map = map;
+  }
+  next() {
+    const i = this.#pos;
+    if (i < this.#n && this.#u32[this.#mi] === this.#mod && !this.#map.disposed) {
+      this.#pos = i + 1;
+      return { value: [this.#v[this.#kb + i], this.#v[this.#vb + i]], done: false };
+    }
+    return this.#refill();
+  }
+  #refill() {
+    if (this.#ended) {
+      if (this.#it !== 0) core.x.iter_release(this.#it, 1);
+      this.#it = 0;
+      return { value: undefined, done: true };
+    }
+    this.#n = core.x.iter_next_k4_v4(this.#it, BATCH);
+    this.#pos = 0;
+    if (this.#n < BATCH) this.#ended = true;
+    return this.next();
+  }
+  [Symbol.iterator]() {
+    return this;
+  }
+}
+const ITER_KEYS = core.x.ITER_KEYS.value;
+const ITER_VALS = core.x.ITER_VALS.value;
+const ITER_END = ITER_VALS + (ITER_VALS - ITER_KEYS);
+const BATCH = core.x.ITER_BATCH.value;
+const coreMap = core.x.map_new(4, 4, 0, 1, 2, 0, 0) >>> 0;
+for (let i = 0; i < n; i++) core.x.set_i32_i32(coreMap, keys[i], vals[i]);
 const inWasm = { [Symbol.iterator]: () => new WasmIterator(view().i32, base / 4, base / 4 + n, n) };
 const mapState = { disposed: false };
+const stepped = { [Symbol.iterator]: () => new SteppedIterator(coreMap, mapState) };
 const checked = { [Symbol.iterator]: () => new CheckedIterator(view().i32, base / 4, base / 4 + n, n, view().u32, modAt, mapState) };
 
 const map = new Map();
@@ -115,6 +170,7 @@ const cases = {
   minimal: [loop('minimal'), minimal],
   'in wasm': [loop('in wasm'), inWasm],
   '+ check': [loop('+ check'), checked],
+  stepped: [loop('stepped'), stepped],
   HashMap: [loop('HashMap'), hm],
 };
 const ms = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
@@ -129,6 +185,7 @@ for (let r = -1; r < rounds; r++) {
 if (sums.size !== 1) throw new Error(`iterator-floor: the loops disagree: ${[...sums].join(', ')}`);
 hm.dispose();
 core.x.scratch_free(base, 8 * n + 8);
+core.x.map_free(coreMap);
 
 const ns = (name) => (median(ms[name]) * 1e6) / (n * reps);
 console.log(`for...of over ${n} int32 entries, medians of ${rounds} rounds (ns per entry):`);
