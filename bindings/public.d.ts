@@ -83,7 +83,7 @@ export interface HashMapStats {
   nevacuate: number;
   /** All wasm memory the map holds now. */
   bytes: number;
-  /** Iterators of this map not yet released. */
+  /** Iterators of this map holding a slot of the core, not yet released (an iteration of a private map of at most 16 entries holds none). */
   liveIterators: number;
   /** EVACUATED_Y tombstones left by growth while iterators were live (reused once none is). */
   tombstones: number;
