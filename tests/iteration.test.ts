@@ -1360,7 +1360,7 @@ describe(`maps of at most ITER_SMALL_MAX (${SMALL_MAX}) entries: copied whole at
         let inner = 0;
         m.forEach((v, k) => {
           t.produce(k, v);
-          for (const o of others) for (const [a, b] of o) inner += b - a;
+          for (const o of others) for (const [a, b] of o) inner += (b as number) - (a as number);
           if (change) mut.step(0, 0.3, 0.7);
         });
         t.finish();
