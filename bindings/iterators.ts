@@ -240,7 +240,6 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   #strKeys: string[] | null = null;
   #strVals: string[] | null = null;
   #valBase = 0;
-  readonly #token = {};
 
   constructor(map: Revalidate<K, V>, c: MapCore, mode: number) {
     this.#map = map;
@@ -384,7 +383,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
       if (c.lock === null && this.#fetchSmall()) return;
       const it = this.#startSlot();
       this.#it = it;
-      abandoned.register(this, { it, c, lock: this.#tlock }, this.#token);
+      abandoned.register(this, { it, c, lock: this.#tlock }, this); // the iterator is its own unregister token (held weakly)
       if (this.#table === 0) max = BATCH_FIRST;
     }
     const n = c.lock === null ? this.#stepU(max) : this.#stepShared(max);
@@ -607,7 +606,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   /** Give the slot back, if the iterator holds one. */
   #releaseSlot(): void {
     if (this.#it !== 0) {
-      abandoned.unregister(this.#token);
+      abandoned.unregister(this);
       const it = this.#it;
       this.#it = 0;
       releaseSlot(this.#c, it, this.#tlock);
