@@ -249,6 +249,8 @@ export class MapLock {
   #stickyUntil = 0;
   /** The claim this thread has stored in the map's H_WANT word (during one operation), or 0. */
   #claimed = 0;
+  /** Dead holders whose writes this thread undid while waiting for this lock (#waitEven): a table's waiter restarts its clock after one on the root. */
+  #recoveries = 0;
 
   constructor(c: Core, h: number, timeoutMs: number, root: MapLock | null = null) {
     this.#core = c;
@@ -525,7 +527,7 @@ export class MapLock {
    */
   #lockSlow(v: Int32Array): void {
     const start = performance.now();
-    const deadline = start + 2 * this.timeoutMs;
+    let deadline = start + 2 * this.timeoutMs;
     if (this.#starving(start)) this.#claim();
     let competing = -1;
     let held = -1; // the odd count being waited on, and since when
@@ -546,7 +548,13 @@ export class MapLock {
         if (this.#starving(now)) this.#claim();
         const s = Atomics.load(v, this.#seq);
         if ((s & 1) === 0) {
+          const root = this.#root;
+          const rootRecoveries = root === null ? 0 : root.#recoveries;
           if (this.#tryLock()) return;
+          // The root was held by a dead thread, and undone in #tryLock's wait: each dead holder costs a
+          // waiter lockTimeout, so the wait for this table starts its clock again (it used to throw
+          // when a dead table holder and a dead root holder together took more than twice lockTimeout).
+          if (root !== null && root.#recoveries !== rootRecoveries) deadline = performance.now() + 2 * this.timeoutMs;
           continue;
         }
         if (s !== held) {
@@ -594,6 +602,7 @@ export class MapLock {
         heldSince = now;
       } else if (this.#recover(s, heldSince, now)) {
         this.#endWrite(); // the dead write is undone; this reader only needed the map free
+        this.#recoveries++;
         continue;
       }
       this.#sleep(this.#seq, s, deadline);
