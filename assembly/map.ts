@@ -116,7 +116,13 @@ export function findPairAtOutline<K, V>(h: usize, key: K, hash: u64): usize {
  */
 // @ts-ignore: decorator
 @inline export function noteUpdate(h: usize): void {
-  if (!ASC_FEATURE_THREADS || hget(h, H_ITERS) != 0) hset(h, H_MOD, hget(h, H_MOD) + 1);
+  if (!ASC_FEATURE_THREADS || hget(h, H_ITERS) != 0) bumpMod(h);
+}
+
+/** Move the modification counter on: the map changed (iterators check what they hand out). */
+// @ts-ignore: decorator
+@inline export function bumpMod(h: usize): void {
+  hset(h, H_MOD, hget(h, H_MOD) + 1);
 }
 
 
@@ -210,7 +216,7 @@ export function insertPairAt<K, V>(h: usize, key: K, hash: u64): usize {
     else mstore<K>(p, key);
     setTophash(freeB, freeS, top);
     hset(h, H_COUNT, hget(h, H_COUNT) + 1);
-    hset(h, H_MOD, hget(h, H_MOD) + 1);
+    bumpMod(h);
     lastInserted = true;
     return p;
   }
@@ -256,7 +262,7 @@ export function removePairAt<K, V>(h: usize, key: K, hash: u64): bool {
   foldEmptyRest(first, b, slot);
   let count = hget(h, H_COUNT) - 1;
   hset(h, H_COUNT, count);
-  hset(h, H_MOD, hget(h, H_MOD) + 1);
+  bumpMod(h);
   if (count == 0) maybeReseed(h);
   return true;
 }
@@ -449,7 +455,7 @@ export function clearMap(h: usize): bool {
   freeArray(h);
   resetState(h);
   hset(h, H_EPOCH, hget(h, H_EPOCH) + 1);
-  hset(h, H_MOD, hget(h, H_MOD) + 1);
+  bumpMod(h);
   if ((load<u8>(h + H_FLAGS) & HF_FIXED_SEED) == 0) store<u64>(h + H_SEED, nextRandom(h + H_RNG));
   return allocArray(h, hget(h, H_MINB));
 }

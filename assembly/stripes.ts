@@ -29,10 +29,10 @@
 
 import { alloc, free, roundSize } from "./alloc";
 import { nextRandom } from "./hash";
-import { newMap, clearMap, freeMap, bForCapacity, initHeader } from "./map";
+import { newMap, clearMap, freeMap, bForCapacity, initHeader, bumpMod } from "./map";
 import { hashKey } from "./strings";
 import {
-  HEADER_SIZE, H_ROOT, H_SEED, H_RNG, H_FLAGS, H_KEYSIZE, H_VALSIZE, H_BYTES, H_MAXBYTES, H_EPOCH, H_MOD,
+  HEADER_SIZE, H_ROOT, H_SEED, H_RNG, H_FLAGS, H_KEYSIZE, H_VALSIZE, H_BYTES, H_MAXBYTES, H_EPOCH,
   H_SEQ, H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_ITERS, H_TOMBSTONES, GROW_SAME,
   HF_FIXED_SEED, hget, hset,
 } from "./layout";
@@ -121,7 +121,7 @@ export function clearStriped(r: usize): bool {
     if (!clearMap(t)) ok = false;
   }
   hset(r, H_EPOCH, hget(r, H_EPOCH) + 1);
-  hset(r, H_MOD, hget(r, H_MOD) + 1);
+  bumpMod(r);
   return ok;
 }
 

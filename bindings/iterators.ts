@@ -17,7 +17,7 @@
 import { core as privateCore, type Core, type Heap } from './load.js';
 import type { MapLock } from './shared.js';
 import { STRING, KIND_SIZE, kindView } from './kinds.js';
-import { readStringIn } from './strings.js';
+import { readStringIn, STR_FIELD } from './strings.js';
 import { stepName, smallName } from './exports.js';
 
 /** What an iterator and the finalizers need of a map, kept apart from the HashMap object. */
@@ -86,8 +86,6 @@ const RING = 8;
 /** Bytes of one area: keys, then values, SMALL + ITER_SMALL_SLACK entries of 8 bytes each. */
 const AREA_HALF = (SMALL + (privateCore.x.ITER_SMALL_SLACK.value as number)) * 8;
 const CURSOR = privateCore.x.DUMP_CURSOR.value as number;
-/** Bytes of a string field in a slot (assembly/layout.ts STR_FIELD). */
-const STR_FIELD_BYTES = 12;
 
 type SmallFill = (h: number, cur: number, keys: number, vals: number, max: number) => number;
 
@@ -98,6 +96,8 @@ type SmallFill = (h: number, cur: number, keys: number, vals: number, max: numbe
  */
 interface Lease {
   readonly c: MapCore;
+  /** The area's index in the ring, and the address of its keys (its values follow, AREA_HALF on). */
+  readonly area: number;
   readonly kAddr: number;
   readonly n: number;
   readonly withValues: boolean;
@@ -119,8 +119,8 @@ interface Ring {
 function evictLease(l: Lease): void {
   const c = l.c;
   const H = c.core.heap(l.kAddr + 2 * AREA_HALF);
-  l.vals = l.withValues ? copyOut(c.core, H, c.vk, l.kAddr + AREA_HALF, 0, l.n) : EMPTY_STRINGS;
-  l.keys = copyOut(c.core, H, c.kk, l.kAddr, 0, l.n);
+  l.vals = l.withValues ? copyOut(c.core, H, c.vk, l.kAddr + AREA_HALF, l.n) : EMPTY_STRINGS;
+  l.keys = copyOut(c.core, H, c.kk, l.kAddr, l.n);
   if (!c.disposed) c.core.x.map_note_change(c.h);
 }
 
@@ -136,12 +136,12 @@ function ringOf(c: Core): Ring | null {
 }
 
 /** n keys or values of `kind` at byte address `addr` (strings: the addresses of their fields), as a new array. */
-function copyOut(c: Core, H: Heap, kind: number, addr: number, from: number, n: number): Array<number | bigint | string> {
-  if (kind === STRING) return readStrings(c, H.u32, (addr >>> 2) + from, n - from, []);
-  const out = new Array<number | bigint>(n - from);
+function copyOut(c: Core, H: Heap, kind: number, addr: number, n: number): Array<number | bigint | string> {
+  if (kind === STRING) return readStrings(c, H.u32, addr >>> 2, n, []);
+  const out = new Array<number | bigint>(n);
   const view = kindView(H, kind);
   const base = addr / KIND_SIZE[kind];
-  for (let i = from; i < n; i++) out[i - from] = view[base + i];
+  for (let i = 0; i < n; i++) out[i] = view[base + i];
   return out;
 }
 
@@ -160,7 +160,7 @@ function readStrings(c: Core, u32: Uint32Array, base: number, n: number, out: st
   let end = H.u8.length;
   for (let i = 0; i < n; i++) {
     const f = u32[base + i];
-    if (f + STR_FIELD_BYTES > end) end = (H = c.heap(f + STR_FIELD_BYTES)).u8.length;
+    if (f + STR_FIELD > end) end = (H = c.heap(f + STR_FIELD)).u8.length;
     out[i] = readStringIn(c, H, f);
   }
   return out;
@@ -216,8 +216,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   #kAddr = 0;
   #vAddr = 0;
   #end = 0;
-  /** The ring area this iterator borrows (-1: none) and its lease there; whether its entries were copied into arrays of its own. */
-  #area = -1;
+  /** The lease of the ring area this iterator borrows (null: none); whether its entries were copied into arrays of its own. */
   #lease: Lease | null = null;
   #copied = false;
   #n = 0;
@@ -279,15 +278,12 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     for (;;) {
       const i = this.#pos;
       if (i < this.#n) {
+        // The fast path's case (reached after a fetch): hand it out there.
+        if (this.#u32[this.#modIndex] === this.#gate) return this.next();
         this.#pos = i + 1;
-        if (this.#u32[this.#modIndex] !== this.#gate) {
-          const r = this.#produceChecked(i);
-          if (r !== null) return r;
-          continue;
-        }
-        // The fast path's case, reached after a fetch: hand it out there.
-        this.#pos = i;
-        return this.next();
+        const r = this.#produceChecked(i);
+        if (r !== null) return r;
+        continue;
       }
       if (this.#ended) {
         this.#release();
@@ -437,13 +433,12 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     if (c.kk === STRING || c.vk === STRING) {
       // Strings are decoded now, while their fields are where the core said: the area stays free.
       const H = c.core.heap(this.#end);
-      this.#keys = copyOut(c.core, H, c.kk, kAddr, 0, n);
-      this.#vals = this.#mode === KEYS ? EMPTY_STRINGS : copyOut(c.core, H, c.vk, kAddr + AREA_HALF, 0, n);
+      this.#keys = copyOut(c.core, H, c.kk, kAddr, n);
+      this.#vals = this.#mode === KEYS ? EMPTY_STRINGS : copyOut(c.core, H, c.vk, kAddr + AREA_HALF, n);
       this.#keyBase = this.#valBase = 0;
       this.#copied = true;
     } else {
-      this.#area = a;
-      this.#lease = ring.owners[a] = { c, kAddr, n, withValues: this.#mode !== KEYS, keys: null, vals: EMPTY_STRINGS };
+      this.#lease = ring.owners[a] = { c, area: a, kAddr, n, withValues: this.#mode !== KEYS, keys: null, vals: EMPTY_STRINGS };
     }
     this.#views();
     return true;
@@ -451,10 +446,10 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
 
   /** Give the ring area back, if the iterator holds one. */
   #dropArea(): void {
-    if (this.#area < 0) return;
-    const ring = this.#c.ring!;
-    if (ring.owners[this.#area] === this.#lease) ring.owners[this.#area] = null;
-    this.#area = -1;
+    const lease = this.#lease;
+    if (lease === null) return;
+    const owners = this.#c.ring!.owners;
+    if (owners[lease.area] === lease) owners[lease.area] = null;
     this.#lease = null;
   }
 
@@ -539,7 +534,6 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
       this.#vals = lease.vals;
       this.#keyBase = this.#valBase = 0;
       this.#copied = true;
-      this.#area = -1;
       this.#lease = null;
     }
     if (this.#copied) return;

@@ -24,6 +24,8 @@ const TAG_BLOCK = 0x80;
 const TAG_WIDE = 0x40;
 const F_PTR = 4;
 const F_LEN = 8;
+/** Bytes of a string field in a slot (assembly/layout.ts STR_FIELD). */
+export const STR_FIELD = 12;
 const BK_CHARS = 12;
 /** Code units a query area holds at first: most keys are short, and growing is cheap. */
 const FIRST_UNITS = 1024;
@@ -109,7 +111,7 @@ export function queryAreas(c: Core): QueryAreas {
  * sequence check fails and it retries).
  */
 export function readString(c: Core, f: number): string {
-  return readStringIn(c, c.heap(f + 12), f);
+  return readStringIn(c, c.heap(f + STR_FIELD), f);
 }
 
 /**
