@@ -13,7 +13,7 @@
 //   - string keys (10 characters), for...of, 1e5
 // and, in the same rounds, the floor of each case where JS sets one (what any JS implementation must
 // at least do): for for...of and keys(), a minimal iterator over two Int32Arrays (a class with next(),
-// a fresh result object and entry array each step); for forEach, a plain loop over two Int32Arrays
+// a fresh result object, made at one site, and entry array each step); for forEach, a plain loop over two Int32Arrays
 // calling the same callback; for the small maps, the minimal iterator over each map's own two arrays
 // of 10; for toArrays, making the two result Int32Arrays and filling them (TypedArray.fill).
 import { HashMap } from '../dist/index.js';

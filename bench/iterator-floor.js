@@ -4,8 +4,9 @@
 //   - Map: V8 lowers its iterator inside optimised code (no result object or
 //     entry array survives);
 //   - a minimal JS iterator over two Int32Arrays: `next()` returns
-//     `{ value: [k, v], done }`, nothing else (no wasm, no checks); it is the
-//     floor for HashMap's iterators, which are JS objects of this shape;
+//     `{ value: [k, v], done }`, made at one site, nothing else (no wasm, no
+//     checks); it is the floor for HashMap's iterators, which are JS objects
+//     of this shape;
 //   - the minimal iterator reading views of wasm memory (the same entries copied
 //     there, read at a base index, as HashMap's iterator reads its batch);
 //   - that, plus HashMap's per-entry check: its map's modification counter read
@@ -54,11 +55,14 @@ class WasmIterator {
   }
   next() {
     const i = this.#i;
+    let value;
+    let done = true;
     if (i < this.#n) {
       this.#i = i + 1;
-      return { value: [this.#v[this.#kb + i], this.#v[this.#vb + i]], done: false };
+      value = [this.#v[this.#kb + i], this.#v[this.#vb + i]];
+      done = false;
     }
-    return { value: undefined, done: true };
+    return { value, done };
   }
   [Symbol.iterator]() {
     return this;
@@ -86,11 +90,14 @@ class CheckedIterator {
   }
   next() {
     const i = this.#i;
+    let value;
+    let done = true;
     if (i < this.#n && this.#u32[this.#mi] === this.#mod && !this.#map.disposed) {
       this.#i = i + 1;
-      return { value: [this.#v[this.#kb + i], this.#v[this.#vb + i]], done: false };
+      value = [this.#v[this.#kb + i], this.#v[this.#vb + i]];
+      done = false;
     }
-    return { value: undefined, done: true };
+    return { value, done };
   }
   [Symbol.iterator]() {
     return this;
@@ -122,23 +129,30 @@ class SteppedIterator {
     this.#map = map;
   }
   next() {
-    const i = this.#pos;
-    if (i < this.#n && this.#u32[this.#mi] === this.#mod && !this.#map.disposed) {
+    let i = this.#pos;
+    let value;
+    let done = false;
+    if (!(i < this.#n && this.#u32[this.#mi] === this.#mod && !this.#map.disposed)) {
+      done = !this.#refill();
+      i = 0;
+    }
+    if (!done) {
       this.#pos = i + 1;
-      return { value: [this.#v[this.#kb + i], this.#v[this.#vb + i]], done: false };
+      value = [this.#v[this.#kb + i], this.#v[this.#vb + i]];
     }
-    return this.#refill();
+    return { value, done };
   }
+  /** A fresh batch (false at the end, the slot given back). */
   #refill() {
-    if (this.#ended) {
-      if (this.#it !== 0) core.x.iter_release(this.#it, 1);
-      this.#it = 0;
-      return { value: undefined, done: true };
+    if (!this.#ended) {
+      this.#n = core.x.iter_next_k4_v4(this.#it, BATCH);
+      this.#pos = 0;
+      if (this.#n < BATCH) this.#ended = true;
+      if (this.#n > 0) return true;
     }
-    this.#n = core.x.iter_next_k4_v4(this.#it, BATCH);
-    this.#pos = 0;
-    if (this.#n < BATCH) this.#ended = true;
-    return this.next();
+    if (this.#it !== 0) core.x.iter_release(this.#it, 1);
+    this.#it = 0;
+    return false;
   }
   [Symbol.iterator]() {
     return this;

@@ -467,16 +467,20 @@ export function otherCpu(a, b) {
 
 /**
  * The floor of a JS iterator (iterator-floor.js, child-iteration.js): entries of two arrays, a fresh
- * result object and entry array each step, no checks. Each call makes a class of its own, so that a
- * case's loop does not share V8's feedback with another case's arrays (the 1e6 case's large typed
- * arrays made the same class 5x slower over the small maps' arrays afterwards). One instance of each
- * is kept alive, as bindings/iterators.ts keeps one HashMapIterator: V8 holds object shapes weakly,
- * and a gc() between timings (child-iteration.js) that found every instance dead dropped the shape
- * and the optimised code with it (the 10-entry maps' floor measured 84 to 138 ns an entry so, 15 alone).
+ * result object and entry array each step, no checks. The result object is made at one site, as
+ * bindings/iterators.ts makes it: V8 removes an inlined next()'s result object only then (made at two
+ * sites, a minimal pair iterator over 1e6 entries took 14 ns an entry instead of 8, a key iterator 5.0
+ * instead of 1.7). Each call compiles a class from source of its own, so that a case's loop does not
+ * share V8's feedback with another case's arrays (classes from one class literal share it: the 1e6
+ * case's large typed arrays made the same class 5x slower over the small maps' arrays afterwards). One
+ * instance of each is kept alive, as bindings/iterators.ts keeps one HashMapIterator: V8 holds object
+ * shapes weakly, and a gc() between timings (child-iteration.js) that found every instance dead dropped
+ * the shape and the optimised code with it (the 10-entry maps' floor measured 84 to 138 ns an entry so,
+ * 15 alone).
  */
 const anchors = [];
-export function pairIteratorClass() {
-  const C = class PairIterator {
+function minimalIteratorClass(name, entry) {
+  const C = new Function(`return class ${name} {
     #i = 0;
     #k;
     #v;
@@ -486,36 +490,23 @@ export function pairIteratorClass() {
     }
     next() {
       const i = this.#i;
+      let value;
+      let done = true;
       if (i < this.#k.length) {
         this.#i = i + 1;
-        return { value: [this.#k[i], this.#v[i]], done: false };
+        value = ${entry};
+        done = false;
       }
-      return { value: undefined, done: true };
+      return { value, done };
     }
     [Symbol.iterator]() {
       return this;
     }
-  };
+  };`)();
   anchors.push(new C([], []));
   return C;
 }
+export const pairIteratorClass = () => minimalIteratorClass('PairIterator', '[this.#k[i], this.#v[i]]');
 export const PairIterator = pairIteratorClass();
 /** As PairIterator, the keys alone. */
-export class KeyIterator {
-  #i = 0;
-  #k;
-  constructor(k) {
-    this.#k = k;
-  }
-  next() {
-    const i = this.#i;
-    if (i < this.#k.length) {
-      this.#i = i + 1;
-      return { value: this.#k[i], done: false };
-    }
-    return { value: undefined, done: true };
-  }
-  [Symbol.iterator]() {
-    return this;
-  }
-}
+export const KeyIterator = minimalIteratorClass('KeyIterator', 'this.#k[i]');
