@@ -15,11 +15,15 @@
 //     built through the core's exports, 256 entries a step (iter_next_k4_v4);
 //   - HashMap (int32 -> int32): that, plus what the real iterator adds (its
 //     modes, value kinds, string batches, small maps, the checked path).
+// Then keys() four ways (Map, the minimal key iterator, the same with its result
+// object made at two sites, HashMap), with the young-generation collections
+// each makes: whether V8 removed the result object.
 // Prints ns per entry and the ratios Map time / other time. Not part of
 // `npm run bench`: it explains the for...of row there.
 import { HashMap } from '../dist/index.js';
 import { core } from '../dist/load.js';
-import { median, now, PairIterator } from './lib.js';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { median, now, PairIterator, KeyIterator } from './lib.js';
 
 const n = Number(process.argv[2] ?? 1e6);
 const rounds = Number(process.argv[3] ?? 7);
@@ -197,7 +201,6 @@ for (let r = -1; r < rounds; r++) {
   }
 }
 if (sums.size !== 1) throw new Error(`iterator-floor: the loops disagree: ${[...sums].join(', ')}`);
-hm.dispose();
 core.x.scratch_free(base, 8 * n + 8);
 core.x.map_free(coreMap);
 
@@ -206,3 +209,57 @@ console.log(`for...of over ${n} int32 entries, medians of ${rounds} rounds (ns p
 for (const name of Object.keys(cases)) {
   console.log(`  ${name.padEnd(8)} ${ns(name).toFixed(1).padStart(6)} ns   Map / ${name} ${(ns('Map') / ns(name)).toFixed(2)}`);
 }
+
+// keys(): where the result object goes. The minimal key iterator (one result object site), the same
+// with a second site for the end (as HashMap's next() was before it made its result at one site), and
+// HashMap's keys(); with the young-generation collections each makes in `rounds` passes (0: V8
+// removed the result object; about 40 a pass over 1e6 entries: it made one an entry).
+class TwoSiteKeyIterator {
+  #i = 0;
+  #k;
+  constructor(k) {
+    this.#k = k;
+  }
+  next() {
+    const i = this.#i;
+    if (i < this.#k.length) {
+      this.#i = i + 1;
+      return { value: this.#k[i], done: false };
+    }
+    return { value: undefined, done: true };
+  }
+  [Symbol.iterator]() {
+    return this;
+  }
+}
+let minorGcs = 0;
+const gcWatch = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) minorGcs++;
+});
+gcWatch.observe({ entryTypes: ['gc'] });
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+const keyLoop = (tag) => new Function('m', 'reps', `/* keys ${tag} */ let x = 0; for (let r = 0; r < reps; r++) for (const k of m.keys()) x = (x + k) | 0; return x;`);
+const keyCases = {
+  Map: map,
+  'one site': { keys: () => new KeyIterator(keys) },
+  'two sites': { keys: () => new TwoSiteKeyIterator(keys) },
+  HashMap: hm,
+};
+console.log(`keys() over ${n} int32 entries, medians of ${rounds} rounds (ns per entry; young collections a pass):`);
+for (const [name, m] of Object.entries(keyCases)) {
+  const f = keyLoop(name);
+  for (let r = 0; r < 3; r++) f(m, reps);
+  await settle();
+  minorGcs = 0;
+  const times = [];
+  for (let r = 0; r < rounds; r++) {
+    const t = now();
+    f(m, reps);
+    times.push(now() - t);
+  }
+  await settle();
+  const per = (median(times) * 1e6) / (n * reps);
+  console.log(`  ${name.padEnd(9)} ${per.toFixed(1).padStart(6)} ns   ${(minorGcs / rounds).toFixed(1)} young collections a pass`);
+}
+gcWatch.disconnect();
+hm.dispose();
