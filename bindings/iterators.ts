@@ -317,52 +317,44 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   }
 
   /**
-   * Call fn.call(thisArg, value, key, map) for every remaining entry, as forEach does: the same
-   * batches and checks as next(), as a plain loop over the batch buffers while the map is unchanged
-   * (one load and compare of its modification counter an entry), with no result object or entry array.
+   * Call fn.call(thisArg, value, key, map) for every remaining entry, as forEach does: a plain loop over
+   * the batch buffers while the map is unchanged (one load and compare of its modification counter an
+   * entry, no result object or entry array), and next()'s slow path for everything else (a fetch, the
+   * checked path after a change, the end, a disposed map): one consumer of the batches serves both.
    */
   each(fn: (this: unknown, value: V, key: K, map: unknown) => void, thisArg: unknown, map: unknown): void {
     const c = this.#c;
     const direct = thisArg === undefined;
     try {
       for (;;) {
-        if (c.disposed) throw disposedError();
         let i = this.#pos;
         const n = this.#n;
-        if (i >= n) {
-          if (this.#ended) return;
-          this.#fetch();
-          continue;
+        const keys = this.#keys;
+        const vals = this.#vals;
+        const kb = this.#keyBase;
+        const vb = this.#valBase;
+        const u32 = this.#u32;
+        const mi = this.#modIndex;
+        const gate = this.#gate;
+        const table = c.vals;
+        // The callback may change the map (or dispose of it): the counter check sends the rest of the
+        // batch to the slow path, as in next(). The counter also moves when a small iteration takes this
+        // one's ring area (evictLease), a view detached by memory growth reads undefined, and a gate of
+        // -1 (keys remembered, see #produceChecked) never matches.
+        while (i < n && u32[mi] === gate && !c.disposed) {
+          const key = keys[kb + i] as K;
+          const raw = vals[vb + i];
+          const value = (table === null ? raw : table[raw as number]) as V;
+          i++;
+          if (direct) fn(value, key, map);
+          else fn.call(thisArg, value, key, map);
         }
-        if (this.#gate !== -1) {
-          const keys = this.#keys;
-          const vals = this.#vals;
-          const kb = this.#keyBase;
-          const vb = this.#valBase;
-          const u32 = this.#u32;
-          const mi = this.#modIndex;
-          const mod = this.#gate;
-          const table = c.vals;
-          // The callback may change the map (or dispose of it): the counter check sends the rest of the
-          // batch to the checked path, as next() does. The counter also moves when a small iteration
-          // takes this one's ring area (evictLease), and a view detached by memory growth reads undefined.
-          while (i < n && u32[mi] === mod && !c.disposed) {
-            const key = keys[kb + i] as K;
-            const raw = vals[vb + i];
-            const value = (table === null ? raw : table[raw as number]) as V;
-            i++;
-            if (direct) fn(value, key, map);
-            else fn.call(thisArg, value, key, map);
-          }
-          this.#pos = i;
-          if (i >= n || c.disposed) continue;
-        }
-        this.#pos = i + 1;
-        const r = this.#produceChecked(i);
-        if (r !== SKIP) {
-          const [k, v] = r as [K, V];
-          fn.call(thisArg, v, k, map);
-        }
+        this.#pos = i;
+        if (this.#nextSlow()) return;
+        const [key, value] = this.#out as [K, V];
+        this.#out = undefined;
+        if (direct) fn(value, key, map);
+        else fn.call(thisArg, value, key, map);
       }
     } finally {
       this.#release();
