@@ -13,7 +13,7 @@
 // (its evacuation work waits if it cannot allocate), and restoring a value
 // writes where the key already is.
 
-import { findPair, insertPair, removePair, lastInserted } from "./map";
+import { findPair, insertPair, removePair, lastInserted, noteUpdate } from "./map";
 import { valOffset } from "./layout";
 import { mstore } from "./wlog";
 import { tbl } from "./stripes";
@@ -101,8 +101,11 @@ export function batchUndo<KA, K, V>(h: usize, keys: usize, n: u32, flags: usize,
     if (load<u8>(flags + <usize>i) == UNDO_INSERTED) {
       removePair<K, V>(tbl<K>(h, key), key);
     } else {
-      let p = findPair<K, V>(tbl<K>(h, key), key);
-      if (p != 0) mstore<V>(p + valOffset<K, V>(), load<V>(old + (<usize>i << alignof<V>())));
+      let t = tbl<K>(h, key);
+      let p = findPair<K, V>(t, key);
+      if (p == 0) continue;
+      mstore<V>(p + valOffset<K, V>(), load<V>(old + (<usize>i << alignof<V>())));
+      noteUpdate(t); // a value changed in place, as set() changes one: iterators check what they fetched
     }
   }
 }
