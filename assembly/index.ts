@@ -494,9 +494,9 @@ export function dump_start(cur: usize, h: usize): void { dumpStart(cur, h); }
 export const DUMP_CURSOR: u32 = <u32>ITER_CURSOR;
 /**
  * Largest map the JS side iterates by one iter_small_* call, copied out (bindings/iterators.ts): 16
- * covers the maps of a few entries that abound in programs, and fills 10 entries in 40 to 66 ns
- * (bench/iteration-costs.js), less than an
- * iterator slot and its finalizer entry cost; a larger map's iterator takes a slot and sees the map live.
+ * covers the maps of a few entries that abound in programs, and fills 10 entries in 33 to 53 ns
+ * (bench/iteration-costs.js; 40 to 66 before the SIMD bucket copy), less than an iterator slot and its
+ * finalizer entry cost; a larger map's iterator takes a slot and sees the map live.
  */
 export const ITER_SMALL_MAX: u32 = 16;
 /** Entries of room past `max` that iter_small_* may write (a bucket's worth: iter.ts copyBucket). */
