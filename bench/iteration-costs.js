@@ -1,6 +1,6 @@
 // The costs behind the iteration rows (docs/design.md, "Iteration"; README, the iteration table):
-//   node --expose-gc bench/iteration-costs.js
-// 1. The core's step alone: iter_next_k4_v4 called in a loop over a 1e6-entry int32 map made through
+//   node --expose-gc bench/iteration-costs.js [n]   (n: the entries of the map of 1 and 4, 1e6 unless given)
+// 1. The core's step alone: iter_next_k4_v4 called in a loop over an n-entry int32 map made through
 //    the core's exports (no JS iterator), batches of 256; best of 7, ns an entry.
 // 2. A small map's whole iteration (iter_small_k4_v4, what a private map of at most 16 entries costs
 //    at its first next()): 1000 maps of 10 int32 entries, each filled 200 times; best of 5, ns a call.
@@ -15,7 +15,7 @@ import { core } from '../dist/load.js';
 import { HashMap } from '../dist/index.js';
 
 const x = core.x;
-const n = 1e6;
+const n = Number(process.argv[2] ?? 1e6);
 const h = x.map_new(4, 4, 0, 1, 2, 0, 0) >>> 0;
 let s = 1;
 for (let i = 0; i < n; i++) {
@@ -34,10 +34,10 @@ for (let r = 0; r < 7; r++) {
   best = Math.min(best, ((performance.now() - t) * 1e6) / total);
   x.iter_release(it, 1);
 }
-console.log(`core step, 1e6 int32 entries, batches of ${batch}: ${best.toFixed(2)} ns an entry`);
+console.log(`core step, ${n} int32 entries, batches of ${batch}: ${best.toFixed(2)} ns an entry`);
 
 // toArrays' parts: the core's dump of the same map into wasm memory, chunks of 8192 (bindings/batch.ts);
-// the two result arrays of 1e6 int32 made and filled, fresh (their pages written for the first time)
+// the two result arrays of n int32 made and filled, fresh (their pages written for the first time)
 // and filled again; best of 7 (made and filled: least and most of 7, as the allocator hands back pages
 // already mapped or new ones), ns an entry.
 {
@@ -71,7 +71,7 @@ console.log(`core step, 1e6 int32 entries, batches of ${batch}: ${best.toFixed(2
     again = Math.min(again, ((performance.now() - t) * 1e6) / n);
   }
   console.log(
-    `toArrays' parts, 1e6 int32 entries: the core's dump ${dump.toFixed(2)} ns; two result arrays made and filled ${Math.min(...fresh).toFixed(2)} to ${Math.max(...fresh).toFixed(2)} ns (pages reused or new), filled again ${again.toFixed(2)} ns an entry`,
+    `toArrays' parts, ${n} int32 entries: the core's dump ${dump.toFixed(2)} ns; two result arrays made and filled ${Math.min(...fresh).toFixed(2)} to ${Math.max(...fresh).toFixed(2)} ns (pages reused or new), filled again ${again.toFixed(2)} ns an entry`,
   );
 }
 x.map_free(h);
