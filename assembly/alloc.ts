@@ -32,7 +32,7 @@
 
 /** Written at ALLOC_BASE once the allocator is initialised. */
 import { lockWord, unlockWord, lockTakeOver, noteTimeout, LOCK_FAILED, LOCK_TAKEN_OVER } from "./lock";
-import { ownLog } from "./wlog";
+import { threadBeat } from "./wlog";
 
 const MAGIC: u32 = 0x74_6f_70_68; // "toph"
 /** Granularity of small classes: 16 keeps buckets and pairs aligned. */
@@ -72,20 +72,25 @@ const A_TOP: usize = 4;
 export const A_HITER_FREE: usize = 8;
 /** Iterator slots ever created (the pool's size). */
 export const A_HITER_TOTAL: usize = 12;
-/** The allocator's lock word (shared build; see lock.ts): it guards everything in this header. */
+/**
+ * The allocator's lock (shared build; see lock.ts), a u64: the futex word (low 32 bits) and its
+ * holder's thread record (high 32 bits, wlog.ts; 0 while free), set by the same compare-and-swap that
+ * takes the lock, so that a waiter always knows whose hold it waits for. It guards everything in this
+ * header.
+ */
 const A_LOCK: usize = 16;
 /**
  * The lock holder's undo log (shared build): the old value of every word it changed, so that a thread
- * that takes the lock over from a holder presumed dead (lock.ts) can put the allocator back as it was
+ * that takes the lock over from a dead holder (lock.ts) can put the allocator back as it was
  * (undoHeap). A small allocation or free changes at most 3 words, a hiter pool operation 5, a page
  * run's allocation or free (split or coalesced: links, tags, bins) about 15; 32 entries.
  */
-const A_UNDO_N: usize = 20;
-/** The lock holder's thread (its write log's address, wlog.ts) while it holds the lock, else 0: a thread presumed dead while it holds a map is dead for the allocator too (heapTakeOverFrom). */
-const A_OWNER: usize = 24;
+const A_UNDO_N: usize = 24;
 /** Pages in free runs (couldFit counts them as room). */
 const A_FREE_PAGES: usize = 28;
-const A_UNDO: usize = 32;
+/** The list of thread records on this memory (wlog.ts), linked through each record. */
+const A_THREADS: usize = 32;
+const A_UNDO: usize = 40;
 const UNDO_MAX: u32 = 32;
 const A_CLASSES: usize = A_UNDO + <usize>UNDO_MAX * 8;
 const A_BINS: usize = A_CLASSES + SMALL_CLASSES * 4;
@@ -103,11 +108,13 @@ const A_SIZE: usize = A_PAGE_MAP + PAGE_MAP_BYTES;
 export function lockHeap(): bool {
   let base = allocBase();
   let r = lockWord(base + A_LOCK);
-  if (r == LOCK_FAILED) return false;
+  if (r == LOCK_FAILED) {
+    noteTimeout(); // the JS side turns the failed allocation into a LockTimeoutError
+    return false;
+  }
   if (ASC_FEATURE_THREADS) {
     if (r == LOCK_TAKEN_OVER) undoHeap(base);
     store<u32>(base + A_UNDO_N, 0);
-    atomic.store<u32>(base + A_OWNER, <u32>ownLog());
   }
   return true;
 }
@@ -116,9 +123,8 @@ export function lockHeap(): bool {
 export function unlockHeap(): bool {
   let base = allocBase();
   if (ASC_FEATURE_THREADS) {
-    // A finished hold leaves nothing to undo, and no owner.
+    // A finished hold leaves nothing to undo.
     store<u32>(base + A_UNDO_N, 0);
-    atomic.store<u32>(base + A_OWNER, 0);
   }
   if (unlockWord(base + A_LOCK)) return true;
   noteTimeout();
@@ -126,20 +132,24 @@ export function unlockHeap(): bool {
 }
 
 /**
- * The thread whose write log is `dead` was presumed dead while it held a map (lock.ts seqRecover): if it
+ * The thread whose record is `dead` is dead, or presumed so, and held a map (lock.ts seqRecover): if it
  * also holds the allocator's lock, take the lock over at once (it cannot release it any more), undo its
- * half-done allocator work and release the lock. The owner word is written right after the lock is
- * taken and cleared right before it is released, so it names `dead` only while `dead` holds the lock.
+ * half-done allocator work and release the lock. The lock word names its holder (set by the
+ * compare-and-swap that takes it, cleared by the one that releases it).
  */
 export function heapReleaseDead(dead: usize): void {
   if (!ASC_FEATURE_THREADS || dead == 0) return;
   let base = allocBase();
-  if (atomic.load<u32>(base + A_OWNER) != <u32>dead) return;
-  if (!lockTakeOver(base + A_LOCK)) return;
+  if (!lockTakeOver(base + A_LOCK, dead)) return;
   undoHeap(base);
   store<u32>(base + A_UNDO_N, 0);
-  atomic.store<u32>(base + A_OWNER, 0);
   unlockWord(base + A_LOCK);
+}
+
+/** Address of the head of this memory's list of thread records (wlog.ts). */
+// @ts-ignore: decorator
+@inline export function threadsHead(): usize {
+  return allocBase() + A_THREADS;
 }
 
 /** Address of the allocator's lock word (for the tests that stop a thread inside it). */
@@ -231,8 +241,22 @@ export function alloc(size: usize, zero: bool): usize {
   let ptr = allocLocked(size);
   if (!unlockHeap()) return 0; // presumed dead meanwhile: the allocation was undone
   // Fresh memory from the bump region is already zero: not touching it keeps its pages unmapped.
-  if (ptr != 0 && zero && !fresh) memory.fill(ptr, 0, roundSize(size));
+  if (ptr != 0 && zero && !fresh) zeroBlock(ptr, roundSize(size));
   return ptr;
+}
+
+/** Bytes zeroed between two beats of this thread: 16 MiB take a few ms, even where each page faults. */
+const ZERO_STEP: usize = 16 << 20;
+
+/** Zero [p, p + n), moving this thread's beat at every step: a caller holding a map may zero gigabytes of reused memory, and its waiters must see it work (wlog.ts). */
+function zeroBlock(p: usize, n: usize): void {
+  while (n > ZERO_STEP) {
+    memory.fill(p, 0, ZERO_STEP);
+    threadBeat();
+    p += ZERO_STEP;
+    n -= ZERO_STEP;
+  }
+  memory.fill(p, 0, n);
 }
 
 /** Whether allocLocked's block came from the bump region (per call, per instance). */

@@ -9,7 +9,8 @@
 // inserted and the value it replaced (an undo log in the caller's buffers). If
 // an insert runs out of memory, the pairs of this chunk already stored are
 // undone in reverse order and -1 is returned; the caller undoes earlier chunks
-// with batchUndo. Undo never fails: removal never fails for lack of memory
+// with batchUndo. In the shared build a chunk moves the thread's beat (its waiters see it work) and
+// checks before each key that its lock is still its own. Undo never fails: removal never fails for lack of memory
 // (its evacuation work waits if it cannot allocate), and restoring a value
 // writes where the key already is.
 
@@ -17,6 +18,8 @@ import { findPair, insertPair, removePair, lastInserted, noteUpdate } from "./ma
 import { valOffset } from "./layout";
 import { mstore } from "./wlog";
 import { tbl } from "./stripes";
+import { stillHeld } from "./lock";
+import { threadBeat } from "./wlog";
 
 /** Canonical NaN: all NaN keys are this one key. */
 const CANONICAL_NAN: u64 = 0x7FF8000000000000;
@@ -62,7 +65,9 @@ export function batchHas<KA, K, V>(h: usize, keys: usize, out: usize, n: u32): v
 /** Remove every key; returns how many were present. */
 export function batchDelete<KA, K, V>(h: usize, keys: usize, n: u32): u32 {
   let count: u32 = 0;
+  threadBeat();
   for (let i: u32 = 0; i < n; i++) {
+    if (!stillHeld()) unreachable(); // taken over: store nothing more (wlog.ts)
     let key = keyAt<KA, K>(keys, i);
     if (removePair<K, V>(tbl<K>(h, key), key)) count++;
   }
@@ -74,7 +79,9 @@ export function batchDelete<KA, K, V>(h: usize, keys: usize, n: u32): u32 {
  * when memory ran out (this chunk is then undone; the map is as before the call).
  */
 export function batchSet<KA, K, V>(h: usize, keys: usize, vals: usize, n: u32, flags: usize, old: usize): i32 {
+  threadBeat();
   for (let i: u32 = 0; i < n; i++) {
+    if (!stillHeld()) unreachable(); // taken over: store nothing more (wlog.ts)
     let key = keyAt<KA, K>(keys, i);
     let p = insertPair<K, V>(tbl<K>(h, key), key);
     if (p == 0) {

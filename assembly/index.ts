@@ -40,7 +40,8 @@ import { iterStart, iterRelease, iterNext, iterFill, iterSmall, dumpStart, ITER_
 import { heapTop, alloc, free, allocLockWord } from "./alloc";
 import { f64key, batchGet, batchHas, batchDelete, batchSet, batchUndo } from "./batch";
 import { expandSeed } from "./hash";
-import { STRIPES, tbl, tableFor, tableAt, stripeOf, newStriped, clearStriped, freeStriped, busyStripe, statStriped } from "./stripes";
+import { STRIPES, tbl, tableFor, tableAt, stripeOf, newStriped, clearStriped, freeStriped, busyStripe, statStriped, rootAttach } from "./stripes";
+export { ATTACH_OK, ATTACH_FULL } from "./stripes";
 import { add32, addF64, add64, getOrSetBits, getOrSetStr, status, ST_BUSY, ST_DEAD } from "./update";
 export { status } from "./update";
 import { Str, Q_CHARS, Q_SLACK, strPrepare, strCommit, strRelease, copySlot, hashKey } from "./strings";
@@ -61,10 +62,10 @@ export const HDR_LOG: u32 = <u32>H_LOG;
 export const HDR_SEQ: u32 = <u32>H_SEQ;
 export const HDR_REFS: u32 = <u32>H_REFS;
 export const HDR_KINDS: u32 = <u32>H_KINDS;
-export { canBlock, lockTimeoutNs, lockTimedOut, readTorn } from "./lock";
-import { seqCount, seqValid, seqTryLock, seqUnlock, seqAbort, seqRecover, seqRecoverFree, seqRenew, rootBusy, WRITE_BUSY, WRITE_DEAD } from "./lock";
-export { WRITE_BUSY, WRITE_DEAD, RECOVER_MOVED, RECOVER_TAKEN, RECOVER_BROKEN } from "./lock";
-import { logInit, mstore } from "./wlog";
+export { canBlock, lockTimeoutNs, recoveryNs, lockTimedOut, readTorn } from "./lock";
+import { seqCount, seqValid, seqTryLock, seqUnlock, seqAbort, seqRecover, seqRecoverFree, seqBeat, seqWatch, seqHolder, rootBusy, WRITE_BUSY, WRITE_DEAD } from "./lock";
+export { WRITE_BUSY, WRITE_DEAD, RECOVER_MOVED, RECOVER_TAKEN, RECOVER_BROKEN, WATCH_MOVED, WATCH_UNKNOWN, WATCH_DEAD } from "./lock";
+import { logInit, mstore, ownLog, threadsMarkDead, threadMarkDead, threadNamed, threadLockId } from "./wlog";
 export { ST_RANGE, ST_BUSY, ST_DEAD } from "./update";
 export const ITER_KEYS: u32 = <u32>IT_KEYS;
 export const ITER_VALS: u32 = <u32>IT_VALS;
@@ -98,6 +99,10 @@ export function map_free(h: usize): void {
 }
 /** Tables of a map: STRIPES in the shared build, 1 in the private one. */
 export const MAP_TABLES: u32 = ASC_FEATURE_THREADS ? STRIPES : 1;
+/** Add a thread's reference to the shared map at root h, which a handle names with id (idHi, idLo) and kinds kk, vk: ATTACH_OK, ATTACH_FULL, or 0 when no such live map is there (nothing written). */
+export function map_attach(h: usize, idHi: u32, idLo: u32, kk: u32, vk: u32): i32 {
+  return ASC_FEATURE_THREADS ? rootAttach(h, (<u64>idHi << 32) | <u64>idLo, kk, vk) : 0;
+}
 /** Table i of map h (the shared build; h itself in the private one). */
 export function map_table(h: usize, i: u32): usize { return ASC_FEATURE_THREADS ? tableAt(h, i) : h; }
 /** Index of a table whose lock is held, or -1: a whole-map write, holding the root's lock, waits until none is. */
@@ -129,7 +134,7 @@ export function heap_top(): usize { return heapTop(); }
 export function iter_pool_size(): u32 { return iterPoolSize(); }
 /** Give the iterator pool its first slots now, so that iterations work once memory has run out: 1, or 0 when memory runs out. */
 export function iter_reserve(): i32 { return iterReserve() ? 1 : 0; }
-/** Address of the allocator's lock word: a thread stopped while it holds it is presumed dead after lockTimeout (lock.ts). */
+/** Address of the allocator's lock word: a thread stopped while it holds it is presumed dead after recoveryTime (lock.ts). */
 export function alloc_lock_word(): usize { return allocLockWord(); }
 
 // ---- typed operations ------------------------------------------------------
@@ -388,9 +393,9 @@ export function sget_f64_f64(h: usize, k: f64): f64 { return sget<u64>(h, f64key
 
 // ---- locked writes of shared maps (number kinds) ----------------------------
 
-/** After a locked write threw (a trap, or the stack ran out in it): undo it and release the lock it took, if it did. */
-export function write_abort(): void {
-  seqAbort();
+/** After a locked write threw (a trap, or the stack ran out in it): undo it and release the lock it took, if it did: 1; 0 when the hold was no longer this thread's (presumed dead: another thread undid the write). */
+export function write_abort(): i32 {
+  return seqAbort() ? 1 : 0;
 }
 // @ts-ignore: decorator
 @inline function wsetBits<K, V>(h: usize, k: K, v: V): i32 {
@@ -435,14 +440,28 @@ export function wlock_try(h: usize, ignoreClaim: bool): i32 {
 export const WLOCK_ROOT_BUSY: i32 = 2;
 /** Release the lock this instance holds: 1, or 0 when it was presumed dead meanwhile and its write undone. */
 export function wlock_release(): i32 { return seqUnlock() ? 1 : 0; }
-/** Map h has been locked at count `seq` past lockTimeout: take it over, its dead write undone (RECOVER_*). */
+/** Map h is locked at count `seq` by a thread known dead (wlock_watch): take it over, its dead write undone (RECOVER_*). */
 export function wlock_recover(h: usize, seq: u32): i32 { return seqRecover(h, seq); }
-/** Renew this instance's hold (count + 2, still odd), so that its waiters start their lockTimeout again: 1, or 0 when it was presumed dead meanwhile. */
-export function wlock_renew(): i32 { return seqRenew() ? 1 : 0; }
 /** As wlock_recover, for a thread holding a shared map's root that waits for table h: h is released at once, the caller's own hold untouched. */
 export function wlock_recover_free(h: usize, seq: u32): i32 { return seqRecoverFree(h, seq); }
-/** Make this instance's write log; 0 when memory runs out. */
-export function wlog_init(): i32 { return logInit() ? 1 : 0; }
+/** What is known of the holder of map h locked at count `seq`: its beat (>= 0), or WATCH_MOVED, WATCH_UNKNOWN, WATCH_DEAD. */
+export function wlock_watch(h: usize, seq: u32): i32 { return seqWatch(h, seq); }
+/** The thread record of the holder of map h locked at count `seq` (a browser asks for the Web Lock named after it), else 0. */
+export function wlock_holder(h: usize, seq: u32): usize { return seqHolder(h, seq); }
+/** This thread works under its lock (a long write, a wait for tables): move its beat; 1, or 0 when its hold was taken over meanwhile. */
+export function wlock_beat(): i32 { return seqBeat() ? 1 : 0; }
+/** Make this instance's write log, its thread record (`tid`: the thread's id, 0 where there is none); 0 when memory runs out. */
+export function wlog_init(tid: u32): i32 { return logInit(tid) ? 1 : 0; }
+/** This instance's thread record (a browser names its Web Lock after it). */
+export function thread_record(): usize { return ownLog(); }
+/** A thread with id `tid` has exited: mark its records dead; returns how many. */
+export function thread_dead(tid: u32): i32 { return threadsMarkDead(tid); }
+/** This thread holds the Web Lock of id `id` (`tophash:thread:<id>`) for its life. */
+export function thread_named(id: u32): void { threadNamed(id); }
+/** The id of the Web Lock the thread of record `rec` holds for its life, 0 if none (yet). */
+export function thread_lock_id(rec: usize): u32 { return ASC_FEATURE_THREADS ? threadLockId(rec) : 0; }
+/** The thread whose record is at `rec` is dead: 1, or 0 when no other thread has that record. */
+export function thread_record_dead(rec: usize): i32 { return threadMarkDead(rec) ? 1 : 0; }
 
 export function wset_i32_i32(h: usize, k: i32, v: i32): i32 { return wsetBits<u32, u32>(h, <u32>k, <u32>v); }
 export function wset_i32_f64(h: usize, k: i32, v: f64): i32 { return wsetBits<u32, u64>(h, <u32>k, reinterpret<u64>(v)); }

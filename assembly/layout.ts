@@ -180,10 +180,12 @@ export const H_SEG0: usize = 80;
 export const H_STATE_END: usize = 84;
 /** Shared maps: how many threads wait for the map's sequence count (a releasing writer notifies them when it is non-zero). */
 export const H_WAITERS: usize = 84;
-/** Shared maps: the sequence count, odd while a write is in progress: it is also the writers' lock (even to odd by compare-and-swap); readers retry when it moved. */
+/**
+ * Shared maps: the lock word (u64). Its low 32 bits are the sequence count, odd while a write is in
+ * progress: it is also the writers' lock (even to odd by compare-and-swap); readers retry when it
+ * moved. Its high 32 bits name the holder's thread record (wlog.ts), set by the same compare-and-swap.
+ */
 export const H_SEQ: usize = 88;
-/** Shared maps: the key and value kind codes of the bindings (u8 each), which attach checks a handle against. */
-export const H_KINDS: usize = 92;
 /** Shared maps (u64): the map's 48-bit id above a 16-bit count of the threads attached; 0 once freed. */
 export const H_REFS: usize = 96;
 /**
@@ -198,6 +200,10 @@ export const H_LOG: usize = 108;
 export const LOG_BROKEN: u32 = 1;
 /** Shared maps: the root of the stripe this table is (stripes.ts); 0 for a root, and in the private build. */
 export const H_ROOT: usize = 112;
+/** Shared maps: the key and value kind codes of the bindings (u8 each), which attach checks a handle against. */
+export const H_KINDS: usize = 116;
+/** Shared maps, a root's (u32): ROOT_MAGIC xor the root's own address while the map lives, 0 once freed (stripes.ts rootAttach). */
+export const H_MAGIC: usize = 120;
 /** Header size: a multiple of 64, so that a header starts a cache line (allocator: 64-byte alignment for such sizes) and two shared maps' (or stripes') lock words never share one. */
 export const HEADER_SIZE: usize = 128;
 

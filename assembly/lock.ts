@@ -36,13 +36,15 @@
 // waiting): Drepper's futex mutex, with memory.atomic.wait32/notify.
 
 import { H_SEQ, H_WAITERS, H_WANT, H_LOG, H_ROOT, LOG_BROKEN } from "./layout";
-import { logBegin, logEnd, logCommit, logUndo, logIsFor, logLost, logCommitted, logRestamp, ownLog } from "./wlog";
+import { logBegin, logEnd, logCommit, logUndo, logIsFor, logLost, logCommitted, logClaimUndo, logClaimDone, logUndoing, ownLog, threadBeat, threadWatch, WATCH_DEAD } from "./wlog";
 import { heapReleaseDead } from "./alloc";
 
 /** Set by the JS side: 0 where the thread may not block (a browser page's main thread): spin instead. */
 export let canBlock: i32 = 1;
-/** Set by the JS side: how long a lock wait may take, in nanoseconds. */
+/** Set by the JS side: how long a lock wait may take before it gives up, in nanoseconds. */
 export let lockTimeoutNs: i64 = 5_000_000_000;
+/** Set by the JS side: how long a lock's holder must make no progress before a waiter presumes it dead, where no proof of its death came (nanoseconds). */
+export let recoveryNs: i64 = 10_000_000_000;
 /** Set when a lock wait timed out (per call); the JS side turns the failure into a LockTimeoutError. */
 export let lockTimedOut: i32 = 0;
 
@@ -55,19 +57,31 @@ export function noteTimeout(): void {
 const SPINS: i32 = 200;
 /** Spins between clock reads while spinning instead of waiting. */
 const SPIN_CHUNK: i32 = 1000;
+/** Longest single wait (ms): a waiter looks at its holder's record this often (a death proved meanwhile). */
+const WAIT_SLICE_MS: f64 = 2;
 
 // @ts-ignore: decorator
 @external("env", "now")
 declare function now(): f64;
 
-/** Lock word states (low bits); the bits above count the lock's holders, so that every hold has its own word value. */
+/** A lock word of 64 bits: the word proper (low 32 bits) and its holder's thread record (high 32 bits, wlog.ts; 0 when free or not known). */
+// @ts-ignore: decorator
+@inline function pack(word: u32, holder: usize): u64 {
+  return (<u64>holder << 32) | <u64>word;
+}
+// @ts-ignore: decorator
+@inline function holderOf(v: u64): usize {
+  return <usize>(v >> 32);
+}
+
+/** Allocator lock word states (low bits); the bits above count the lock's holders, so that every hold has its own word value. */
 const FREE: u32 = 0;
 const HELD: u32 = 1;
 const CONTENDED: u32 = 2;
 const STATE: u32 = 3;
 const GEN_ONE: u32 = 4;
 
-/** What lockWord did: no lock (timed out), the lock, or the lock of a holder presumed dead (the caller undoes its half-done work). */
+/** What lockWord did: no lock (timed out), the lock, or the lock of a dead holder (the caller undoes its half-done work). */
 export const LOCK_FAILED: i32 = 0;
 export const LOCK_TAKEN: i32 = 1;
 export const LOCK_TAKEN_OVER: i32 = 2;
@@ -76,90 +90,121 @@ export const LOCK_TAKEN_OVER: i32 = 2;
 let heldWord: u32 = 0;
 
 /**
- * Take the lock word at w (the allocator's): Drepper's futex mutex, whose word also counts its holders.
- * A holder that keeps the lock past lockTimeoutNs, measured from when a waiter first saw that very
- * hold, is presumed dead: the waiter takes the lock over with one compare-and-swap on the word it saw
- * (so a new hold in between cannot be mistaken for the dead one) and returns LOCK_TAKEN_OVER.
+ * Take the lock at w (the allocator's, 64 bits: see pack): Drepper's futex mutex, whose word also
+ * counts its holders, with the holder's record beside it. A holder proved dead, or that makes no
+ * progress for recoveryNs (isDead), is taken over with one compare-and-swap on the value seen (so a
+ * new hold in between cannot be mistaken for the dead one): LOCK_TAKEN_OVER. LOCK_FAILED after
+ * lockTimeoutNs of waiting for a live holder.
  */
 // @ts-ignore: decorator
 @inline export function lockWord(w: usize): i32 {
   if (!ASC_FEATURE_THREADS) return LOCK_TAKEN;
-  let v = atomic.load<u32>(w);
-  if ((v & STATE) == FREE && atomic.cmpxchg<u32>(w, v, (v + GEN_ONE) | HELD) == v) {
-    heldWord = (v + GEN_ONE) & ~STATE;
+  let v = atomic.load<u64>(w);
+  let word = <u32>v;
+  if ((word & STATE) == FREE && atomic.cmpxchg<u64>(w, v, pack((word + GEN_ONE) | HELD, ownLog())) == v) {
+    heldWord = (word + GEN_ONE) & ~STATE;
     return LOCK_TAKEN;
   }
   return lockSlow(w);
 }
 
-/** Release the lock word at w, waking one waiter if there may be one; false when this thread was presumed dead meanwhile (the lock is another's now: left alone). */
+/** Release the lock at w, waking one waiter if there may be one; false when this thread was presumed dead meanwhile (the lock is another's now: left alone). */
 // @ts-ignore: decorator
 @inline export function unlockWord(w: usize): bool {
   if (!ASC_FEATURE_THREADS) return true;
   for (;;) {
-    let v = atomic.load<u32>(w);
-    if ((v & ~STATE) != heldWord || (v & STATE) == FREE) return false;
-    if (atomic.cmpxchg<u32>(w, v, v & ~STATE) == v) {
-      if ((v & STATE) == CONTENDED) atomic.notify(w, 1);
+    let v = atomic.load<u64>(w);
+    let word = <u32>v;
+    if ((word & ~STATE) != heldWord || (word & STATE) == FREE) return false;
+    if (atomic.cmpxchg<u64>(w, v, <u64>(word & ~STATE)) == v) {
+      if ((word & STATE) == CONTENDED) atomic.notify(w, 1);
       return true;
     }
   }
   return false; // unreachable
 }
 
-/** Take the lock word at w from its holder, whoever it is, at once (it is known to be dead); false when it is free. */
-export function lockTakeOver(w: usize): bool {
+/** Take the lock at w from `dead` at once, if `dead` holds it (it is known to be dead); false otherwise. */
+export function lockTakeOver(w: usize, dead: usize): bool {
   for (;;) {
-    let v = atomic.load<u32>(w);
-    if ((v & STATE) == FREE) return false;
-    if (atomic.cmpxchg<u32>(w, v, ((v + GEN_ONE) & ~STATE) | CONTENDED) == v) {
-      heldWord = (v + GEN_ONE) & ~STATE;
+    let v = atomic.load<u64>(w);
+    let word = <u32>v;
+    if ((word & STATE) == FREE || holderOf(v) != dead) return false;
+    if (atomic.cmpxchg<u64>(w, v, pack(((word + GEN_ONE) & ~STATE) | CONTENDED, ownLog())) == v) {
+      heldWord = (word + GEN_ONE) & ~STATE;
       return true;
     }
   }
   return false; // unreachable
+}
+
+/** The hold (word, holder, beat) the allocator's waiter last saw, and since when (now(), ms): kept across waits, so that a holder presumed dead is one that made no progress for recoveryNs in all. */
+let suspectWord: u32 = 0;
+let suspectHolder: usize = 0;
+let suspectBeat: i32 = -1;
+let suspectSince: f64 = 0;
+
+/**
+ * Whether the holder of a hold (its `word` and record `holder`, 0 if unknown) is dead: proved (its
+ * record marked), or presumed, when the very same hold at the very same beat of its holder has been
+ * seen for recoveryNs. Never on a guess shorter than that (docs/design.md, "Dead threads").
+ */
+function isDead(word: u32, holder: usize, t: f64): bool {
+  let beat = holder == 0 ? -1 : threadWatch(holder);
+  if (beat == WATCH_DEAD) return true;
+  if (word != suspectWord || holder != suspectHolder || beat != suspectBeat || suspectSince == 0) {
+    suspectWord = word;
+    suspectHolder = holder;
+    suspectBeat = beat;
+    suspectSince = t;
+    return false;
+  }
+  return t - suspectSince >= <f64>recoveryNs / 1e6;
 }
 
 function lockSlow(w: usize): i32 {
   for (let i = 0; i < SPINS; i++) {
-    let v = atomic.load<u32>(w);
-    if ((v & STATE) == FREE && atomic.cmpxchg<u32>(w, v, (v + GEN_ONE) | HELD) == v) {
-      heldWord = (v + GEN_ONE) & ~STATE;
+    let v = atomic.load<u64>(w);
+    let word = <u32>v;
+    if ((word & STATE) == FREE && atomic.cmpxchg<u64>(w, v, pack((word + GEN_ONE) | HELD, ownLog())) == v) {
+      heldWord = (word + GEN_ONE) & ~STATE;
       return LOCK_TAKEN;
     }
   }
-  let timeout = <f64>lockTimeoutNs / 1e6;
-  let seen: u32 = 0; // the hold being waited for (its word without the state bits)
-  let deadline: f64 = 0;
+  let giveUp = now() + <f64>lockTimeoutNs / 1e6;
   for (;;) {
-    let v = atomic.load<u32>(w);
-    if ((v & STATE) == FREE) {
+    let v = atomic.load<u64>(w);
+    let word = <u32>v;
+    if ((word & STATE) == FREE) {
       // Taken as contended: other threads may still wait.
-      if (atomic.cmpxchg<u32>(w, v, (v + GEN_ONE) | CONTENDED) == v) {
-        heldWord = (v + GEN_ONE) & ~STATE;
+      if (atomic.cmpxchg<u64>(w, v, pack((word + GEN_ONE) | CONTENDED, ownLog())) == v) {
+        heldWord = (word + GEN_ONE) & ~STATE;
         return LOCK_TAKEN;
       }
       continue;
     }
-    if ((v & STATE) == HELD) {
-      if (atomic.cmpxchg<u32>(w, v, (v & ~STATE) | CONTENDED) != v) continue;
-      v = (v & ~STATE) | CONTENDED;
+    if ((word & STATE) == HELD) {
+      let c = (v & ~(<u64>STATE)) | <u64>CONTENDED;
+      if (atomic.cmpxchg<u64>(w, v, c) != v) continue;
+      v = c;
+      word = <u32>c;
     }
     let t = now();
-    if ((v & ~STATE) != seen || deadline == 0) {
-      seen = v & ~STATE; // a new hold: its own lockTimeout starts now
-      deadline = t + timeout;
-    } else if (t >= deadline) {
-      if (atomic.cmpxchg<u32>(w, v, (v + GEN_ONE) & ~STATE | CONTENDED) == v) {
-        heldWord = (v + GEN_ONE) & ~STATE;
+    if (isDead(word & ~STATE, holderOf(v), t)) {
+      if (atomic.cmpxchg<u64>(w, v, pack(((word + GEN_ONE) & ~STATE) | CONTENDED, ownLog())) == v) {
+        heldWord = (word + GEN_ONE) & ~STATE;
+        suspectSince = 0;
         return LOCK_TAKEN_OVER;
       }
       continue;
     }
+    if (t >= giveUp) return LOCK_FAILED;
+    // This thread may hold a map while it waits here: it is alive, and its map's waiters must see so.
+    threadBeat();
     if (canBlock) {
-      memory.atomic.wait32(w, v, <i64>((deadline - t) * 1e6) + 1);
+      memory.atomic.wait32(w, word, <i64>(min(giveUp - t, WAIT_SLICE_MS) * 1e6) + 1);
     } else {
-      for (let i = 0; i < SPIN_CHUNK && atomic.load<u32>(w) == v; i++) {}
+      for (let i = 0; i < SPIN_CHUNK && atomic.load<u32>(w) == word; i++) {}
     }
   }
   return LOCK_FAILED; // unreachable
@@ -191,19 +236,33 @@ export let heldMap: usize = 0;
 /** The sequence count (odd) of the hold: the value a release or a recovery compares against. */
 let heldSeq: u32 = 0;
 
-/** Returned by a locked write whose thread held the map so long that another thread presumed it dead and undid the write. */
+/** Returned by a locked write whose thread made no progress for recoveryTime while it held the map, so that another thread presumed it dead and undid the write. */
 export const WRITE_DEAD: i32 = -3;
 /** What recovery did: the count had moved (no recovery), the lock taken over (its dead write undone), or the map is broken (a write that could not be logged was cut short). */
 export const RECOVER_MOVED: i32 = 0;
 export const RECOVER_TAKEN: i32 = 1;
 export const RECOVER_BROKEN: i32 = 2;
 
-/** This instance now holds map h's lock at sequence count `seq` (odd): log the write (wlog.ts). */
+/** seqWatch's answers besides a beat (>= 0): the count is no longer the one asked about; the hold names no holder (one taken by hand, as tests do). WATCH_DEAD: proved dead. */
+export const WATCH_MOVED: i32 = -1;
+export const WATCH_UNKNOWN: i32 = -2;
+export { WATCH_DEAD };
+
+/**
+ * This instance now holds map h's lock at sequence count `seq` (odd): log the write (wlog.ts), then
+ * check that the hold is still its own. A holder stores nothing into the map before that check, so
+ * a hold taken over before it (its thread presumed dead while it was stalled right after taking the
+ * lock) is given up with nothing written: false.
+ */
 // @ts-ignore: decorator
-@inline function hold(h: usize, seq: u32): void {
+@inline function hold(h: usize, seq: u32): bool {
   heldMap = h;
   heldSeq = seq;
-  store<u32>(h + H_LOG, <u32>logBegin(h, seq));
+  logBegin(h, seq);
+  if (atomic.load<u32>(h + H_SEQ) == seq) return true;
+  logEnd();
+  heldMap = 0;
+  return false;
 }
 
 /** Set by seqTryLock when it failed because the map's root (stripes.ts) was held, not the table: the JS side then waits for the root. */
@@ -211,9 +270,10 @@ export let rootBusy: i32 = 0;
 
 /**
  * Take map h's writers' lock, its sequence count (even -> odd), if no write holds it now and no
- * starving thread has claimed the map (unless `ignoreClaim`): one compare-and-swap, no waiting (waits
- * are the JS side's, which has the clock and knows whether the thread may block). The write is logged
- * from here on. Always true in the private build.
+ * starving thread has claimed the map (unless `ignoreClaim`): one compare-and-swap of the 64-bit lock
+ * word, which names this thread's record as the holder in the same step, no waiting (waits are the
+ * JS side's, which has the clock and knows whether the thread may block). The write is logged from
+ * here on. Always true in the private build.
  *
  * A table of a shared map (H_ROOT set, stripes.ts) is taken only while its root's lock is free (and
  * unclaimed, unless `ignoreClaim`): a whole-map write holds the root, then waits until no table's
@@ -227,20 +287,29 @@ export let rootBusy: i32 = 0;
   let r = <usize>load<u32>(h + H_ROOT);
   // A starving thread's claim (H_WANT): defer to it; the JS side decides whether it still holds.
   if (!ignoreClaim && (atomic.load<u32>(h + H_WANT) != 0 || (r != 0 && atomic.load<u32>(r + H_WANT) != 0))) return false;
-  let s = atomic.load<u32>(h + H_SEQ);
-  if ((s & 1) != 0 || atomic.cmpxchg<u32>(h + H_SEQ, s, s + 1) != s) return false;
+  let v = atomic.load<u64>(h + H_SEQ);
+  let s = <u32>v;
+  if ((s & 1) != 0 || atomic.cmpxchg<u64>(h + H_SEQ, v, pack(s + 1, ownLog())) != v) return false;
   if (r != 0 && (atomic.load<u32>(r + H_SEQ) & 1) != 0) {
     backOff(h, s + 1);
     return false;
   }
-  hold(h, s + 1);
+  return hold(h, s + 1);
+}
+
+/** Give this thread's hold of h at count s back (odd -> even, no holder) and wake its waiters; false when it is no longer this thread's. */
+// @ts-ignore: decorator
+@inline function release(h: usize, s: u32): bool {
+  let v = pack(s, ownLog());
+  if (atomic.cmpxchg<u64>(h + H_SEQ, v, <u64>(s + 1)) != v) return false;
+  if (atomic.load<u32>(h + H_WAITERS) != 0) atomic.notify(h + H_SEQ, -1);
   return true;
 }
 
 /** A table taken while its root was held: give it back unchanged (odd -> even) and say the root is busy. */
 function backOff(h: usize, s: u32): void {
   rootBusy = 1;
-  if (atomic.cmpxchg<u32>(h + H_SEQ, s, s + 1) == s && atomic.load<u32>(h + H_WAITERS) != 0) atomic.notify(h + H_SEQ, -1);
+  release(h, s);
 }
 
 /**
@@ -260,27 +329,71 @@ function backOff(h: usize, s: u32): void {
   if (atomic.load<u32>(h + H_SEQ) != s) return false;
   logCommit();
   // A recoverer that took over after the commit keeps the write (and releases the map itself).
-  if (atomic.cmpxchg<u32>(h + H_SEQ, s, s + 1) == s && atomic.load<u32>(h + H_WAITERS) != 0) atomic.notify(h + H_SEQ, -1);
+  release(h, s);
   return true;
 }
 
-/** A write of this instance that threw (a trap, or the stack ran out in it): undo it and release the lock. */
-export function seqAbort(): void {
-  if (!ASC_FEATURE_THREADS || heldMap == 0) return;
-  logEnd();
-  let l = ownLog();
-  if (!logLost(l)) logUndo(l);
+/**
+ * A write of this instance that threw (a trap, or the stack ran out in it): undo it and release the
+ * lock; true. False when the hold is no longer this thread's (it was presumed dead, and the recoverer
+ * undid the write): then nothing is touched.
+ */
+export function seqAbort(): bool {
+  if (!ASC_FEATURE_THREADS || heldMap == 0) return true;
   let h = heldMap;
   let s = heldSeq;
+  logEnd();
   heldMap = 0;
-  if (atomic.cmpxchg<u32>(h + H_SEQ, s, s + 1) == s && atomic.load<u32>(h + H_WAITERS) != 0) atomic.notify(h + H_SEQ, -1);
+  if (atomic.load<u32>(h + H_SEQ) != s) return false;
+  let l = ownLog();
+  if (!logLost(l)) logUndo(l);
+  release(h, s);
+  return true;
 }
 
 /**
- * Map h has been locked at count `seq` (odd) for longer than lockTimeout, as the calling thread saw:
- * presume the holder dead. Take the lock over (seq -> seq + 2, still odd, in one compare-and-swap, so
- * only one thread recovers and the dead holder's own release can no longer succeed), restore the
- * before-images of its write if its log is for this very hold, and hold the lock, its write undone.
+ * Whether this instance still holds the lock it took: checked by long writes (a batch, at every key),
+ * which stop (a trap: the JS side's write_abort then finds the hold gone) rather than store into a map
+ * another thread took over from them.
+ */
+// @ts-ignore: decorator
+@inline export function stillHeld(): bool {
+  if (!ASC_FEATURE_THREADS || heldMap == 0) return true;
+  return atomic.load<u32>(heldMap + H_SEQ) == heldSeq;
+}
+
+/** Move this thread's beat (it works under its lock) and say whether the hold is still its own: the JS side calls it between the chunks of a long write and while a whole-map write waits for tables. */
+export function seqBeat(): bool {
+  threadBeat();
+  return stillHeld();
+}
+
+/**
+ * Map h is locked at count `seq`: what is known of its holder. WATCH_MOVED when the count is no
+ * longer `seq`; WATCH_DEAD when its holder's record was marked dead; WATCH_UNKNOWN when the hold
+ * names no record; else the holder's beat, which a waiter watches for progress.
+ */
+export function seqWatch(h: usize, seq: u32): i32 {
+  if (!ASC_FEATURE_THREADS) return WATCH_MOVED;
+  let v = atomic.load<u64>(h + H_SEQ);
+  if (<u32>v != seq || (seq & 1) == 0) return WATCH_MOVED;
+  let holder = holderOf(v);
+  return holder == 0 ? WATCH_UNKNOWN : threadWatch(holder);
+}
+
+/** The thread record of map h's holder while it holds it at count `seq`, else 0. */
+export function seqHolder(h: usize, seq: u32): usize {
+  if (!ASC_FEATURE_THREADS) return 0;
+  let v = atomic.load<u64>(h + H_SEQ);
+  return <u32>v == seq && (seq & 1) != 0 ? holderOf(v) : 0;
+}
+
+/**
+ * Map h is locked at count `seq` (odd) by a thread known dead (seqWatch said WATCH_DEAD, or its beat
+ * has not moved for recoveryTime as the calling thread watched it). Take the lock over (seq -> seq +
+ * 2, still odd, in one compare-and-swap that also names this thread the holder, so only one thread
+ * recovers and the dead holder's own release can no longer succeed), restore the before-images of its
+ * write if its log is for this very hold, and hold the lock, its write undone.
  */
 export function seqRecover(h: usize, seq: u32): i32 {
   if (!ASC_FEATURE_THREADS) return RECOVER_MOVED;
@@ -291,39 +404,22 @@ export function seqRecover(h: usize, seq: u32): i32 {
   // the ordinary way, which waits for the root.
   let root = <usize>load<u32>(h + H_ROOT);
   if (root != 0 && (atomic.load<u32>(root + H_SEQ) & 1) != 0) {
-    if (atomic.cmpxchg<u32>(h + H_SEQ, seq + 2, seq + 3) == seq + 2) atomic.notify(h + H_SEQ, -1);
+    release(h, seq + 2);
     return RECOVER_MOVED;
   }
-  hold(h, seq + 2);
+  if (!hold(h, seq + 2)) return RECOVER_MOVED;
   return r;
 }
 
 /**
- * The hold of this instance is still its own (the count unchanged): move it to count + 2 (still odd),
- * so that threads waiting for it see a new hold and start their lockTimeout again. A whole-map write
- * calls it while it waits for a table held by a dead thread (up to lockTimeout a table): without it,
- * threads waiting for the root would presume the live whole-map writer dead too. False when this
- * instance was presumed dead meanwhile (its write, not begun, was undone: nothing to do but fail).
- */
-export function seqRenew(): bool {
-  if (!ASC_FEATURE_THREADS || heldMap == 0) return false;
-  let h = heldMap;
-  let s = heldSeq;
-  if (atomic.cmpxchg<u32>(h + H_SEQ, s, s + 2) != s) return false;
-  heldSeq = s + 2;
-  logRestamp(ownLog(), s + 2);
-  return true;
-}
-
-/**
  * seqRecover for a thread that holds a shared map's root and waits for table h: the dead holder's
- * write undone, the table is released at once (seq + 3), and this instance's own hold and log are
- * left as they are.
+ * write undone, the table is released at once, and this instance's own hold and log are left as
+ * they are.
  */
 export function seqRecoverFree(h: usize, seq: u32): i32 {
   if (!ASC_FEATURE_THREADS) return RECOVER_MOVED;
   let r = takeOver(h, seq);
-  if (r == RECOVER_TAKEN && atomic.cmpxchg<u32>(h + H_SEQ, seq + 2, seq + 3) == seq + 2) atomic.notify(h + H_SEQ, -1);
+  if (r == RECOVER_TAKEN) release(h, seq + 2);
   return r;
 }
 
@@ -331,21 +427,42 @@ export function seqRecoverFree(h: usize, seq: u32): i32 {
 function takeOver(h: usize, seq: u32): i32 {
   if (!ASC_FEATURE_THREADS) return RECOVER_MOVED;
   if (atomic.load<u32>(h + H_LOG) == LOG_BROKEN) return RECOVER_BROKEN;
-  if ((seq & 1) == 0 || atomic.cmpxchg<u32>(h + H_SEQ, seq, seq + 2) != seq) return RECOVER_MOVED;
-  let l = <usize>atomic.load<u32>(h + H_LOG);
-  // A log not for this hold: the holder died before it logged anything, so before it changed anything.
-  if (l != 0 && logIsFor(l, h, seq)) {
-    // The log now names the recoverer's count, so that if this thread dies in the middle of the undo,
-    // the next recoverer (which sees seq + 2) undoes it again: restoring before-images is idempotent.
-    logRestamp(l, seq + 2);
-    if (!logCommitted(l)) {
-      if (logLost(l)) {
-        atomic.store<u32>(h + H_LOG, LOG_BROKEN);
-        return RECOVER_BROKEN;
-      }
-      logUndo(l);
-    } // else it died committed, in the frees its write deferred: the write stands, those blocks leak
-    heapReleaseDead(l); // it may have died inside the allocator, called from this write
+  let v = atomic.load<u64>(h + H_SEQ);
+  if ((seq & 1) == 0 || <u32>v != seq) return RECOVER_MOVED;
+  let dead = holderOf(v);
+  // Said in this thread's record before the lock names it: if it dies in the middle of the undo, the
+  // next recoverer (which finds the lock held by this dead thread) undoes the same write again:
+  // restoring before-images is idempotent.
+  logClaimUndo(h, seq + 2, dead);
+  if (atomic.cmpxchg<u64>(h + H_SEQ, v, pack(seq + 2, ownLog())) != v) {
+    logClaimDone();
+    return RECOVER_MOVED;
+  }
+  let r = undoHold(dead, h, seq);
+  logClaimDone();
+  if (r == RECOVER_BROKEN) atomic.store<u32>(h + H_LOG, LOG_BROKEN);
+  return r;
+}
+
+/**
+ * Undo what the dead thread whose record is l did under its hold of map h at count `seq`: its own
+ * write if its log is for that hold (a log not for it: the holder died before it logged anything, so
+ * before it stored anything, as hold() checks), else the recovery it was making (its claim), and so
+ * on down a chain of recoverers that died in turn. Then its hold of the allocator, if any.
+ */
+function undoHold(l: usize, h: usize, seq: u32): i32 {
+  while (l != 0) {
+    if (logIsFor(l, h, seq)) {
+      if (!logCommitted(l)) {
+        if (logLost(l)) return RECOVER_BROKEN;
+        logUndo(l);
+      } // else it died committed, in the frees its write deferred: the write stands, those blocks leak
+      heapReleaseDead(l); // it may have died inside the allocator, called from this write
+      return RECOVER_TAKEN;
+    }
+    heapReleaseDead(l);
+    l = logUndoing(l, h, seq);
+    seq -= 2;
   }
   return RECOVER_TAKEN;
 }

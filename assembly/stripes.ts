@@ -27,15 +27,16 @@
 //
 // In the private build every map is one table: tbl() is the identity and nothing here is used.
 
-import { alloc, free, roundSize } from "./alloc";
+import { alloc, free, roundSize, allocBase } from "./alloc";
 import { nextRandom } from "./hash";
 import { newMap, clearMap, freeMap, bForCapacity, initHeader, bumpMod } from "./map";
 import { hashKey } from "./strings";
 import {
   HEADER_SIZE, H_ROOT, H_SEED, H_RNG, H_FLAGS, H_KEYSIZE, H_VALSIZE, H_BYTES, H_MAXBYTES, H_EPOCH,
   H_SEQ, H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_ITERS, H_TOMBSTONES, GROW_SAME,
-  HF_FIXED_SEED, hget, hset,
+  HF_FIXED_SEED, H_MAGIC, H_KINDS, H_REFS, hget, hset,
 } from "./layout";
+import { inMemory } from "./lock";
 import { logging, logTable } from "./wlog";
 
 /** Tables of a shared map: 16 leaves two writers on random keys a 1 in 16 chance of meeting, and an empty shared map about 3 KiB. A power of two. */
@@ -47,6 +48,11 @@ const STRIPE_SHIFT: u64 = 48;
 export const R_TABLES: usize = HEADER_SIZE;
 /** Bytes of a root: a multiple of 64, so that it starts a cache line. */
 export const ROOT_SIZE: usize = HEADER_SIZE + <usize>STRIPES * 4;
+/** A live root's H_MAGIC, xor its address ("thmr"): a word a handle's address must point at, which no other address of the memory holds but by chance. */
+const ROOT_MAGIC: u32 = 0x7468_6d72;
+/** A root's H_REFS: the map's id above REF_BITS bits of attached-thread count. */
+const REF_BITS: u64 = 16;
+const REF_MASK: u64 = (1 << REF_BITS) - 1;
 
 /** Table i of root r. */
 // @ts-ignore: decorator
@@ -104,7 +110,33 @@ export function newStriped(keySize: u32, valSize: u32, capacity: u32, seed: u64,
     store<u32>(t + H_ROOT, <u32>r);
     store<u32>(r + R_TABLES + (<usize>i << 2), <u32>t);
   }
+  atomic.store<u32>(r + H_MAGIC, ROOT_MAGIC ^ <u32>r);
   return r;
+}
+
+/** attach's answers: a reference added; no live map of these kinds with this id at this address; the map has as many threads attached as its count holds. */
+export const ATTACH_OK: i32 = 1;
+export const ATTACH_NO_MAP: i32 = 0;
+export const ATTACH_FULL: i32 = -1;
+
+/**
+ * Add a reference to the shared map a handle names: root r, with id `id` and kinds kk, vk. Before
+ * anything is written, r must be a live root of this memory: inside memory, cache-line aligned, past
+ * the allocator's header, marked with ROOT_MAGIC xor r, of these kinds; then the reference word must
+ * hold this id and a count above 0 (the compare-and-swap that adds 1 checks both), so a moved
+ * address, another map's, a disposed map's, or one freed and reused by another map is refused.
+ */
+export function rootAttach(r: usize, id: u64, kk: u32, vk: u32): i32 {
+  if ((r & 63) != 0 || r < allocBase() || !inMemory(r, ROOT_SIZE)) return ATTACH_NO_MAP;
+  if (atomic.load<u32>(r + H_MAGIC) != (ROOT_MAGIC ^ <u32>r) || load<u32>(r + H_ROOT) != 0) return ATTACH_NO_MAP;
+  if (<u32>load<u8>(r + H_KINDS) != kk || <u32>load<u8>(r + H_KINDS + 1) != vk) return ATTACH_NO_MAP;
+  for (;;) {
+    let v = atomic.load<u64>(r + H_REFS);
+    if (v >> REF_BITS != id || (v & REF_MASK) == 0) return ATTACH_NO_MAP;
+    if ((v & REF_MASK) == REF_MASK) return ATTACH_FULL;
+    if (atomic.cmpxchg<u64>(r + H_REFS, v, v + 1) == v) return ATTACH_OK;
+  }
+  return ATTACH_NO_MAP; // unreachable
 }
 
 /**
@@ -127,6 +159,7 @@ export function clearStriped(r: usize): bool {
 
 /** Free a shared map's tables and root. */
 export function freeStriped(r: usize): void {
+  atomic.store<u32>(r + H_MAGIC, 0);
   for (let i: u32 = 0; i < STRIPES; i++) freeMap(tableAt(r, i));
   free(r, ROOT_SIZE);
 }

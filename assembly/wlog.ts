@@ -12,6 +12,18 @@
 //   log header (one per module instance, that is per thread, made by logInit, never freed):
 //   0 map   4 seq   8 used (bytes of entries)   12 capacity   16 data (address of the entries)   20 lost
 //   24 done (committed: the write stands; only its deferred frees may be left)
+//   28 tid (the thread's id where the platform has one: Node's threadId)   32 dead (proved dead)
+//   36 beat (progress: moves while the thread works under a lock)   40 next (the memory's list of threads)
+//   44 undo map   48 undo seq   52 undo log: a recovery this thread is making (the hold of map `undo map`
+//   at count `undo seq` it took over from the thread whose log is `undo log`), so that if it dies in the
+//   middle of the undo, the next recoverer finishes it
+//   56 lock id (a browser's thread holds the Web Lock `tophash:thread:<id>` for its life: its release proves the death; 0 until held)
+//
+// The log header is also the thread's record in the memory: a lock word names its holder by it
+// (lock.ts), every record is on one list from the allocator's header (threadsHead), and a thread
+// that learns of another's death (its exit event in Node, its Web Lock in a browser) marks that
+// record dead (threadsMarkDead). Only a record marked dead, or one whose beat has not moved for
+// recoveryTime while it holds a lock, lets another thread undo its write (docs/design.md).
 //
 //   an entry:  | addr | len | len bytes, padded to 4 | total size |    a before-image
 //              | ptr  | FREE_TAG | size |            total size |    a free deferred to the commit
@@ -32,14 +44,13 @@
 //   behaviour before this log existed), which takes a write larger than the memory left.
 //
 // The log is written with plain stores, in program order: an entry before the count that makes it
-// count, the before-image before the store it protects. Another thread reads a log only after its
-// writer has kept the map for lockTimeout without progress, long after those stores are visible; as
-// for the seqlock reads (docs/design.md), this relies on wasm engines not reordering stores of one
-// thread and on x86 not reordering stores with stores.
+// count, the before-image before the store it protects. Another thread reads a log only once its
+// writer is dead (proved: a dead thread's stores are all visible), or has made no progress for
+// recoveryTime (seconds: its stores are long visible on any CPU).
 //
 // In the private build (no threads) every function here compiles to nothing, or to a plain store.
 
-import { alloc, free } from "./alloc";
+import { alloc, free, threadsHead } from "./alloc";
 import { H_STATE_END } from "./layout";
 
 /** Log header fields. */
@@ -50,6 +61,15 @@ const L_CAP: usize = 12;
 const L_DATA: usize = 16;
 const L_LOST: usize = 20;
 const L_DONE: usize = 24;
+/** Thread record fields (the same header). */
+const L_TID: usize = 28;
+const L_DEAD: usize = 32;
+const L_BEAT: usize = 36;
+const L_NEXT: usize = 40;
+const L_UNDO_MAP: usize = 44;
+const L_UNDO_SEQ: usize = 48;
+const L_UNDO_LOG: usize = 52;
+const L_NAMED: usize = 56;
 /** Bytes of a log header: one cache line, so that threads' logs never share one. */
 const LOG_HEADER: usize = 64;
 /** First capacity of a log's entries: a single write's before-images take a few hundred bytes; the log doubles when a write needs more. Small, because a thread's log is never given back (a thread cannot tell when it is done with a memory). */
@@ -75,8 +95,12 @@ export let logging: usize = 0;
 /** A whole-map write of a shared map: the tables (bit i: table i, stripes.ts) whose header it has logged. */
 let tablesLogged: u32 = 0;
 
-/** Make this instance's log (the JS side calls it when it instantiates the shared build); false when memory runs out. */
-export function logInit(): bool {
+/**
+ * Make this instance's log, which is also its thread record (the JS side calls it when it
+ * instantiates the shared build), with the thread's id `tid` (0 where there is none), and put it on
+ * the memory's list of threads; false when memory runs out.
+ */
+export function logInit(tid: u32): bool {
   if (!ASC_FEATURE_THREADS || wlog != 0) return true;
   let l = alloc(LOG_HEADER, true);
   if (l == 0) return false;
@@ -87,18 +111,80 @@ export function logInit(): bool {
   }
   store<u32>(l + L_CAP, <u32>FIRST_CAP);
   store<u32>(l + L_DATA, <u32>data);
+  store<u32>(l + L_TID, tid);
+  let head = threadsHead();
+  for (;;) {
+    let next = atomic.load<u32>(head);
+    atomic.store<u32>(l + L_NEXT, next);
+    if (atomic.cmpxchg<u32>(head, next, <u32>l) == next) break;
+  }
   wlog = l;
   return true;
 }
 
-/** Start logging a write of map h whose sequence count is now `seq` (odd); returns this instance's log, to be stored in the map's H_LOG. */
+// ---- thread records ----------------------------------------------------------
+
+/** threadWatch's answer for a record marked dead. */
+export const WATCH_DEAD: i32 = -3;
+
+/** This thread is working under a lock (a batch's chunk, a slice of a wait, a stretch of zeroing): move its beat, so that its waiters see progress. */
+// @ts-ignore: decorator
+@inline export function threadBeat(): void {
+  if (!ASC_FEATURE_THREADS || wlog == 0) return;
+  atomic.store<u32>(wlog + L_BEAT, load<u32>(wlog + L_BEAT) + 1); // only this thread writes it
+}
+
+/** What a waiter knows of the thread whose record is l: WATCH_DEAD when it was proved dead, else its beat (30 bits, >= 0). */
+export function threadWatch(l: usize): i32 {
+  if (atomic.load<u32>(l + L_DEAD) != 0) return WATCH_DEAD;
+  return <i32>(atomic.load<u32>(l + L_BEAT) & 0x3FFF_FFFF);
+}
+
+/** Mark dead every record of this memory whose thread id is `tid` (a thread that exited, as its parent saw); returns how many. */
+export function threadsMarkDead(tid: u32): i32 {
+  let n = 0;
+  if (!ASC_FEATURE_THREADS || tid == 0) return n;
+  for (let l = <usize>atomic.load<u32>(threadsHead()); l != 0; l = <usize>atomic.load<u32>(l + L_NEXT)) {
+    if (l != wlog && atomic.load<u32>(l + L_TID) == tid && atomic.load<u32>(l + L_DEAD) == 0) {
+      atomic.store<u32>(l + L_DEAD, 1);
+      n++;
+    }
+  }
+  return n;
+}
+
+/** This thread now holds the Web Lock of id `id` for its life (bindings/threads.ts). */
+export function threadNamed(id: u32): void {
+  if (ASC_FEATURE_THREADS && wlog != 0) atomic.store<u32>(wlog + L_NAMED, id);
+}
+
+/** The id of the Web Lock the thread of record l holds, 0 if none yet: only a lock it held being free proves it dead. */
+export function threadLockId(l: usize): u32 {
+  return atomic.load<u32>(l + L_NAMED);
+}
+
+/** Mark the record at l dead (a thread that held a Web Lock named after it, released now); false when l is no other thread's record. */
+export function threadMarkDead(l: usize): bool {
+  if (!ASC_FEATURE_THREADS || l == wlog) return false;
+  for (let r = <usize>atomic.load<u32>(threadsHead()); r != 0; r = <usize>atomic.load<u32>(r + L_NEXT)) {
+    if (r == l) {
+      atomic.store<u32>(l + L_DEAD, 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Start logging a write of map h whose sequence count is now `seq` (odd); returns this instance's log (the record its lock word names). */
 // @ts-ignore: decorator
 @inline export function logBegin(h: usize, seq: u32): usize {
   let l = wlog;
+  // Emptied before it names the hold: a log that names a hold holds only that hold's entries.
+  store<u32>(l + L_USED, 0);
+  store<u32>(l + L_DONE, 0);
+  store<u32>(l + L_LOST, 0);
   store<u32>(l + L_MAP, <u32>h);
   store<u32>(l + L_SEQ, seq);
-  store<u32>(l + L_LOST, 0);
-  store<u32>(l + L_DONE, 0);
   // The header image: its size is fixed, so the copy is inline word moves, not a memory.copy call.
   let e = <usize>load<u32>(l + L_DATA);
   store<u32>(e, <u32>h);
@@ -134,9 +220,25 @@ export function logIsFor(l: usize, h: usize, seq: u32): bool {
   return atomic.load<u32>(l + L_MAP) == <u32>h && atomic.load<u32>(l + L_SEQ) == seq;
 }
 
-/** Log l's hold is now at count `seq` (its holder renewed it, or a recoverer took it over). */
-export function logRestamp(l: usize, seq: u32): void {
-  atomic.store<u32>(l + L_SEQ, seq);
+/** This thread is about to take map h over at count `seq` from the thread whose log is `dead`: say so in its own record first (cleared by logClaimDone). */
+export function logClaimUndo(h: usize, seq: u32, dead: usize): void {
+  let l = wlog;
+  atomic.store<u32>(l + L_UNDO_LOG, 0);
+  atomic.store<u32>(l + L_UNDO_MAP, <u32>h);
+  atomic.store<u32>(l + L_UNDO_SEQ, seq);
+  atomic.store<u32>(l + L_UNDO_LOG, <u32>dead);
+}
+
+/** The recovery logClaimUndo announced is over (or did not happen). */
+export function logClaimDone(): void {
+  atomic.store<u32>(wlog + L_UNDO_LOG, 0);
+}
+
+/** The log whose write the thread of log l was undoing when it held map h at count `seq` (logClaimUndo), or 0. */
+export function logUndoing(l: usize, h: usize, seq: u32): usize {
+  let u = <usize>atomic.load<u32>(l + L_UNDO_LOG);
+  if (u == 0 || atomic.load<u32>(l + L_UNDO_MAP) != <u32>h || atomic.load<u32>(l + L_UNDO_SEQ) != seq) return 0;
+  return u;
 }
 
 /** Whether log l could not record all of its write (memory for it ran out). */

@@ -13,12 +13,16 @@ import { HashMapIterator, KEYS, VALUES, ENTRIES, disposedError, type MapCore } f
 import * as batch from './batch.js';
 import { opNames, sharedOpNames, sharedStrAddName, tableName } from './exports.js';
 import { queryAreas, readString, reserveQueryAreas, type QueryArea } from './strings.js';
-import { MapLock, sharedLocks, homeCore, coreFor, isSharedBuild, initRefs, addRef, dropRef, checkSharingAvailable, type HandleFields } from './shared.js';
+import { MapLock, sharedLocks, homeCore, coreFor, isSharedBuild, initRefs, attachRef, dropRef, checkSharingAvailable, type HandleFields } from './shared.js';
 import type { HashMapOptions, HashMapStats, KeyArray, ValueArray, SharedHandle, KeyKindsOf, ValueKindsOf } from './public.js';
 
 const HDR_COUNT = privateCore.x.HDR_COUNT.value as number;
 const U32_MAX = 0xffff_ffff;
 const DEFAULT_LOCK_TIMEOUT_MS = 5000;
+/** How long a lock's holder must make no progress before a waiting thread presumes it dead, where no proof of its death came: seconds, far above any pause of a live thread's work (docs/design.md, "Dead threads"). */
+const DEFAULT_RECOVERY_MS = 10_000;
+/** The least recoveryTime: a live thread that holds a lock is never silent this long unless it is stopped. */
+const MIN_RECOVERY_MS = 1000;
 /** Passed as `entries` by HashMap.attach: the constructor then adopts a shared map instead of making one. */
 const ATTACH = Symbol('attach');
 
@@ -128,7 +132,14 @@ function lockTimeoutOption(x: unknown): number {
 }
 
 /** The option names the constructor knows: any other is a TypeError (a misspelt `kye` would otherwise leave the defaults). */
-const OPTION_NAMES: ReadonlySet<string> = new Set(['key', 'value', 'capacity', 'seed', 'maxBytes', 'shared', 'lockTimeout']);
+const OPTION_NAMES: ReadonlySet<string> = new Set(['key', 'value', 'capacity', 'seed', 'maxBytes', 'shared', 'lockTimeout', 'recoveryTime']);
+
+function recoveryTimeOption(x: unknown): number {
+  if (x === undefined) return DEFAULT_RECOVERY_MS;
+  if (typeof x !== 'number') throw new TypeError(`HashMap: option recoveryTime must be a number, got ${describe(x)}`);
+  if (!(x >= MIN_RECOVERY_MS) || x === Infinity) throw new RangeError(`HashMap: option recoveryTime must be a finite number of milliseconds >= ${MIN_RECOVERY_MS}, got ${describe(x)}`);
+  return x;
+}
 
 function checkOptionNames(o: object): void {
   const unknown = Object.keys(o).filter((name) => !OPTION_NAMES.has(name));
@@ -215,14 +226,14 @@ export class HashMapImpl<K, V> implements Map<K, V> {
 
   constructor(entries?: Iterable<readonly [K, V]> | null, options?: HashMapOptions) {
     if ((entries as unknown) === ATTACH) {
-      const a = options as unknown as { core: Core; h: number; kk: number; vk: number; memoryId: number; id: number; lockTimeout: number };
+      const a = options as unknown as { core: Core; h: number; kk: number; vk: number; memoryId: number; id: number; lockTimeout: number; recoveryTime: number };
       this.#h = a.h;
       this.#kk = a.kk;
       this.#vk = a.vk;
       this.#core = a.core;
       this.#memoryId = a.memoryId;
       this.#id = a.id;
-      const l = sharedLocks(a.core, a.h, a.lockTimeout);
+      const l = sharedLocks(a.core, a.h, a.lockTimeout, a.recoveryTime);
       this.#lock = l.root;
       this.#tables = l.tables;
       this.#tableAddrs = l.addrs;
@@ -240,6 +251,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       const shared = o.shared;
       if (shared !== undefined && typeof shared !== 'boolean') throw new TypeError(`HashMap: option shared must be a boolean, got ${describe(shared)}`);
       const lockTimeout = lockTimeoutOption(o.lockTimeout);
+      const recoveryTime = recoveryTimeOption(o.recoveryTime);
       if (shared === true && vk === ANY) {
         throw new TypeError("HashMap: a shared map needs a value kind other than 'any' (JS values cannot be shared between threads): give options.value");
       }
@@ -263,7 +275,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       this.#core = c;
       this.#lock = null;
       if (shared === true) {
-        const l = sharedLocks(c, h, lockTimeout);
+        const l = sharedLocks(c, h, lockTimeout, recoveryTime);
         this.#lock = l.root;
         this.#tables = l.tables;
         this.#tableAddrs = l.addrs;
@@ -346,6 +358,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
       key: KIND_NAMES[this.#kk],
       value: KIND_NAMES[this.#vk],
       lockTimeout: this.#lock.timeoutMs,
+      recoveryTime: this.#lock.recoveryMs,
     };
     return fields as unknown as SharedHandle;
   }
@@ -361,7 +374,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     checkSharingAvailable();
     const bad = (why: string) => new TypeError(`HashMap.attach: ${why}`);
     if (handle === null || typeof handle !== 'object') throw bad(`the handle ${describe(handle)} is not a handle object`);
-    const { memory, module, memoryId, address, id, key, value, lockTimeout } = handle as unknown as Partial<HandleFields>;
+    const { memory, module, memoryId, address, id, key, value, lockTimeout, recoveryTime } = handle as unknown as Partial<HandleFields>;
     if (!(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof SharedArrayBuffer)) throw bad(`the handle has no shared memory, got ${describe(memory)}`);
     if (!isSharedBuild(module)) throw bad("the handle's module is not a compiled shared build of this version of tophash");
     if (!isU32(memoryId) || !isU32(address) || address === 0 || typeof id !== 'number' || !Number.isInteger(id) || id <= 0) throw bad('the handle is not one made by map.handle');
@@ -369,13 +382,15 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     const vk = KIND_NAMES.indexOf(value as ValueKind);
     if (kk < 0 || kk === ANY || vk < 0 || vk === ANY) throw bad('the handle names no valid kinds');
     const timeout = lockTimeoutOption(lockTimeout);
+    const recovery = recoveryTimeOption(recoveryTime);
     // Before a module instance is made on the memory: a memory too small for the map is no tophash memory.
     if (address + 128 > (memory.buffer as unknown as { byteLength: number }).byteLength) throw bad("no map of these kinds is at this handle's address: it lies outside the handle's memory");
     const c = coreFor(memoryId, memory, module);
-    if (address + 128 > c.heap(address + 128).u8.length || !addRef(c, address, id, kk, vk)) {
+    // The core checks the address against what the memory records of its live maps before it writes anything.
+    if (!attachRef(c, address, id, kk, vk)) {
       throw bad("no map of these kinds is at this handle's address: it was freed (every thread that had it disposed of it), or the handle was altered");
     }
-    return new HashMapImpl<K, V>(ATTACH as never, { core: c, h: address, kk, vk, memoryId, id, lockTimeout: timeout } as never);
+    return new HashMapImpl<K, V>(ATTACH as never, { core: c, h: address, kk, vk, memoryId, id, lockTimeout: timeout, recoveryTime: recovery } as never);
   }
 
   /** The map's key kind. */
@@ -475,8 +490,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     try {
       r = this.#wset!(this.#h, key, value);
     } catch (e) {
-      this.#core.x.write_abort();
-      throw e;
+      throw this.#lock!.aborted(e);
     }
     if (r >= 0) return this;
     if (r === WRITE_BUSY) return this.#keyLock(key).write(() => this.#setU(key, value));
@@ -549,8 +563,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     try {
       return this.#wdel!(this.#h, key);
     } catch (e) {
-      this.#core.x.write_abort();
-      throw e;
+      throw this.#lock!.aborted(e);
     }
   }
 
@@ -593,8 +606,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     try {
       r = (this.#fastShared === NUM_NONE ? this.#wadd!(this.#h, this.#ka.put(key as string), (key as string).length, delta) : this.#wadd!(this.#h, key, delta)) as number;
     } catch (e) {
-      this.#core.x.write_abort();
-      throw e;
+      throw this.#lock!.aborted(e);
     }
     if (r === r && r !== 0) return r as V;
     const st = this.#core.x.status.value;

@@ -34,6 +34,11 @@ export interface CoreExports {
   readonly HDR_LOG: WebAssembly.Global;
   readonly canBlock: WebAssembly.Global;
   readonly lockTimeoutNs: WebAssembly.Global;
+  readonly recoveryNs: WebAssembly.Global;
+  readonly WATCH_MOVED: WebAssembly.Global;
+  readonly WATCH_DEAD: WebAssembly.Global;
+  readonly ATTACH_OK: WebAssembly.Global;
+  readonly ATTACH_FULL: WebAssembly.Global;
   readonly HDR_COUNT: WebAssembly.Global;
   readonly HDR_MOD: WebAssembly.Global;
   readonly HDR_EPOCH: WebAssembly.Global;
@@ -61,16 +66,24 @@ export interface CoreExports {
   alloc_lock_word(): number;
   iter_start(h: number): number;
   iter_release(it: number, mapAlive: number): void;
-  write_abort(): void;
+  write_abort(): number;
   wlock_try(h: number, ignoreClaim: number): number;
   wlock_release(): number;
   wlock_recover(h: number, seq: number): number;
   wlock_recover_free(h: number, seq: number): number;
-  wlock_renew(): number;
+  wlock_watch(h: number, seq: number): number;
+  wlock_holder(h: number, seq: number): number;
+  wlock_beat(): number;
   map_table(h: number, i: number): number;
+  map_attach(h: number, idHi: number, idLo: number, kk: number, vk: number): number;
   map_busy_table(h: number): number;
   dump_start(cur: number, h: number): void;
-  wlog_init(): number;
+  wlog_init(tid: number): number;
+  thread_record(): number;
+  thread_dead(tid: number): number;
+  thread_record_dead(rec: number): number;
+  thread_named(id: number): void;
+  thread_lock_id(rec: number): number;
   scratch_alloc(bytes: number): number;
   scratch_free(p: number, bytes: number): void;
   [op: string]: unknown;
@@ -101,8 +114,9 @@ export class Core {
   #views: Heap;
   /** Per-instance caches of the other binding modules (ops per kind pair, query areas, scratch). */
   readonly cache = new Map<string, unknown>();
-  /** The lockTimeout (ms) last given to the instance's allocator lock (shared build). */
+  /** The lockTimeout and recoveryTime (ms) last given to the instance's allocator lock (shared build). */
   allocTimeoutMs = -1;
+  allocRecoveryMs = -1;
 
   constructor(module: WebAssembly.Module, exports: CoreExports, memory: WebAssembly.Memory, shared: boolean) {
     this.module = module;

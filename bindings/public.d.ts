@@ -60,8 +60,13 @@ export interface HashMapOptions<KK extends KeyKind = KeyKind, VK extends ValueKi
   maxBytes?: number;
   /** Put the map in shared memory, usable from several threads (see `handle` and `HashMap.attach`). Needs a value kind other than 'any'. */
   shared?: boolean;
-  /** Shared maps: how long a lock wait may take before it throws a LockTimeoutError, in milliseconds (default 5000). */
+  /** Shared maps: how long a lock wait may take before it throws a LockTimeoutError, in milliseconds (default 5000). The holder is left alone. */
   lockTimeout?: number;
+  /**
+   * Shared maps: how long a thread holding the map's lock must make no progress before a waiting thread presumes it dead
+   * and undoes its write, where no proof of its death has come, in milliseconds (default 10000, at least 1000).
+   */
+  recoveryTime?: number;
 }
 
 export interface HashMapStats {
@@ -187,7 +192,7 @@ export interface HashMapConstructor {
 
 export declare const HashMap: HashMapConstructor;
 
-/** A lock wait passed the map's lockTimeout; the operation changed nothing. */
+/** A lock wait passed the map's lockTimeout (the operation changed nothing), or this thread was presumed dead while it held the map (see recoveryTime). */
 export declare class LockTimeoutError extends Error {
   constructor(message: string);
 }

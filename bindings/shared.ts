@@ -16,11 +16,14 @@
 // two reads of an even count and retry when it moved (or when the call trapped
 // on a half-made change). Waits spin briefly, then block with Atomics.wait where
 // the thread may (not on a browser page's main thread: there it spins), and
-// give up with a LockTimeoutError after `lockTimeout` milliseconds.
+// give up with a LockTimeoutError after `lockTimeout` milliseconds. A holder's
+// write is undone only when it is known dead (MapLock #holderDead): proved so
+// (bindings/threads.ts), or silent (no progress) for `recoveryTime`.
 
 import { Core, compile, wasmUrl, core as privateCore, type CoreExports } from './load.js';
+import { threadId, watchThreads, canProbe, probeHolder } from './threads.js';
 
-/** A lock wait passed the map's lockTimeout; the operation changed nothing. */
+/** A lock wait passed the map's lockTimeout (the operation changed nothing), or this thread was presumed dead while it held the map. */
 export class LockTimeoutError extends Error {
   constructor(message: string) {
     super(message);
@@ -36,6 +39,10 @@ const HDR_KINDS = privateCore.x.HDR_KINDS.value as number;
 const RECOVER_TAKEN = privateCore.x.RECOVER_TAKEN.value as number;
 const RECOVER_BROKEN = privateCore.x.RECOVER_BROKEN.value as number;
 const WLOCK_ROOT_BUSY = privateCore.x.WLOCK_ROOT_BUSY.value as number;
+const WATCH_MOVED = privateCore.x.WATCH_MOVED.value as number;
+const WATCH_DEAD = privateCore.x.WATCH_DEAD.value as number;
+const ATTACH_OK = privateCore.x.ATTACH_OK.value as number;
+const ATTACH_FULL = privateCore.x.ATTACH_FULL.value as number;
 /** Pages a shared memory may grow to: all a wasm32 memory can address. Reserved as address space, not memory. */
 const MAX_PAGES = 65536;
 /** Loads of a busy word before a thread waits: a writer holds a map for about a microsecond. */
@@ -78,8 +85,10 @@ function instantiate(memory: WebAssembly.Memory, module: WebAssembly.Module): Co
   const imports = { env: { memory, now: () => performance.now() } };
   const x = new WebAssembly.Instance(module, imports).exports as unknown as CoreExports;
   x.canBlock.value = canBlock ? 1 : 0;
-  if (x.wlog_init() !== 1) throw new RangeError("HashMap: out of memory for this thread's write log of shared maps");
-  return new Core(module, x, memory, true);
+  if (x.wlog_init(threadId) !== 1) throw new RangeError("HashMap: out of memory for this thread's write log of shared maps");
+  const c = new Core(module, x, memory, true);
+  watchThreads(c);
+  return c;
 }
 
 function moduleInterface(m: WebAssembly.Module): string {
@@ -134,6 +143,7 @@ export interface HandleFields {
   readonly key: string;
   readonly value: string;
   readonly lockTimeout: number;
+  readonly recoveryTime: number;
 }
 
 /** A fresh map's kinds (so that attach can check a handle's) and reference word: a random 48-bit id, one reference. Returns the id. */
@@ -147,19 +157,11 @@ export function initRefs(c: Core, h: number, kk: number, vk: number): number {
   return id;
 }
 
-/** Add a reference for an attach; false if the map at h is not (any more) the map with this id and kinds. */
-export function addRef(c: Core, h: number, id: number, kk: number, vk: number): boolean {
-  const u8 = c.heap(h + HDR_REFS + 8).u8;
-  if (u8[h + HDR_KINDS] !== kk || u8[h + HDR_KINDS + 1] !== vk) return false;
-  const i64 = c.heap(h + HDR_REFS + 8).i64;
-  const i = (h + HDR_REFS) / 8;
-  const want = BigInt(id);
-  for (;;) {
-    const v = Atomics.load(i64, i);
-    if (BigInt.asUintN(64, v) >> REF_BITS !== want || (v & REF_MASK) === 0n) return false;
-    if ((v & REF_MASK) === REF_MASK) throw new RangeError('HashMap: too many threads attached to this map');
-    if (Atomics.compareExchange(i64, i, v, v + 1n) === v) return true;
-  }
+/** Add a reference for an attach; false if no live map with this id and kinds is at h (the core checks h against the memory's records before it writes: assembly/stripes.ts rootAttach). */
+export function attachRef(c: Core, h: number, id: number, kk: number, vk: number): boolean {
+  const r = c.x.map_attach(h, Math.floor(id / 2 ** 32), id >>> 0, kk, vk);
+  if (r === ATTACH_FULL) throw new RangeError('HashMap: too many threads attached to this map');
+  return r === ATTACH_OK;
 }
 
 /** Drop a reference; true when it was the last (the caller then frees the map). */
@@ -184,15 +186,15 @@ export interface SharedLocks {
 }
 
 /** The locks of the shared map at root h. */
-export function sharedLocks(c: Core, h: number, timeoutMs: number): SharedLocks {
-  const root = new MapLock(c, h, timeoutMs);
+export function sharedLocks(c: Core, h: number, timeoutMs: number, recoveryMs: number): SharedLocks {
+  const root = new MapLock(c, h, timeoutMs, recoveryMs);
   const tables: MapLock[] = [];
   const addrs: number[] = [];
   const n = c.x.MAP_TABLES.value as number;
   for (let i = 0; i < n; i++) {
     const t = c.x.map_table(h, i) >>> 0;
     addrs.push(t);
-    tables.push(new MapLock(c, t, timeoutMs, root));
+    tables.push(new MapLock(c, t, timeoutMs, recoveryMs, root));
   }
   return { root, tables, addrs };
 }
@@ -206,18 +208,32 @@ const DEFER_MS = 10;
 /** A thread that starved on a map stays in starving mode this long: its next reads and writes claim at once (an iteration's many steps, a loop of gets). */
 const STICKY_MS = 100;
 
+/** A holder seen at the same beat this long (ms) has its death asked about, where that is asynchronous (a browser's Web Locks): a writer holds a map for about a microsecond. */
+const PROBE_MS = 20;
+
 /** Wall-clock milliseconds, low 32 bits: the one clock all threads share (performance.now() has an origin per thread). */
 const wallMs = (): number => Date.now() | 0;
+
+/** What a wait waits for (MapLock #wait): an even count (a reader, a thread waiting for the root); this thread's hold of the lock (a writer); the table free, for a whole-map writer that holds the root. */
+const WAIT_EVEN = 0;
+const WAIT_LOCK = 1;
+const WAIT_FREE = 2;
+type WaitMode = typeof WAIT_EVEN | typeof WAIT_LOCK | typeof WAIT_FREE;
 
 /**
  * The lock protocol of one shared map, as this thread uses it: its one home (docs/design.md,
  * "Concurrency protocol").
  *
  * The sequence count is the writers' lock: a writer takes the map by moving the count from even to odd
- * with one compare-and-swap, and gives it back by making it even again. So a thread that dies at any
- * point of a write leaves the count odd, and every later operation (reads wait for an even count)
- * times out: never a half-locked map where reads work and writes do not. Readers write nothing
- * shared: they run the plain lookup between two reads of an even count and retry when it moved.
+ * with one compare-and-swap (the core's, which also names the writer's thread record in the lock
+ * word), and gives it back by making it even again. Readers write nothing shared: they run the plain
+ * lookup between two reads of an even count and retry when it moved.
+ *
+ * Dead holders: a thread that dies in a write leaves the count odd. Its write is undone, by the first
+ * thread that waits for the map, only once its holder is known dead (#holderDead): proved (its record
+ * marked dead), or silent: the same hold at the same beat of its holder for recoveryTime. A live
+ * holder's beat moves while it works, however long its write, so a live thread is never taken for
+ * dead by waiting; lockTimeout only bounds how long a waiter waits before it gives up.
  *
  * Fairness: a compare-and-swap lets a thread that releases and retakes the lock in a loop win every
  * time, and a reader never validates against such a stream. So a thread that has waited STARVE_MS
@@ -235,7 +251,10 @@ export class MapLock {
   readonly #seq: number;
   readonly #want: number;
   readonly #h: number;
+  /** How long a wait for a live holder may take (ms) before it throws LockTimeoutError. */
   readonly timeoutMs: number;
+  /** How long a holder must make no progress (ms) before this thread presumes it dead, where no proof of its death came. */
+  readonly recoveryMs: number;
   /** A table's lock: its map's root lock (whole-map writes hold the root, and table reads validate against it too); null for a root. */
   readonly #root: MapLock | null;
   /** A root's lock: the locks of its tables, which a whole-map write waits to be free; empty for a table. */
@@ -249,10 +268,14 @@ export class MapLock {
   #stickyUntil = 0;
   /** The claim this thread has stored in the map's H_WANT word (during one operation), or 0. */
   #claimed = 0;
-  /** Dead holders whose writes this thread undid while waiting for this lock (#waitEven): a table's waiter restarts its clock after one on the root. */
+  /** Dead holders whose writes this thread undid while waiting for this lock (#wait): a table's waiter restarts its clock after one on the root. */
   #recoveries = 0;
+  /** The hold (odd count) and holder's beat this thread last saw while it waited, and since when (performance.now()): kept across waits (#holderDead). */
+  #suspectSeq = 0;
+  #suspectBeat = 0;
+  #suspectSince = 0;
 
-  constructor(c: Core, h: number, timeoutMs: number, root: MapLock | null = null) {
+  constructor(c: Core, h: number, timeoutMs: number, recoveryMs: number, root: MapLock | null = null) {
     this.#core = c;
     this.#h = h;
     this.#root = root;
@@ -261,6 +284,7 @@ export class MapLock {
     this.#seq = (h + HDR_SEQ) >>> 2;
     this.#want = (h + HDR_WANT) >>> 2;
     this.timeoutMs = timeoutMs;
+    this.recoveryMs = recoveryMs;
     // A view that reaches the header's last word the protocol uses (the claim).
     this.#i32 = c.heap(h + HDR_WANT + 4).i32;
   }
@@ -277,8 +301,8 @@ export class MapLock {
     try {
       r = f();
     } catch (e) {
-      if (e instanceof WebAssembly.RuntimeError) this.#core.x.write_abort();
-      else this.#endWrite();
+      if (e instanceof WebAssembly.RuntimeError) throw this.aborted(e);
+      this.#endWrite();
       throw e;
     }
     this.#endWrite();
@@ -286,10 +310,21 @@ export class MapLock {
   }
 
   /**
+   * A locked write of this thread trapped (or the stack ran out in it): the core undoes it and releases
+   * the lock. Returns the error to throw: `e`, or, when the hold was no longer this thread's (it was
+   * presumed dead while it stalled; assembly/lock.ts stops a batch at its next key then), presumedDead.
+   */
+  aborted(e: unknown): unknown {
+    return this.#core.x.write_abort() === 1 ? e : this.presumedDead();
+  }
+
+  /**
    * Run f as a read: between two reads of an even count, again until they agree (a write came between,
    * or f trapped on a half-made change: a trap with the count unchanged is a real error and is thrown).
-   * `beforeRetry` undoes what f did to this thread's own state. LockTimeoutError when no read validates
-   * within lockTimeout.
+   * `beforeRetry` undoes what f did to this thread's own state. Optimistic attempts for STARVE_MS,
+   * claiming the map when starving; then f runs under the map's lock (a write that writes nothing), so
+   * that a read ends even when it takes longer than other threads leave between their writes (a key
+   * of millions of characters). LockTimeoutError as for write().
    */
   read<T>(f: () => T, beforeRetry?: () => void): T {
     // The clock is read from the first failed attempt on: a read that validates at once reads none.
@@ -306,9 +341,9 @@ export class MapLock {
         beforeRetry?.();
         const now = performance.now();
         if (start < 0) start = now;
-        else if (now - start > 2 * this.timeoutMs) throw this.#timeout('a read that no write overlaps');
-        // A thread in starving mode claims at its first failed attempt, others after STARVE_MS of them.
-        if (this.#claimed !== 0 || this.#starving(now) || now - start >= STARVE_MS) {
+        else if (now - start >= STARVE_MS) return this.write(f);
+        // A thread in starving mode claims at its first failed attempt.
+        if (this.#claimed !== 0 || this.#starving(now)) {
           this.#stickyUntil = now + STICKY_MS;
           this.#claim();
           // A table's reads also fail when whole-map writes come back to back: claim the root too.
@@ -371,10 +406,9 @@ export class MapLock {
   }
 
   /**
-   * A whole-map write holds the root (new table writes back off): wait until no table's lock is held.
-   * A table held by the same write past lockTimeout has a dead holder: its write is undone and the
-   * table freed (wlock_recover_free: this thread's own hold of the root stays). On LockTimeoutError the
-   * root is released, nothing changed.
+   * A whole-map write holds the root (new table writes back off): wait until no table's lock is held
+   * (#wait: a table held by a dead thread has its write undone and is freed, this thread's own hold of
+   * the root untouched). On LockTimeoutError the root is released, nothing changed.
    */
   #quiesce(): void {
     const x = this.#core.x;
@@ -384,48 +418,14 @@ export class MapLock {
         const i = x.map_busy_table(this.#h);
         if (i < 0) break;
         waited = true;
-        this.#tables[i].#waitFree();
+        this.#tables[i].#wait(WAIT_FREE);
       }
-      // Still this thread's hold? A wait can be long (a dead table's lockTimeout): the renewals in
-      // #waitFree keep waiters from presuming this thread dead, and this one says whether they did.
-      if (waited && x.wlock_renew() !== 1) throw this.presumedDead();
+      // Still this thread's hold? A wait can be long; the beats in #wait tell waiters for the root this
+      // thread is alive, and this says whether one presumed it dead anyway (it was stopped for recoveryTime).
+      if (waited && x.wlock_beat() !== 1) throw this.presumedDead();
     } catch (e) {
       this.#endWrite();
       throw e;
-    }
-  }
-
-  /**
-   * For #quiesce (this thread holds the root): wait until this table's count is even, recovering a dead
-   * holder's table without holding it. While it waits it renews its own hold of the root every quarter
-   * of lockTimeout (wlock_renew: the root's count moves on, still odd), so that threads waiting for the
-   * root do not presume this live thread dead while it waits out a dead one.
-   */
-  #waitFree(): void {
-    const v = this.#i32;
-    const start = performance.now();
-    const deadline = start + 2 * this.timeoutMs;
-    let held = -1;
-    let heldSince = start;
-    let renewed = start;
-    for (let i = 0; ; i++) {
-      const s = Atomics.load(v, this.#seq);
-      if ((s & 1) === 0) return;
-      if (i < SPINS) continue;
-      const now = performance.now();
-      if (now >= deadline) throw this.#timeout('a write in progress');
-      if (now - renewed >= this.timeoutMs / 4) {
-        if (this.#core.x.wlock_renew() !== 1) throw this.presumedDead();
-        renewed = now;
-      }
-      if (s !== held) {
-        held = s;
-        heldSince = now;
-      } else if (now - heldSince >= this.timeoutMs) {
-        if (this.#core.x.wlock_recover_free(this.#h, s) === RECOVER_BROKEN) throw this.#broken();
-        continue;
-      }
-      this.#sleep(this.#seq, s, deadline);
     }
   }
 
@@ -443,7 +443,7 @@ export class MapLock {
       if (root !== null) root.#unclaim();
       throw e;
     }
-    this.#lockSlow(v);
+    this.#wait(WAIT_LOCK);
   }
 
   /**
@@ -454,20 +454,35 @@ export class MapLock {
   #tryLock(): boolean {
     const r = this.#core.x.wlock_try(this.#h, 1);
     if (r === 1) return true;
-    if (r === WLOCK_ROOT_BUSY) this.#root!.#waitEven();
+    if (r === WLOCK_ROOT_BUSY) this.#root!.#wait(WAIT_EVEN);
     return false;
   }
 
   /**
-   * The map has been locked at the same count s since `since` (performance.now()): past lockTimeout its
-   * holder is presumed dead, and the core takes the lock over and undoes its write. True when this
-   * thread now holds the lock; LockTimeoutError when the map cannot be recovered.
+   * The map is held at odd count s: whether its holder is dead, so that this thread may undo its write.
+   * Proved dead: its thread record is marked so (watchThreads). Else presumed, only when this thread has
+   * seen the very same hold at the very same beat of its holder for recoveryTime, counted across its
+   * waits: a live holder's beat moves while it works (a batch's chunks, a wait of its own), so only a
+   * thread that does not run at all for recoveryTime (stopped in a debugger, a suspended machine) can
+   * be taken for dead while alive; docs/design.md says what that can cost.
    */
-  #recover(s: number, since: number, now: number): boolean {
-    if (now - since < this.timeoutMs) return false;
-    const r = this.#core.x.wlock_recover(this.#h, s);
-    if (r === RECOVER_BROKEN) throw this.#broken();
-    return r === RECOVER_TAKEN;
+  #holderDead(s: number, now: number): boolean {
+    const x = this.#core.x;
+    const w = x.wlock_watch(this.#h, s);
+    if (w === WATCH_DEAD) return true;
+    if (w === WATCH_MOVED) return false;
+    if (s !== this.#suspectSeq || w !== this.#suspectBeat) {
+      this.#suspectSeq = s;
+      this.#suspectBeat = w;
+      this.#suspectSince = now;
+      return false;
+    }
+    // A browser proves a death through the holder's Web Lock (asynchronous: a later wait sees it).
+    if (canProbe && now - this.#suspectSince >= PROBE_MS) {
+      const holder = x.wlock_holder(this.#h, s) >>> 0;
+      if (holder !== 0) probeHolder(this.#core, holder);
+    }
+    return now - this.#suspectSince >= this.recoveryMs;
   }
 
   #broken(): LockTimeoutError {
@@ -476,17 +491,22 @@ export class MapLock {
     );
   }
 
-  /** The error of a thread that held the map past lockTimeout, was presumed dead, and whose write another thread undid. */
+  /** The error of a thread that held the map but made no progress for recoveryTime, was presumed dead, and whose write another thread undid. */
   presumedDead(): LockTimeoutError {
-    return new LockTimeoutError(`HashMap: this thread held the map's lock longer than lockTimeout (${this.timeoutMs} ms) and was presumed dead: ` + 'another thread undid its write; the operation changed nothing');
+    return new LockTimeoutError(
+      `HashMap: this thread held the map's lock but did not run for recoveryTime (${this.recoveryMs} ms), so another thread presumed it dead ` +
+        'and undid its write: the operation did not happen. A thread stopped in the middle of storing one key may have stored the rest of that key after the undo (docs/design.md, "Dead threads")',
+    );
   }
 
-  /** Give the instance's allocator lock this map's timeout (one setting per instance; maps may differ). */
+  /** Give the instance's allocator lock this map's timeouts (one setting per instance; maps may differ). */
   useTimeout(): void {
     const c = this.#core;
-    if (c.allocTimeoutMs !== this.timeoutMs) {
+    if (c.allocTimeoutMs !== this.timeoutMs || c.allocRecoveryMs !== this.recoveryMs) {
       c.x.lockTimeoutNs.value = BigInt(Math.round(this.timeoutMs * 1e6));
+      c.x.recoveryNs.value = BigInt(Math.round(this.recoveryMs * 1e6));
       c.allocTimeoutMs = this.timeoutMs;
+      c.allocRecoveryMs = this.recoveryMs;
     }
   }
 
@@ -500,10 +520,10 @@ export class MapLock {
     const root = this.#root;
     if (root !== null) {
       const r = Atomics.load(root.#i32, root.#seq);
-      this.#rootSeq = (r & 1) === 0 ? r : root.#waitEven();
+      this.#rootSeq = (r & 1) === 0 ? r : root.#wait(WAIT_EVEN);
     }
     const s = Atomics.load(this.#i32, this.#seq);
-    return (s & 1) === 0 ? s : this.#waitEven();
+    return (s & 1) === 0 ? s : this.#wait(WAIT_EVEN);
   }
 
   /** Whether no write happened since #beginRead returned s (on a table: nor a whole-map write). */
@@ -521,91 +541,83 @@ export class MapLock {
   }
 
   /**
-   * The contended write: defer to another thread's claim (DEFER_MS at most, so that readers cannot
-   * starve writers either), then compete by compare-and-swap; a thread that competes STARVE_MS
-   * without winning is starving and claims the map itself.
+   * The one wait of the protocol, with its rules in one place:
+   *  - WAIT_EVEN: until the count is even, which it returns (a reader; a thread waiting for the root);
+   *  - WAIT_LOCK: until this thread holds the lock (a writer): it first defers to other threads'
+   *    claims (DEFER_MS at most, so that readers cannot starve writers either), then competes by
+   *    compare-and-swap; a thread that competes STARVE_MS without winning is starving and claims the
+   *    map itself; returns 0;
+   *  - WAIT_FREE: until the count is even, for a whole-map writer that holds the root and waits for
+   *    this table: it moves its own beat while it waits (it is alive), and a dead table holder's write
+   *    is undone with the table released at once, its own hold untouched.
+   * A holder known dead (#holderDead) has its write undone here, by this thread (a reader releases the
+   * map then; a writer keeps it). A wait for live holders throws LockTimeoutError after lockTimeout,
+   * and this thread's operation changed nothing.
    */
-  #lockSlow(v: Int32Array): void {
+  #wait(mode: WaitMode): number {
+    const v = this.#i32;
+    const x = this.#core.x;
+    const root = this.#root;
+    for (let i = 0; i < SPINS; i++) {
+      const s = Atomics.load(v, this.#seq);
+      if ((s & 1) !== 0) continue;
+      if (mode !== WAIT_LOCK) return s;
+      if (this.#claimed !== 0 || Atomics.load(v, this.#want) !== 0) break;
+      if (this.#tryLock()) return 0;
+    }
     const start = performance.now();
-    let deadline = start + 2 * this.timeoutMs;
-    if (this.#starving(start)) this.#claim();
+    let deadline = start + this.timeoutMs;
     let competing = -1;
-    let held = -1; // the odd count being waited on, and since when
-    let heldSince = start;
+    if (mode === WAIT_LOCK && this.#starving(start)) this.#claim();
     try {
-      for (let i = 0; this.#claimed === 0 && i < SPINS && Atomics.load(v, this.#want) === 0; i++) {
-        if ((Atomics.load(v, this.#seq) & 1) === 0 && this.#tryLock()) return;
-      }
       for (;;) {
         const now = performance.now();
-        if (now >= deadline) throw this.#timeout('a write in progress');
-        if (this.#claimed === 0 && now - start < DEFER_MS && (this.#claimHeld() || (this.#root !== null && this.#root.#claimHeld()))) {
-          this.#sleep(this.#want, Atomics.load(v, this.#want), deadline);
-          continue;
+        if (now >= deadline) throw this.#timeout(mode === WAIT_FREE ? 'a write to one of its tables' : 'a write in progress');
+        if (mode === WAIT_LOCK) {
+          if (this.#claimed === 0 && now - start < DEFER_MS && (this.#claimHeld() || (root !== null && root.#claimHeld()))) {
+            this.#sleep(this.#want, Atomics.load(v, this.#want), deadline);
+            continue;
+          }
+          if (competing < 0) competing = now;
+          else if (this.#claimed === 0 && now - competing >= STARVE_MS) this.#stickyUntil = now + STICKY_MS;
+          if (this.#starving(now)) this.#claim();
+        } else if (mode === WAIT_EVEN) {
+          // A reader that waits this long is starving: it claims the map (read() clears the claim), and
+          // keeps the claim alive while it waits.
+          if (this.#claimed !== 0 || now - start >= STARVE_MS || this.#starving(now)) {
+            this.#stickyUntil = now + STICKY_MS;
+            this.#claim();
+          }
+        } else if (x.wlock_beat() !== 1) {
+          throw this.presumedDead();
         }
-        if (competing < 0) competing = now;
-        else if (this.#claimed === 0 && now - competing >= STARVE_MS) this.#stickyUntil = now + STICKY_MS;
-        if (this.#starving(now)) this.#claim();
         const s = Atomics.load(v, this.#seq);
         if ((s & 1) === 0) {
-          const root = this.#root;
+          if (mode !== WAIT_LOCK) return s;
           const rootRecoveries = root === null ? 0 : root.#recoveries;
-          if (this.#tryLock()) return;
-          // The root was held by a dead thread, and undone in #tryLock's wait: each dead holder costs a
-          // waiter lockTimeout, so the wait for this table starts its clock again (it used to throw
-          // when a dead table holder and a dead root holder together took more than twice lockTimeout).
-          if (root !== null && root.#recoveries !== rootRecoveries) deadline = performance.now() + 2 * this.timeoutMs;
+          if (this.#tryLock()) return 0;
+          // The root was held by a dead thread, and undone in #tryLock's wait: the wait for this table
+          // starts its clock again.
+          if (root !== null && root.#recoveries !== rootRecoveries) deadline = performance.now() + this.timeoutMs;
           continue;
         }
-        if (s !== held) {
-          held = s;
-          heldSince = now;
-        } else if (this.#recover(s, heldSince, now)) {
-          return;
+        if (this.#holderDead(s, now)) {
+          const r = mode === WAIT_FREE ? x.wlock_recover_free(this.#h, s) : x.wlock_recover(this.#h, s);
+          if (r === RECOVER_BROKEN) throw this.#broken();
+          if (r === RECOVER_TAKEN) {
+            this.#recoveries++;
+            if (mode === WAIT_LOCK) return 0;
+            if (mode === WAIT_EVEN) this.#endWrite(); // the dead write is undone; this thread only needed the map free
+          }
+          continue;
         }
         this.#sleep(this.#seq, s, deadline);
       }
     } finally {
-      this.#unclaim();
-      if (this.#root !== null) this.#root.#unclaim();
-    }
-  }
-
-  /**
-   * Wait until the count is even, and return it. A holder that keeps the same count past lockTimeout is
-   * presumed dead: its write is undone (#recover) and the map released. LockTimeoutError past twice
-   * lockTimeout.
-   */
-  #waitEven(): number {
-    const v = this.#i32;
-    for (let i = 0; i < SPINS; i++) {
-      const s = Atomics.load(v, this.#seq);
-      if ((s & 1) === 0) return s;
-    }
-    const start = performance.now();
-    const deadline = start + 2 * this.timeoutMs;
-    let held = -1;
-    let heldSince = start;
-    for (;;) {
-      const s = Atomics.load(v, this.#seq);
-      if ((s & 1) === 0) return s;
-      const now = performance.now();
-      if (now >= deadline) throw this.#timeout('a write in progress');
-      // A reader that waits this long is starving: it claims the map (read() clears the claim), and
-      // keeps the claim alive while it waits.
-      if (this.#claimed !== 0 || now - start >= STARVE_MS || this.#starving(now)) {
-        this.#stickyUntil = now + STICKY_MS;
-        this.#claim();
+      if (mode === WAIT_LOCK) {
+        this.#unclaim();
+        if (root !== null) root.#unclaim();
       }
-      if (s !== held) {
-        held = s;
-        heldSince = now;
-      } else if (this.#recover(s, heldSince, now)) {
-        this.#endWrite(); // the dead write is undone; this reader only needed the map free
-        this.#recoveries++;
-        continue;
-      }
-      this.#sleep(this.#seq, s, deadline);
     }
   }
 
@@ -657,7 +669,7 @@ export class MapLock {
   #timeout(what: string): LockTimeoutError {
     return new LockTimeoutError(
       `HashMap: waited more than lockTimeout (${this.timeoutMs} ms) for ${what}; the operation changed nothing. ` +
-        'A thread that dies while it writes is presumed dead after lockTimeout and its write undone; this wait saw other threads keep the map.',
+        'The holder was alive (a long write, or other threads kept the map); a thread that dies holding the map has its write undone once its death is known.',
     );
   }
 }

@@ -2,6 +2,7 @@
 import type { KeyKind, ValueKind, SharedHandle } from '../bindings/index.js';
 import type { HandleFields } from '../bindings/shared.js';
 
+import { Worker } from 'node:worker_threads';
 import { rng } from './rng.js';
 
 /** mulberry32 (tests/rng.js): every failing test prints its seed. */
@@ -88,4 +89,37 @@ export function seeded(seed: number, fn: (rand: () => number) => void): void {
 /** What a shared map's handle holds: users see an opaque SharedHandle, the tests look inside. */
 export function fieldsOf(handle: SharedHandle): HandleFields {
   return handle as unknown as HandleFields;
+}
+
+/**
+ * A worker that takes a lock of the shared map whose handle it gets (tests/workers/holder.mjs: a table
+ * by index, the root, or the memory's allocator) as a writer would, naming itself in it, and keeps it
+ * while it idles. Resolves once it holds the lock.
+ */
+export async function holdLock(handle: SharedHandle, lock: number | 'root' | 'allocator'): Promise<Worker> {
+  const worker = new Worker(new URL('./workers/holder.mjs', import.meta.url), { workerData: { handle, lock } });
+  await new Promise<void>((resolve, reject) => {
+    worker.on('message', (m: { type: string; message?: string }) => (m.type === 'held' ? resolve() : reject(new Error(`holder: ${m.message}`))));
+    worker.on('error', reject);
+  });
+  return worker;
+}
+
+/** holdLock, then terminate the worker: a writer that died holding the lock, proved dead by its exit. */
+export async function holdLockAndDie(handle: SharedHandle, lock: number | 'root' | 'allocator'): Promise<void> {
+  await (await holdLock(handle, lock)).terminate();
+}
+
+/** Call f until it returns without a LockTimeoutError (at most `limitMs`): its value, the time taken, and the timeouts met. */
+export function untilNoTimeout<T>(f: () => T, limitMs: number): { value: T; ms: number; timeouts: number } {
+  const t0 = performance.now();
+  let timeouts = 0;
+  for (;;) {
+    try {
+      return { value: f(), ms: performance.now() - t0, timeouts };
+    } catch (e) {
+      if ((e as Error).name !== 'LockTimeoutError' || performance.now() - t0 > limitMs) throw e;
+      timeouts++;
+    }
+  }
 }

@@ -8,7 +8,7 @@
 import { describe, it, expect } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import { HashMap, LockTimeoutError, type KeyKind, type ValueKind, type SharedHandle } from '../bindings/index.js';
-import { keyMaker, valueMaker, normKey, seeded, fieldsOf, type NumericKeyKind, type NumericValueKind } from './helpers.js';
+import { keyMaker, valueMaker, normKey, seeded, fieldsOf, holdLock, holdLockAndDie, type NumericKeyKind, type NumericValueKind } from './helpers.js';
 import { core } from '../bindings/load.js';
 import { homeCore } from '../bindings/shared.js';
 import { strKey, strKeyNum, strVal, strValParse } from './codecs.js';
@@ -734,7 +734,7 @@ describe('shared: errors', () => {
     ['uint32', 'float64'],
     ['float64', 'uint32'],
   ] as const) {
-    it(`${kk} => ${vk}: get, set, add and delete wait while a write is in progress; a holder past lockTimeout is presumed dead and the map goes on`, () => {
+    it(`${kk} => ${vk}: get, set, add and delete wait while a write is in progress: a live holder keeps the map (LockTimeoutError after lockTimeout, nothing changed); a dead one's write is undone at once`, async () => {
       const LOCK_MS = 50;
       const m = new HashMap<number, number>(
         [
@@ -748,14 +748,26 @@ describe('shared: errors', () => {
         const seq = new Int32Array(memory.buffer, address + SEQ_OFFSET, 1);
         const waiters = new Int32Array(memory.buffer, address + WAITERS_OFFSET, 1);
         expect(seq[0] % 2).toBe(0);
-        const held = Atomics.add(seq, 0, 1) + 1; // odd: a write in progress, whose thread never comes back
+        // A write in progress on this very thread (the count made odd by hand): its holder is alive, so
+        // every wait gives up after lockTimeout and leaves the holder alone.
+        const held = Atomics.add(seq, 0, 1) + 1;
+        for (const op of [() => m.get(1), () => m.set(1, 9), () => m.add(2, 1), () => m.delete(2), () => m.size]) {
+          const t0 = performance.now();
+          expect(op).toThrow(LockTimeoutError);
+          const waited = performance.now() - t0;
+          expect(waited).toBeGreaterThanOrEqual(LOCK_MS * 0.9);
+          expect(waited).toBeLessThan(LOCK_MS * 2 + 100);
+          expect(seq[0]).toBe(held);
+        }
+        Atomics.add(seq, 0, 1); // the write ends
+        expect([m.get(1), m.get(2), m.size]).toEqual([5, 6, 2]);
+        // A writer that died holding the map (a worker terminated while it held the root): the first
+        // wait undoes its write at once, whatever lockTimeout is.
+        await holdLockAndDie(m.handle, 'root');
+        expect(seq[0] % 2).toBe(1);
         const t0 = performance.now();
         expect(m.get(1)).toBe(5);
-        const waited = performance.now() - t0;
-        expect(waited).toBeGreaterThanOrEqual(LOCK_MS * 0.9);
-        expect(waited).toBeLessThan(LOCK_MS * 2 + 100);
-        // The holder is gone: its release (the count it held, plus one) cannot succeed any more.
-        expect(Atomics.compareExchange(seq, 0, held, held + 1)).not.toBe(held);
+        expect(performance.now() - t0).toBeLessThan(LOCK_MS);
         const free = seq[0];
         expect(free % 2).toBe(0);
         expect(waiters[0]).toBe(0); // every waiter left the count as it found it
@@ -780,10 +792,11 @@ describe('shared: errors', () => {
         m.setMany(new (kk === 'float64' ? Float64Array : kk === 'int32' ? Int32Array : Uint32Array)([2, 3]), new (vk === 'float64' ? Float64Array : vk === 'int32' ? Int32Array : Uint32Array)([6, 8]));
         expect(seq[0]).toBe(free + 4);
         // Writes wait for a held map too, and take it over from a dead holder.
-        const held2 = Atomics.add(seq, 0, 1) + 1;
+        await holdLockAndDie(m.handle, 'root');
+        const held2 = seq[0];
         const t1 = performance.now();
         m.set(4, 9);
-        expect(performance.now() - t1).toBeGreaterThanOrEqual(LOCK_MS * 0.9);
+        expect(performance.now() - t1).toBeLessThan(LOCK_MS);
         expect(seq[0]).not.toBe(held2);
         expect(seq[0] % 2).toBe(0);
         expect(m.get(4)).toBe(9);
@@ -801,10 +814,11 @@ describe('shared: errors', () => {
     });
   }
 
-  // A table (one of the map's 16, assembly/stripes.ts) held by hand by a "dead" writer: operations on
-  // the whole map (setMany, size, clear) hold the root and wait for every table; past lockTimeout they
-  // take the dead holder's table over, release it, and go on; operations on other tables never wait.
-  it('whole-map operations wait for a table held by a dead writer, then take it over', () => {
+  // A table (one of the map's 16, assembly/stripes.ts) held by a writer that died (a worker
+  // terminated while it held it): operations on the whole map (setMany, size, clear) hold the root and
+  // wait for every table; they take the dead holder's table over, release it, and go on; operations on
+  // other tables never wait.
+  it('whole-map operations wait for a table held by a dead writer, then take it over', async () => {
     const LOCK_MS = 50;
     const m = new HashMap<number, number>(null, { key: 'int32', value: 'int32', shared: true, lockTimeout: LOCK_MS });
     try {
@@ -816,31 +830,38 @@ describe('shared: errors', () => {
       expect(table).not.toBe(0);
       const seq = new Int32Array(memory.buffer, table + SEQ_OFFSET, 1);
       const rootSeq = new Int32Array(memory.buffer, address + SEQ_OFFSET, 1);
-      const held = Atomics.add(seq, 0, 1) + 1;
-      // Keys of other tables: no wait.
-      const t0 = performance.now();
+      // Held by a live thread: writes of its keys give up after lockTimeout, other tables' never wait.
+      const alive = await holdLock(m.handle, 5);
+      const held = seq[0];
+      expect(held % 2).toBe(1);
       let others = 0;
+      let timedOut = 0;
       for (let k = 0; k < 64; k++) {
         const fast = performance.now();
-        m.set(k + 1000, k);
+        try {
+          m.set(k + 1000, k);
+        } catch (e) {
+          expect(e).toBeInstanceOf(LockTimeoutError);
+          timedOut++;
+        }
         if (performance.now() - fast < LOCK_MS / 2) others++;
       }
       expect(others).toBeGreaterThan(40); // about 15 in 16 keys live in other tables
-      expect(performance.now() - t0).toBeLessThan(64 * LOCK_MS); // and the rest each waited once at most
-      // The table was taken over by the first wait on it (a set of one of its keys), released, and so is free now.
-      expect(seq[0]).not.toBe(held);
-      expect(seq[0] % 2).toBe(0);
-      // Held again: the whole-map operations wait for it and take it over.
-      const held2 = Atomics.add(seq, 0, 1) + 1;
+      expect(others + timedOut).toBe(64); // and the rest waited lockTimeout and gave up
+      expect(seq[0]).toBe(held);
+      expect(() => m.setMany(Int32Array.of(1), Int32Array.of(1))).toThrow(LockTimeoutError);
+      expect(rootSeq[0] % 2).toBe(0); // the whole-map write gave the root back
+      // Its thread dies: the first wait on the table undoes its write and the map goes on.
+      await alive.terminate();
       const t1 = performance.now();
       m.setMany(Int32Array.of(1, 2, 3), Int32Array.of(7, 8, 9));
-      expect(performance.now() - t1).toBeGreaterThanOrEqual(LOCK_MS * 0.9);
-      expect(seq[0]).not.toBe(held2);
-      expect([m.get(1), m.get(2), m.get(3), m.size]).toEqual([7, 8, 9, 128]);
-      Atomics.add(seq, 0, 1);
-      expect(m.size).toBe(128); // a whole-map read that cannot validate: under the root's lock, after the takeover
+      expect(performance.now() - t1).toBeLessThan(LOCK_MS);
+      expect(seq[0]).not.toBe(held);
+      expect([m.get(1), m.get(2), m.get(3), m.size]).toEqual([7, 8, 9, 128 - timedOut]);
+      await holdLockAndDie(m.handle, 5);
+      expect(m.size).toBe(128 - timedOut); // a whole-map read that cannot validate: under the root's lock, after the takeover
       expect(seq[0] % 2).toBe(0);
-      Atomics.add(seq, 0, 1);
+      await holdLockAndDie(m.handle, 5);
       m.clear();
       expect(m.size).toBe(0);
       expect(seq[0] % 2).toBe(0);
@@ -853,18 +874,17 @@ describe('shared: errors', () => {
   });
 
   // A string key's add on a shared map of number values locks its table inside the core's one call
-  // (wadd_str_*): with the root held by a "dead" writer it must back off, wait, take the root over and
+  // (wadd_str_*): with the root held by a dead writer it must back off, wait, take the root over and
   // add; after dispose it is a TypeError like every other use.
-  it('string => int32: add waits for a held root, takes it over, and adds; a TypeError after dispose', () => {
+  it('string => int32: add waits for a held root, takes it over, and adds; a TypeError after dispose', async () => {
     const LOCK_MS = 50;
     const m = new HashMap<string, number>(null, { key: 'string', value: 'int32', shared: true, lockTimeout: LOCK_MS });
     const { memory, address } = fieldsOf(m.handle);
     const rootSeq = new Int32Array(memory.buffer, address + SEQ_OFFSET, 1);
     expect(m.add('w', 2)).toBe(2);
-    Atomics.add(rootSeq, 0, 1);
-    const t0 = performance.now();
+    await holdLockAndDie(m.handle, 'root');
+    expect(rootSeq[0] % 2).toBe(1);
     expect(m.add('w', 3)).toBe(5);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(LOCK_MS * 0.9);
     expect(rootSeq[0] % 2).toBe(0);
     expect(m.add('long key, beyond the eleven characters kept inline', -4)).toBe(-4);
     expect(() => m.add('w', 2 ** 31)).toThrow(RangeError);

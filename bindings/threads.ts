@@ -1,0 +1,104 @@
+// Proof that a thread died: what lets another thread undo the write a dead thread left half done in a
+// shared map (docs/design.md, "Dead threads"). Each thread that instantiates the shared build on a
+// memory has a thread record there (the core's, assembly/wlog.ts), which the lock words name; a record
+// marked dead is proof, and only a thread that sees proof, or a holder silent for recoveryTime, undoes.
+// What each platform gives:
+//
+//   - Node: a worker's 'exit' event reaches the thread that created it, after terminate(),
+//     process.exit() in the worker, or an uncaught error. Every thread that loads the package listens
+//     for the workers it creates (the process's 'worker' event) and, when one exits, marks that
+//     thread's records dead (by Node's threadId, which each record holds) in every shared memory it
+//     has, and in those it meets later. Node is reached through globalThis and
+//     process.getBuiltinModule, so that no bundler sees a Node import.
+//   - Browsers: Web Locks. Each thread asks, when it loads the package, for a lock of its own
+//     (`tophash:thread:<random id>`) and keeps it for as long as it lives; once granted, its records
+//     carry the id. The browser releases the lock when the worker or page is gone (for a busy worker,
+//     some time after terminate(): only then has it stopped). A thread that waits for a holder whose
+//     record carries an id asks for that lock; being granted it proves the holder dead, and marks its
+//     record. Grants come on the event loop: a thread that never lets its event loop run after it
+//     loads the package (a worker that writes in a loop straight from its first task) has no lock
+//     yet, and its death is presumed after recoveryTime; a waiter that gives up (LockTimeoutError)
+//     finds a proof at its next try.
+
+import type { Core } from './load.js';
+
+interface WorkerLike {
+  readonly threadId: number;
+  once(event: 'exit', f: () => void): void;
+}
+interface NodeProcessLike {
+  on(event: 'worker', f: (w: WorkerLike) => void): void;
+  getBuiltinModule(id: string): { threadId?: number } | undefined;
+}
+interface LockManagerLike {
+  request(name: string, f: (lock: unknown) => Promise<void> | void): Promise<void>;
+}
+
+const nodeProcess: NodeProcessLike | undefined = (() => {
+  const p = (globalThis as { process?: Partial<NodeProcessLike> }).process;
+  return typeof p?.on === 'function' && typeof p.getBuiltinModule === 'function' ? (p as NodeProcessLike) : undefined;
+})();
+const locks: LockManagerLike | undefined = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+
+/** This thread's id in its records: Node's worker_threads.threadId (0 on the main thread, which outlives every worker); 0 elsewhere. */
+export const threadId: number = nodeProcess?.getBuiltinModule('node:worker_threads')?.threadId ?? 0;
+
+/** The shared-build Cores of this thread, one a memory (bindings/shared.ts adds each as it makes it). */
+const cores: Core[] = [];
+/** Node: ids of the workers this thread created that have exited. */
+const exited: number[] = [];
+
+nodeProcess?.on('worker', (w) => {
+  const tid = w.threadId;
+  w.once('exit', () => {
+    exited.push(tid);
+    for (const c of cores) c.x.thread_dead(tid);
+  });
+});
+
+/** The name of the Web Lock a thread holds for its life. */
+const lockName = (id: number): string => `tophash:thread:${id}`;
+
+/** Whether probeHolder can prove anything here (a browser with Web Locks): the waits call it only then. */
+export const canProbe = locks !== undefined;
+
+/** This thread's Web Lock id, never 0; `named` once the lock is held. */
+const lockId = (crypto.getRandomValues(new Uint32Array(1))[0] >>> 1) + 1;
+let named = false;
+locks
+  ?.request(lockName(lockId), () => {
+    named = true;
+    for (const c of cores) c.x.thread_named(lockId);
+    return new Promise<void>(() => {});
+  })
+  .catch(() => {});
+
+/** A Core of the shared build was just made: its thread's record joins the proofs (its Web Lock id, exits already seen marked). */
+export function watchThreads(c: Core): void {
+  cores.push(c);
+  for (const tid of exited) c.x.thread_dead(tid);
+  if (named) c.x.thread_named(lockId);
+}
+
+/** Web Locks this thread already asks for. */
+const probing = new Set<string>();
+
+/**
+ * This thread waits for a lock whose holder's record is `record` (not 0): in a browser, if that
+ * record carries the id of its thread's Web Lock (held, so its being free later proves something),
+ * ask for that lock; being granted it, now or when the browser releases it, proves the holder dead,
+ * and marks its record. Nothing to do in Node.
+ */
+export function probeHolder(c: Core, record: number): void {
+  if (locks === undefined) return;
+  const id = c.x.thread_lock_id(record) >>> 0;
+  if (id === 0) return;
+  const name = lockName(id);
+  if (probing.has(name)) return;
+  probing.add(name);
+  locks
+    .request(name, () => {
+      c.x.thread_record_dead(record);
+    })
+    .catch(() => probing.delete(name));
+}

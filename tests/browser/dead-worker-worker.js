@@ -1,0 +1,16 @@
+// A Web Worker of dead-worker.js: attaches the page's map and writes keys of its own range in a
+// loop (value: twice the key, so that any entry can be checked) until the page terminates it. It lets
+// its event loop run once first, as any worker does before its first message: the package's Web Lock
+// for this thread is granted then (bindings/threads.ts).
+import { HashMap } from '../../dist/index.js';
+
+self.onmessage = async ({ data: { handle, base, keys } }) => {
+  const m = HashMap.attach(handle);
+  await new Promise((r) => setTimeout(r, 0));
+  for (let i = 0; ; i++) {
+    const k = base + (i % keys);
+    if (i % 3 === 2) m.delete(k);
+    else m.set(k, 2 * k);
+    if (i === 20_000) postMessage('writing');
+  }
+};

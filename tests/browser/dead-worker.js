@@ -1,0 +1,55 @@
+// A Web Worker terminated in the middle of its writes (tests/browser.test.ts). A busy worker runs on
+// for a while after terminate(); the page waits until the browser has released the worker's Web
+// Lock (the package's, `tophash:thread:<id>`: it has stopped), then writes to the same map.
+// The page cannot block: its waits give up with LockTimeoutError (lockTimeout 100) until its probe of
+// the holder's Web Lock proves the worker dead; the next wait undoes its half-done write. That must
+// come long before recoveryTime (10 s, when a silent holder would be presumed dead), and the map
+// must be whole: every entry twice its key, size and iteration agreeing, the page's keys as written.
+import { check, run } from './harness.js';
+
+const ROUNDS = 3;
+const KEYS = 2000;
+
+run(async () => {
+  const { HashMap, LockTimeoutError } = await import('../../dist/index.js');
+  const m = new HashMap(null, { key: 'int32', value: 'int32', shared: true, lockTimeout: 100 });
+  const waits = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const w = new Worker(new URL('./dead-worker-worker.js', import.meta.url), { type: 'module' });
+    await new Promise((resolve, reject) => {
+      w.onmessage = resolve;
+      w.onerror = (e) => reject(new Error(`worker: ${e.message}`));
+      w.postMessage({ handle: m.handle, base: 100_000 + round * KEYS, keys: KEYS });
+    });
+    w.terminate();
+    const dead = performance.now();
+    const held = async () => (await navigator.locks.query()).held.filter((l) => l.name.startsWith('tophash:')).length;
+    while ((await held()) > 1) await new Promise((r) => setTimeout(r, 10));
+    const stopped = Math.round(performance.now() - dead);
+    const t0 = performance.now();
+    let timeouts = 0;
+    for (let j = 0; j < 50; j++) {
+      const k = round * 100 + j;
+      for (;;) {
+        try {
+          m.set(k, 2 * k);
+          break;
+        } catch (e) {
+          check(e instanceof LockTimeoutError, () => `set: ${e?.name}: ${e?.message}`);
+          timeouts++;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+    }
+    waits.push({ stopped, ms: Math.round(performance.now() - t0), timeouts });
+    let n = 0;
+    for (const [k, v] of m) {
+      check(v === 2 * k, () => `round ${round}: entry ${k} => ${v}`);
+      n++;
+    }
+    check(n === m.size, () => `round ${round}: iteration gave ${n} entries, size ${m.size}`);
+    for (let j = 0; j < 50; j++) check(m.get(round * 100 + j) === 2 * (round * 100 + j), `the page's key ${round * 100 + j}`);
+  }
+  m.dispose();
+  return { waits };
+});
