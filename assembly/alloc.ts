@@ -70,7 +70,7 @@ const A_MAGIC: usize = 0;
 const A_TOP: usize = 4;
 /** Free list of iterator slots (see iter.ts). */
 export const A_HITER_FREE: usize = 8;
-/** Iterator slots ever created (the pool's size). */
+/** Iterator slots in the pool, busy or idle. */
 export const A_HITER_TOTAL: usize = 12;
 /**
  * The allocator's lock (shared build; see lock.ts), a u64: the futex word (low 32 bits) and its
@@ -90,6 +90,8 @@ const A_UNDO_N: usize = 24;
 const A_FREE_PAGES: usize = 28;
 /** The list of thread records on this memory (wlog.ts), linked through each record. */
 const A_THREADS: usize = 32;
+/** Idle iterator slots on the A_HITER_FREE list (iter.ts keeps a few and gives the rest back). */
+export const A_HITER_IDLE: usize = 36;
 const A_UNDO: usize = 40;
 const UNDO_MAX: u32 = 32;
 const A_CLASSES: usize = A_UNDO + <usize>UNDO_MAX * 8;
@@ -259,6 +261,34 @@ function zeroBlock(p: usize, n: usize): void {
   memory.fill(p, 0, n);
 }
 
+/** A run of n pages, with the lock held (allocLocked, allocPage); 0 when memory runs out. */
+function runLocked(n: u32): usize {
+  let run = takeRun(n);
+  if (run != 0) return run;
+  fresh = true;
+  run = bump(<usize>n << PAGE_SHIFT);
+  if (run != 0) setRun(run, n, RUN_USED);
+  return run;
+}
+
+/**
+ * One page as a run of the page runs, never a small block (iter.ts's iterator slots): freed with
+ * freePageLocked, it goes back to the runs, where it can serve any large block. Not zeroed. 0 when
+ * memory runs out.
+ */
+export function allocPage(): usize {
+  if (!lockHeap()) return 0;
+  fresh = false;
+  let p = ensureInit() ? runLocked(1) : 0;
+  if (!unlockHeap()) return 0; // presumed dead meanwhile: the allocation was undone
+  return p;
+}
+
+/** Give back a page allocPage gave, with the lock held (lockHeap). */
+export function freePageLocked(p: usize): void {
+  freeRun(p, 1);
+}
+
 /** Whether allocLocked's block came from the bump region (per call, per instance). */
 let fresh = false;
 
@@ -267,14 +297,7 @@ function allocLocked(size: usize): usize {
   fresh = false;
   if (!ensureInit()) return 0;
   let rounded = roundSize(size);
-  if (rounded > SMALL_MAX) {
-    let run = takeRun(<u32>(rounded >> PAGE_SHIFT));
-    if (run != 0) return run;
-    fresh = true;
-    run = bump(rounded);
-    if (run != 0) setRun(run, <u32>(rounded >> PAGE_SHIFT), RUN_USED);
-    return run;
-  }
+  if (rounded > SMALL_MAX) return runLocked(<u32>(rounded >> PAGE_SHIFT));
   let head = allocBase() + A_CLASSES + (classOf(rounded) << 2);
   let ptr = <usize>load<u32>(head);
   if (ptr == 0) {

@@ -1,11 +1,12 @@
 // Iteration: hiter slots in a pool, and Go's stepping logic adapted to growth in place.
 //
-// An iterator is a fixed-size slot in linear memory (HITER_SIZE bytes): its
+// An iterator is a slot of one page in linear memory (HITER_SIZE bytes): its
 // cursor and a batch buffer the JS side reads entries from, so one call hands
 // out up to BATCH_MAX entries. Slots come from a pool: a free list whose head is
-// in the allocator's header; when every slot is busy the pool grows by
-// POOL_GROW slots, and released slots are reused, as Go's sync.Pool reuses
-// objects. Slots never return to the allocator.
+// in the allocator's header; when every slot is busy a new slot is a page of the
+// allocator's page runs, and released slots are reused, as Go's sync.Pool reuses
+// objects. The pool keeps POOL_KEEP idle slots and gives the others back to the
+// page runs, so that iterators dropped by the thousand cost nothing once released.
 //
 // Each iteration starts at a random bucket and a random even slot offset (from
 // the map's own generator, so a map with a fixed seed iterates reproducibly), walks
@@ -31,7 +32,7 @@
 // overflow buckets are never freed, so the cursor's overflow pointer stays
 // valid; clear changes the epoch and live iterators end at their next step.
 
-import { alloc, allocField, lockHeap, unlockHeap, astore, A_HITER_FREE, A_HITER_TOTAL } from "./alloc";
+import { allocPage, freePageLocked, allocField, lockHeap, unlockHeap, astore, A_HITER_FREE, A_HITER_TOTAL, A_HITER_IDLE } from "./alloc";
 import {
   BUCKET_SLOTS, B_PAIRS, EVACUATED_Y, MIN_TOPHASH, GROW_DOUBLE,
   H_COUNT, H_B, H_GROWING, H_NOVERFLOW, H_OLDBUCKETS, H_ITERS, H_EPOCH, H_RNG,
@@ -42,14 +43,10 @@ import { hashKey, keyAt } from "./strings";
 import { chainLimit } from "./lock";
 import { nextRandom, matchByte, firstSlot, realSlots } from "./hash";
 
-/**
- * Entries one step call can hand out: enough to amortise the call and the JS side's per-batch work
- * over a long iteration (the JS side asks for 8 first, so that a loop that breaks early wastes
- * little); 256 made an int32 forEach over 1e6 entries about 1 ns an entry faster than 64.
- */
-export const BATCH_MAX: u32 = 256;
-/** Slots added to the pool when every slot is busy: three (12.2 KiB, three pages of the allocator's page runs). */
-const POOL_GROW: u32 = 3;
+/** Bytes of a slot: one page of the allocator's page runs, which a slot goes back to when the pool has idle slots enough. */
+const HITER_PAGE: usize = 4096;
+/** Idle slots the pool keeps for the next iterations (a few pages); a slot released beyond them is freed. */
+const POOL_KEEP: u32 = 8;
 
 // hiter fields.
 const I_MAP: usize = 0;
@@ -76,6 +73,13 @@ const I_DONE: usize = 48;
 const I_NEXT: usize = 52;
 /** Batch buffers: BATCH_MAX keys, then BATCH_MAX values, 8 bytes each at most. */
 export const I_KEYS: usize = 64;
+/**
+ * Entries one step call can hand out: all the slot's page holds after its cursor. Enough to amortise
+ * the call and the JS side's per-batch work over a long iteration (the JS side asks for 8 first, so
+ * that a loop that breaks early wastes little): 256 made an int32 forEach over 1e6 entries about
+ * 1 ns an entry faster than 64.
+ */
+export const BATCH_MAX: u32 = <u32>((HITER_PAGE - I_KEYS) / 16);
 export const I_VALS: usize = I_KEYS + <usize>BATCH_MAX * 8;
 export const HITER_SIZE: usize = I_VALS + <usize>BATCH_MAX * 8;
 
@@ -118,42 +122,47 @@ function startCursor(cur: usize, h: usize, start: u32, offset: u32): void {
   store<u32>(cur + I_DONE, 0);
 }
 
-/** Return a slot to the pool; `mapAlive` is false when its map was already freed. */
+/** Return a slot to the pool, or to the allocator's page runs when the pool has POOL_KEEP idle slots; `mapAlive` is false when its map was already freed. */
 export function iterRelease(it: usize, mapAlive: bool): void {
   if (mapAlive) {
     let h = <usize>load<u32>(it + I_MAP);
     hset(h, H_ITERS, hget(h, H_ITERS) - 1);
   }
-  if (!lockHeap()) return; // the allocator's lock holder died: leak the slot
-  let head = allocField(A_HITER_FREE);
-  astore(it + I_NEXT, load<u32>(head));
-  astore(head, <u32>it);
+  if (!lockHeap()) return; // the allocator's lock holder is alive and busy past lockTimeout: leak the slot
+  let idle = allocField(A_HITER_IDLE);
+  if (load<u32>(idle) < POOL_KEEP) {
+    let head = allocField(A_HITER_FREE);
+    astore(it + I_NEXT, load<u32>(head));
+    astore(head, <u32>it);
+    astore(idle, load<u32>(idle) + 1);
+  } else {
+    let total = allocField(A_HITER_TOTAL);
+    astore(total, load<u32>(total) - 1);
+    freePageLocked(it);
+  }
   unlockHeap();
 }
 
-/** A slot from the pool, which grows by POOL_GROW slots when empty; 0 when memory runs out. */
+/** A slot from the pool, or a new one (a page); 0 when memory runs out. */
 function takeSlot(): usize {
   if (!lockHeap()) return 0;
   let head = allocField(A_HITER_FREE);
   let it = <usize>load<u32>(head);
-  if (it != 0) astore(head, load<u32>(it + I_NEXT));
+  if (it != 0) {
+    astore(head, load<u32>(it + I_NEXT));
+    let idle = allocField(A_HITER_IDLE);
+    astore(idle, load<u32>(idle) - 1);
+  }
   if (!unlockHeap()) return 0; // presumed dead meanwhile: the take was undone
   if (it != 0) return it;
-  let chunk = alloc(HITER_SIZE * POOL_GROW, false);
-  if (chunk == 0 || !lockHeap()) return 0;
-  head = allocField(A_HITER_FREE);
-  for (let i: u32 = 1; i < POOL_GROW; i++) {
-    let s = chunk + <usize>i * HITER_SIZE;
-    astore(s + I_NEXT, load<u32>(head));
-    astore(head, <u32>s);
-  }
+  it = allocPage();
+  if (it == 0 || !lockHeap()) return 0;
   let total = allocField(A_HITER_TOTAL);
-  astore(total, load<u32>(total) + POOL_GROW);
-  return unlockHeap() ? chunk : 0;
+  astore(total, load<u32>(total) + 1);
+  return unlockHeap() ? it : 0;
 }
 
-/** Iterator slots in the pool, busy or free. */
-/** Grow the pool by one chunk if it has never been grown, so that the first iterations need no fresh memory; false when memory runs out. */
+/** Give the pool an idle slot if it has none, so that the first iterations need no fresh memory; false when memory runs out. */
 export function iterReserve(): bool {
   if (iterPoolSize() != 0) return true;
   let it = takeSlot();
@@ -162,6 +171,7 @@ export function iterReserve(): bool {
   return true;
 }
 
+/** Iterator slots in the pool, busy or idle. */
 export function iterPoolSize(): u32 {
   if (!lockHeap()) return 0;
   let n = load<u32>(allocField(A_HITER_TOTAL));
