@@ -92,7 +92,9 @@ const A_FREE_PAGES: usize = 28;
 const A_THREADS: usize = 32;
 /** Idle iterator slots on the A_HITER_FREE list (iter.ts keeps a few and gives the rest back). */
 export const A_HITER_IDLE: usize = 36;
-const A_UNDO: usize = 40;
+/** Shared build: the list of busy iterator slots (iter.ts), so that a dead thread's can be found and released. */
+export const A_HITER_BUSY: usize = 40;
+const A_UNDO: usize = 48;
 const UNDO_MAX: u32 = 32;
 const A_CLASSES: usize = A_UNDO + <usize>UNDO_MAX * 8;
 const A_BINS: usize = A_CLASSES + SMALL_CLASSES * 4;

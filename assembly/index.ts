@@ -36,7 +36,8 @@
 // as constants (HDR_*): count and the modification counter.
 
 import { findPair, findPairAt, insertPair, insertPairAt, removePair, removePairAt, newMap, clearMap, freeMap, lastInserted, lastValue, bumpMod } from "./map";
-import { iterStart, iterRelease, iterNext, iterFill, iterSmall, dumpStart, ITER_CURSOR, iterPoolSize, iterReserve, I_KEYS as IT_KEYS, I_VALS as IT_VALS, BATCH_MAX as IT_BATCH } from "./iter";
+import { iterStart, iterRelease, iterNext, iterFill, iterSmall, dumpStart, ITER_CURSOR, iterPoolSize, iterReserve, iterSweepDead, I_KEYS as IT_KEYS, I_VALS as IT_VALS, I_CURSOR_END, BATCH_MAX as IT_BATCH } from "./iter";
+export { SWEEP_NONE, SWEEP_DONE, SWEEP_BUSY } from "./iter";
 import { heapTop, alloc, free, allocLockWord } from "./alloc";
 import { f64key, batchGet, batchHas, batchDelete, batchSet, batchUndo } from "./batch";
 import { expandSeed } from "./hash";
@@ -486,6 +487,10 @@ export function wadd_str_f64(h: usize, q: usize, n: u32, d: f64): f64 { return w
 
 export function iter_start(h: usize): usize { return iterStart(h); }
 export function iter_release(it: usize, mapAlive: bool): void { iterRelease(it, mapAlive); }
+/** Release one iterator slot of a thread known dead (SWEEP_DONE), or say none is left (SWEEP_NONE) or one's table is held (SWEEP_BUSY: try later). */
+export function iter_sweep_dead(): i32 { return iterSweepDead(); }
+/** Bytes of an iterator slot's cursor, which a shared map's step saves and puts back before a retry. */
+export const ITER_SAVE: u32 = <u32>I_CURSOR_END;
 export function iter_next_k4_v4(it: usize, max: u32): u32 { return iterNext<u32, u32>(it, max); }
 export function iter_next_k4_v8(it: usize, max: u32): u32 { return iterNext<u32, u64>(it, max); }
 export function iter_next_k8_v4(it: usize, max: u32): u32 { return iterNext<u64, u32>(it, max); }

@@ -7,6 +7,9 @@
 // allocator's page runs, and released slots are reused, as Go's sync.Pool reuses
 // objects. The pool keeps POOL_KEEP idle slots and gives the others back to the
 // page runs, so that iterators dropped by the thousand cost nothing once released.
+// In the shared build a busy slot is also on a list of busy slots with the thread
+// record of its holder, so that the iterators of a thread known dead can be
+// released by another (iterSweepDead), and a map's are orphaned when it is freed.
 //
 // Each iteration starts at a random bucket and a random even slot offset (from
 // the map's own generator, so a map with a fixed seed iterates reproducibly), walks
@@ -32,7 +35,9 @@
 // overflow buckets are never freed, so the cursor's overflow pointer stays
 // valid; clear changes the epoch and live iterators end at their next step.
 
-import { allocPage, freePageLocked, allocField, lockHeap, unlockHeap, astore, A_HITER_FREE, A_HITER_TOTAL, A_HITER_IDLE } from "./alloc";
+import { allocPage, freePageLocked, allocField, lockHeap, unlockHeap, astore, A_HITER_FREE, A_HITER_TOTAL, A_HITER_IDLE, A_HITER_BUSY } from "./alloc";
+import { chainLimit, seqTryLock, seqUnlock } from "./lock";
+import { mstore, ownLog, threadWatch, WATCH_DEAD } from "./wlog";
 import {
   BUCKET_SLOTS, B_PAIRS, EVACUATED_Y, MIN_TOPHASH, GROW_DOUBLE,
   H_COUNT, H_B, H_GROWING, H_NOVERFLOW, H_OLDBUCKETS, H_ITERS, H_EPOCH, H_RNG,
@@ -40,7 +45,6 @@ import {
 } from "./layout";
 import { findPairOutline, isEvacuated } from "./map";
 import { hashKey, keyAt } from "./strings";
-import { chainLimit } from "./lock";
 import { nextRandom, matchByte, firstSlot, realSlots } from "./hash";
 
 /** Bytes of a slot: one page of the allocator's page runs, which a slot goes back to when the pool has idle slots enough. */
@@ -69,8 +73,14 @@ const I_LOGICAL: usize = 40;
 const I_CHECK: usize = 44;
 /** Set once the iteration has ended. */
 const I_DONE: usize = 48;
-/** Pool free-list link. */
+/** Pool free-list link while idle; next on the busy list while busy (shared build). */
 const I_NEXT: usize = 52;
+/** Previous slot on the busy list, 0 for the first (shared build). */
+const I_PREV: usize = 56;
+/** The thread record of the slot's holder (shared build). */
+const I_THREAD: usize = 60;
+/** Bytes of the cursor proper: what a shared map's step saves and puts back before a retry (not the pool's links, which other threads change). */
+export const I_CURSOR_END: usize = 52;
 /** Batch buffers: BATCH_MAX keys, then BATCH_MAX values, 8 bytes each at most. */
 export const I_KEYS: usize = 64;
 /**
@@ -89,6 +99,9 @@ const NO_CHAIN: u32 = 0xFFFFFFFF;
 export function iterStart(h: usize): usize {
   let it = takeSlot();
   if (it == 0) return 0;
+  // Logged (its old value, 0): if this write is undone (its thread died), the slot names no map, and
+  // iterSweepDead does not count it out of the map's iterators a second time.
+  mstore<u32>(it + I_MAP, 0);
   startRandom(it, h);
   hset(h, H_ITERS, hget(h, H_ITERS) + 1);
   return it;
@@ -124,11 +137,10 @@ function startCursor(cur: usize, h: usize, start: u32, offset: u32): void {
 
 /** Return a slot to the pool, or to the allocator's page runs when the pool has POOL_KEEP idle slots; `mapAlive` is false when its map was already freed. */
 export function iterRelease(it: usize, mapAlive: bool): void {
-  if (mapAlive) {
-    let h = <usize>load<u32>(it + I_MAP);
-    hset(h, H_ITERS, hget(h, H_ITERS) - 1);
-  }
+  let h = <usize>load<u32>(it + I_MAP);
+  if (mapAlive && h != 0) hset(h, H_ITERS, hget(h, H_ITERS) - 1);
   if (!lockHeap()) return; // the allocator's lock holder is alive and busy past lockTimeout: leak the slot
+  if (ASC_FEATURE_THREADS) unlinkBusy(it);
   let idle = allocField(A_HITER_IDLE);
   if (load<u32>(idle) < POOL_KEEP) {
     let head = allocField(A_HITER_FREE);
@@ -143,7 +155,7 @@ export function iterRelease(it: usize, mapAlive: bool): void {
   unlockHeap();
 }
 
-/** A slot from the pool, or a new one (a page); 0 when memory runs out. */
+/** A slot from the pool, or a new one (a page), on the busy list as this thread's (shared build), naming no map yet; 0 when memory runs out. */
 function takeSlot(): usize {
   if (!lockHeap()) return 0;
   let head = allocField(A_HITER_FREE);
@@ -152,6 +164,7 @@ function takeSlot(): usize {
     astore(head, load<u32>(it + I_NEXT));
     let idle = allocField(A_HITER_IDLE);
     astore(idle, load<u32>(idle) - 1);
+    if (ASC_FEATURE_THREADS) linkBusy(it);
   }
   if (!unlockHeap()) return 0; // presumed dead meanwhile: the take was undone
   if (it != 0) return it;
@@ -159,7 +172,78 @@ function takeSlot(): usize {
   if (it == 0 || !lockHeap()) return 0;
   let total = allocField(A_HITER_TOTAL);
   astore(total, load<u32>(total) + 1);
+  if (ASC_FEATURE_THREADS) linkBusy(it);
   return unlockHeap() ? it : 0;
+}
+
+/** Put slot `it` first on the busy list as this thread's, naming no map; with the allocator's lock held. */
+function linkBusy(it: usize): void {
+  let busy = allocField(A_HITER_BUSY);
+  let first = <usize>load<u32>(busy);
+  astore(it + I_NEXT, <u32>first);
+  astore(it + I_PREV, 0);
+  astore(it + I_THREAD, <u32>ownLog());
+  astore(it + I_MAP, 0);
+  if (first != 0) astore(first + I_PREV, <u32>it);
+  astore(busy, <u32>it);
+}
+
+/** Take slot `it` off the busy list; with the allocator's lock held. */
+function unlinkBusy(it: usize): void {
+  let next = load<u32>(it + I_NEXT);
+  let prev = <usize>load<u32>(it + I_PREV);
+  if (prev != 0) astore(prev + I_NEXT, next);
+  else astore(allocField(A_HITER_BUSY), next);
+  if (next != 0) astore(<usize>next + I_PREV, <u32>prev);
+}
+
+/** iterSweepDead's answers: no slot of a dead thread is left; one was released; one waits for its table's lock (try again later). */
+export const SWEEP_NONE: i32 = 0;
+export const SWEEP_DONE: i32 = 1;
+export const SWEEP_BUSY: i32 = 2;
+
+/**
+ * Release one iterator slot whose holder is known dead (its thread record marked so: wlog.ts): under
+ * its table's lock, taken without waiting, the table's count of iterators goes down (so that
+ * tombstones are reused and chains re-packed again), then the slot goes back to the pool. The slot is
+ * claimed first (named this thread's), so that two threads never release it both. The JS side calls
+ * it after it marks a thread dead, until SWEEP_NONE.
+ */
+export function iterSweepDead(): i32 {
+  if (!ASC_FEATURE_THREADS) return SWEEP_NONE;
+  if (!lockHeap()) return SWEEP_BUSY;
+  let it = <usize>load<u32>(allocField(A_HITER_BUSY));
+  while (it != 0 && threadWatch(<usize>load<u32>(it + I_THREAD)) != WATCH_DEAD) it = <usize>load<u32>(it + I_NEXT);
+  if (it == 0) {
+    unlockHeap();
+    return SWEEP_NONE;
+  }
+  let dead = load<u32>(it + I_THREAD);
+  astore(it + I_THREAD, <u32>ownLog());
+  unlockHeap();
+  let h = <usize>load<u32>(it + I_MAP);
+  if (h != 0) {
+    if (!seqTryLock(h, true)) {
+      if (lockHeap()) {
+        astore(it + I_THREAD, dead); // for a later sweep
+        unlockHeap();
+      }
+      return SWEEP_BUSY;
+    }
+    hset(h, H_ITERS, hget(h, H_ITERS) - 1);
+    seqUnlock();
+  }
+  iterRelease(it, false);
+  return SWEEP_DONE;
+}
+
+/** Map h (a table) is being freed: its busy slots name no map any more, so that releasing them later touches nothing of the memory it leaves (shared build). */
+export function iterOrphan(h: usize): void {
+  if (!ASC_FEATURE_THREADS || !lockHeap()) return;
+  for (let it = <usize>load<u32>(allocField(A_HITER_BUSY)); it != 0; it = <usize>load<u32>(it + I_NEXT)) {
+    if (<usize>load<u32>(it + I_MAP) == h) store<u32>(it + I_MAP, 0);
+  }
+  unlockHeap();
 }
 
 /** Give the pool an idle slot if it has none, so that the first iterations need no fresh memory; false when memory runs out. */

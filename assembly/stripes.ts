@@ -38,6 +38,7 @@ import {
 } from "./layout";
 import { inMemory } from "./lock";
 import { logging, logTable } from "./wlog";
+import { iterOrphan } from "./iter";
 
 /** Tables of a shared map: 16 leaves two writers on random keys a 1 in 16 chance of meeting, and an empty shared map about 3 KiB. A power of two. */
 export const STRIPES: u32 = 16;
@@ -160,7 +161,10 @@ export function clearStriped(r: usize): bool {
 /** Free a shared map's tables and root. */
 export function freeStriped(r: usize): void {
   atomic.store<u32>(r + H_MAGIC, 0);
-  for (let i: u32 = 0; i < STRIPES; i++) freeMap(tableAt(r, i));
+  for (let i: u32 = 0; i < STRIPES; i++) {
+    iterOrphan(tableAt(r, i));
+    freeMap(tableAt(r, i));
+  }
   free(r, ROOT_SIZE);
 }
 

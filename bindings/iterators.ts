@@ -63,6 +63,8 @@ export const ENTRIES = 2;
 const BATCH_FIRST = 8;
 const BATCH = privateCore.x.ITER_BATCH.value as number;
 const ITER_KEYS = privateCore.x.ITER_KEYS.value as number;
+/** Bytes of a slot's cursor, saved around a shared map's step (the rest of the slot's header is the pool's). */
+const ITER_SAVE = privateCore.x.ITER_SAVE.value as number;
 const ITER_VALS = privateCore.x.ITER_VALS.value as number;
 const HDR_MOD = privateCore.x.HDR_MOD.value as number;
 const HDR_EPOCH = privateCore.x.HDR_EPOCH.value as number;
@@ -519,7 +521,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     const c = this.#c;
     const lock = this.#tlock!;
     const cursorAt = this.#it >>> 2;
-    const cursorWords = ITER_KEYS >>> 2;
+    const cursorWords = ITER_SAVE >>> 2;
     const saved = c.core.heap(this.#it + SLOT_END).u32.slice(cursorAt, cursorAt + cursorWords);
     return lock.read(
       () => this.#stepU(max),

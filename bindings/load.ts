@@ -50,6 +50,9 @@ export interface CoreExports {
   readonly ITER_KEYS: WebAssembly.Global;
   readonly ITER_VALS: WebAssembly.Global;
   readonly ITER_BATCH: WebAssembly.Global;
+  readonly ITER_SAVE: WebAssembly.Global;
+  readonly SWEEP_NONE: WebAssembly.Global;
+  readonly SWEEP_BUSY: WebAssembly.Global;
   readonly ITER_SMALL_SLACK: WebAssembly.Global;
   readonly ITER_SMALL_MAX: WebAssembly.Global;
   readonly DUMP_CURSOR: WebAssembly.Global;
@@ -66,6 +69,7 @@ export interface CoreExports {
   alloc_lock_word(): number;
   iter_start(h: number): number;
   iter_release(it: number, mapAlive: number): void;
+  iter_sweep_dead(): number;
   write_abort(): number;
   wlock_try(h: number, ignoreClaim: number): number;
   wlock_release(): number;

@@ -52,9 +52,31 @@ nodeProcess?.on('worker', (w) => {
   const tid = w.threadId;
   w.once('exit', () => {
     exited.push(tid);
-    for (const c of cores) c.x.thread_dead(tid);
+    for (const c of cores) if (c.x.thread_dead(tid) > 0) sweep(c);
   });
 });
+
+/** How often, and how many times, a sweep tries again a dead thread's iterator whose table is held. */
+const SWEEP_RETRY_MS = 20;
+const SWEEP_TRIES = 500;
+
+/**
+ * Release the iterator slots of the threads known dead on Core c (the core's iter_sweep_dead, one a
+ * call): their tables count them out, so that tombstones are reused and chains re-packed again, and
+ * the slots go back to the pool. One whose table is held is tried again later, for 10 s at most (a
+ * table held by a dead writer is freed by the next thread that waits for it).
+ */
+function sweep(c: Core, tries = 0): void {
+  const x = c.x;
+  for (;;) {
+    const r = x.iter_sweep_dead();
+    if (r === x.SWEEP_NONE.value) return;
+    if (r === x.SWEEP_BUSY.value) {
+      if (tries < SWEEP_TRIES) (setTimeout(() => sweep(c, tries + 1), SWEEP_RETRY_MS) as { unref?: () => void }).unref?.();
+      return;
+    }
+  }
+}
 
 /** The name of the Web Lock a thread holds for its life. */
 const lockName = (id: number): string => `tophash:thread:${id}`;
@@ -98,7 +120,7 @@ export function probeHolder(c: Core, record: number): void {
   probing.add(name);
   locks
     .request(name, () => {
-      c.x.thread_record_dead(record);
+      if (c.x.thread_record_dead(record) === 1) sweep(c);
     })
     .catch(() => probing.delete(name));
 }
