@@ -246,13 +246,26 @@ export function iterOrphan(h: usize): void {
   unlockHeap();
 }
 
-/** Give the pool an idle slot if it has none, so that the first iterations need no fresh memory; false when memory runs out. */
+/** Idle slots iterReserve gives the pool: iterations work once memory has run out, up to this many at once. */
+const POOL_RESERVE: u32 = 3;
+
+/** Give the pool POOL_RESERVE idle slots if it has none, so that the first iterations need no fresh memory; false when memory runs out. */
 export function iterReserve(): bool {
   if (iterPoolSize() != 0) return true;
-  let it = takeSlot();
-  if (it == 0) return false;
-  iterRelease(it, false);
-  return true;
+  let taken: usize = 0; // linked through I_EPOCH while they wait to be released
+  for (let i: u32 = 0; i < POOL_RESERVE; i++) {
+    let it = takeSlot();
+    if (it == 0) break;
+    store<u32>(it + I_EPOCH, <u32>taken);
+    taken = it;
+  }
+  let ok = taken != 0;
+  while (taken != 0) {
+    let next = <usize>load<u32>(taken + I_EPOCH);
+    iterRelease(taken, false);
+    taken = next;
+  }
+  return ok;
 }
 
 /** Iterator slots in the pool, busy or idle. */

@@ -263,8 +263,23 @@ export function removePairAt<K, V>(h: usize, key: K, hash: u64): bool {
   let count = hget(h, H_COUNT) - 1;
   hset(h, H_COUNT, count);
   bumpMod(h);
-  if (count == 0) maybeReseed(h);
+  if (count == 0) emptied(h);
   return true;
+}
+
+/**
+ * Map h lost its last entry to a delete. A map under maxBytes starts again from its first array, as
+ * clear does, when it holds overflow buckets or a doubling it could not finish: those keep its budget
+ * while it is empty (a map filled to its budget and emptied by deletes held a third as many entries
+ * the next time). Else a new seed, as Go picks (maybeReseed). Private build: a shared map's frees wait
+ * for the write's commit, so its array could not come back within the budget at once.
+ */
+function emptied(h: usize): void {
+  if (!ASC_FEATURE_THREADS && hget(h, H_MAXBYTES) != 0 && hget(h, H_ITERS) == 0 && hget(h, H_TOMBSTONES) == 0 && (hget(h, H_NOVERFLOW) != 0 || hget(h, H_GROWING) != 0)) {
+    clearMap(h);
+    return;
+  }
+  maybeReseed(h);
 }
 
 /** If slot s of b now ends the chain's entries, turn the trailing run of EMPTY_ONE into EMPTY_REST. */

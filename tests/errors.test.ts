@@ -2,7 +2,7 @@
 // as it was (content, size and stats().count), and what is accepted behaves as Map does.
 import { describe, it, expect } from 'vitest';
 import { inspect } from 'node:util';
-import { HashMap } from '../bindings/index.js';
+import { HashMap, type KeyKind as AnyKeyKind, type ValueKind as AnyValueKind } from '../bindings/index.js';
 import type { NumericKeyKind as KeyKind, NumericValueKind as ValueKind } from './helpers.js';
 import { core } from '../bindings/load.js';
 import { rng, KEY_KINDS, VALUE_KINDS, keyMaker, valueMaker, normKey, withSeed, seeded } from './helpers.js';
@@ -566,6 +566,39 @@ describe('use after dispose', () => {
 // ---- out of memory ---------------------------------------------------------
 
 describe('out of memory under maxBytes', () => {
+  // Issue 20: a map filled to its budget and emptied by deletes held a third as many entries the next
+  // time (its overflow buckets and an unfinished doubling kept the budget). Emptied, it starts again
+  // from its first array, as clear does.
+  for (const [kk, vk] of [
+    ['int32', 'int32'],
+    ['float64', 'any'],
+    ['string', 'float64'],
+  ] as [AnyKeyKind, AnyValueKind][]) {
+    it(`${kk} => ${vk}: filled to maxBytes, emptied by deletes, it holds as many entries again, three times over`, () => {
+      const m = new HashMap<unknown, unknown>(null, { key: kk, value: vk, maxBytes: 256 * 1024 });
+      const key = (i: number) => (kk === 'string' ? `key ${i}` : i);
+      const fill = (from: number): number => {
+        for (let i = from; ; i++) {
+          try {
+            m.set(key(i), i);
+          } catch (e) {
+            expect(e).toBeInstanceOf(RangeError);
+            return i - from;
+          }
+        }
+      };
+      const first = fill(0);
+      expect(first).toBeGreaterThan(1000);
+      for (let round = 1; round <= 3; round++) {
+        for (const k of [...m.keys()]) m.delete(k);
+        expect(m.size).toBe(0);
+        expect(m.stats().overflowBuckets).toBe(0);
+        const again = fill(round * 1e6);
+        expect(again, `round ${round}: ${again} entries against ${first} the first time`).toBeGreaterThanOrEqual(first * 0.95);
+      }
+    });
+  }
+
   const combos: [KeyKind, ValueKind][] = [
     ['int32', 'int32'],
     ['float64', 'float64'],
