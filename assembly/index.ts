@@ -64,7 +64,7 @@ export const HDR_SEQ: u32 = <u32>H_SEQ;
 export const HDR_REFS: u32 = <u32>H_REFS;
 export const HDR_KINDS: u32 = <u32>H_KINDS;
 export { canBlock, lockTimeoutNs, recoveryNs, lockTimedOut, readTorn } from "./lock";
-import { seqCount, seqValid, seqTryLock, seqUnlock, seqAbort, seqRecover, seqRecoverFree, seqBeat, seqWatch, seqHolder, rootBusy, WRITE_BUSY, WRITE_DEAD } from "./lock";
+import { seqCount, seqValid, seqTryLock, seqUnlock, seqAbort, seqRecover, seqRecoverFree, seqBeat, seqWatch, seqHolder, memoryOrder, rootBusy, WRITE_BUSY, WRITE_DEAD } from "./lock";
 export { WRITE_BUSY, WRITE_DEAD, RECOVER_MOVED, RECOVER_TAKEN, RECOVER_BROKEN, WATCH_MOVED, WATCH_UNKNOWN, WATCH_DEAD } from "./lock";
 import { logInit, mstore, ownLog, threadsMarkDead, threadMarkDead, threadNamed, threadLockId } from "./wlog";
 export { ST_RANGE, ST_BUSY, ST_DEAD } from "./update";
@@ -383,6 +383,7 @@ export function gos_str_str(h: usize, q: usize, n: u32, vq: usize, vn: u32): usi
     let p = findPairAt<K, u32>(t, key, hash);
     if (p != 0) r = kind == 0 ? <f64>load<i32>(p + valOffset<K, u32>()) : <f64>load<u32>(p + valOffset<K, u32>());
   }
+  memoryOrder(); // the lookup's loads before the counts' second reads
   return seqValid(t + H_SEQ, s) && seqValid(h + H_SEQ, rs) ? r : NaN;
 }
 export function sget_i32_i32(h: usize, k: i32): f64 { return sget<u32>(h, <u32>k, 0); }
@@ -451,6 +452,8 @@ export function wlock_watch(h: usize, seq: u32): i32 { return seqWatch(h, seq); 
 export function wlock_holder(h: usize, seq: u32): usize { return seqHolder(h, seq); }
 /** This thread works under its lock (a long write, a wait for tables): move its beat; 1, or 0 when its hold was taken over meanwhile. */
 export function wlock_beat(): i32 { return seqBeat() ? 1 : 0; }
+/** A full fence on CPUs that need one (none on x86): the JS side's validated reads call it after their loads, before their second read of the count. */
+export function read_fence(): void { memoryOrder(); }
 /** Make this instance's write log, its thread record (`tid`: the thread's id, 0 where there is none); 0 when memory runs out. */
 export function wlog_init(tid: u32): i32 { return logInit(tid) ? 1 : 0; }
 /** This instance's thread record (a browser names its Web Lock after it). */

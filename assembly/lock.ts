@@ -64,6 +64,23 @@ const WAIT_SLICE_MS: f64 = 2;
 @external("env", "now")
 declare function now(): f64;
 
+// Memory order on weakly ordered CPUs (ARM64 and others; docs/design.md, "Memory order"). A seqlock
+// needs a reader's plain loads of the map done before its second read of the count, and a writer's
+// count made odd before its plain stores. x86 keeps loads in order and stores in order, so nothing is
+// needed there; elsewhere an `atomic.fence` is. AssemblyScript 0.28 cannot emit one at -O3 (binaryen
+// drops the fence it makes), so the code calls this marker where a fence belongs, and the build
+// (assembly/fences.mjs) makes two shared builds from one: the marker removed (x86), and each call
+// replaced by `atomic.fence` (every other CPU). It is never called at run time.
+// @ts-ignore: decorator
+@external("env", "order")
+declare function orderMarker(): void;
+
+/** A full fence where the CPU needs one: between a validated read's loads and its second read of the count, and between taking a lock and the first store under it. */
+// @ts-ignore: decorator
+@inline export function memoryOrder(): void {
+  if (ASC_FEATURE_THREADS) orderMarker();
+}
+
 /** A lock word of 64 bits: the word proper (low 32 bits) and its holder's thread record (high 32 bits, wlog.ts; 0 when free or not known). */
 // @ts-ignore: decorator
 @inline function pack(word: u32, holder: usize): u64 {
@@ -220,7 +237,7 @@ export let readTorn: i32 = 0;
   return atomic.load<u32>(w);
 }
 
-/** Whether a read that started at count s (of the count at w) saw no write: s even and the count unchanged; else readTorn is set. */
+/** Whether a read that started at count s (of the count at w) saw no write: s even and the count unchanged; else readTorn is set. The caller orders its loads before it (memoryOrder). */
 // @ts-ignore: decorator
 @inline export function seqValid(w: usize, s: u32): bool {
   if ((s & 1) == 0 && seqCount(w) == s) return true;
@@ -290,6 +307,7 @@ export let rootBusy: i32 = 0;
   let v = atomic.load<u64>(h + H_SEQ);
   let s = <u32>v;
   if ((s & 1) != 0 || atomic.cmpxchg<u64>(h + H_SEQ, v, pack(s + 1, ownLog())) != v) return false;
+  memoryOrder();
   if (r != 0 && (atomic.load<u32>(r + H_SEQ) & 1) != 0) {
     backOff(h, s + 1);
     return false;
@@ -438,6 +456,7 @@ function takeOver(h: usize, seq: u32): i32 {
     logClaimDone();
     return RECOVER_MOVED;
   }
+  memoryOrder();
   let r = undoHold(dead, h, seq);
   logClaimDone();
   if (r == RECOVER_BROKEN) atomic.store<u32>(h + H_LOG, LOG_BROKEN);

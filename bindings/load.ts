@@ -78,6 +78,7 @@ export interface CoreExports {
   wlock_watch(h: number, seq: number): number;
   wlock_holder(h: number, seq: number): number;
   wlock_beat(): number;
+  read_fence(): void;
   map_table(h: number, i: number): number;
   map_attach(h: number, idHi: number, idLo: number, kk: number, vk: number): number;
   map_busy_table(h: number): number;

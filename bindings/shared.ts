@@ -21,7 +21,7 @@
 // (bindings/threads.ts), or silent (no progress) for `recoveryTime`.
 
 import { Core, compile, wasmUrl, core as privateCore, type CoreExports } from './load.js';
-import { threadId, watchThreads, canProbe, probeHolder } from './threads.js';
+import { threadId, watchThreads, canProbe, probeHolder, cpuKeepsOrder } from './threads.js';
 
 /** A lock wait passed the map's lockTimeout (the operation changed nothing), or this thread was presumed dead while it held the map. */
 export class LockTimeoutError extends Error {
@@ -53,7 +53,11 @@ const WAIT_SLICE_MS = 2;
 const REF_BITS = 16n;
 const REF_MASK = (1n << REF_BITS) - 1n;
 
-const sharedModule = await compile(wasmUrl('tophash-shared.wasm'));
+/** Whether this CPU keeps loads and stores in order (x86): the shared build without fences serves it. */
+const strongOrder = await cpuKeepsOrder();
+/** The shared build's file for this CPU (assembly/fences.mjs): x86 needs no fences; any other CPU, or one not known, gets them. */
+export const sharedBuildFile = strongOrder ? 'tophash-shared.wasm' : 'tophash-shared-fenced.wasm';
+const sharedModule = await compile(wasmUrl(sharedBuildFile));
 /** Modules known to be a shared build of this version: this thread's own, and those handles brought that passed isSharedBuild. */
 const sharedBuilds = new WeakSet<WebAssembly.Module>([sharedModule]);
 /** The imports and exports of this thread's shared build, as isSharedBuild compares them (made at its first use). */
@@ -398,6 +402,7 @@ export class MapLock {
 
   /** Whether the counts are still those #snapshot read. */
   #unchanged(): boolean {
+    if (!strongOrder) this.#core.x.read_fence();
     const seqs = this.#seqs;
     if (Atomics.load(this.#i32, this.#seq) !== seqs[0]) return false;
     const t = this.#tables;
@@ -528,6 +533,7 @@ export class MapLock {
 
   /** Whether no write happened since #beginRead returned s (on a table: nor a whole-map write). */
   #validate(s: number): boolean {
+    if (!strongOrder) this.#core.x.read_fence(); // the read's loads before the count's (docs/design.md, "Memory order")
     const root = this.#root;
     return Atomics.load(this.#i32, this.#seq) === s && (root === null || Atomics.load(root.#i32, root.#seq) === this.#rootSeq);
   }

@@ -29,6 +29,8 @@ interface WorkerLike {
 interface NodeProcessLike {
   on(event: 'worker', f: (w: WorkerLike) => void): void;
   getBuiltinModule(id: string): { threadId?: number } | undefined;
+  readonly arch?: string;
+  readonly env?: Record<string, string | undefined>;
 }
 interface LockManagerLike {
   request(name: string, f: (lock: unknown) => Promise<void> | void): Promise<void>;
@@ -39,6 +41,27 @@ const nodeProcess: NodeProcessLike | undefined = (() => {
   return typeof p?.on === 'function' && typeof p.getBuiltinModule === 'function' ? (p as NodeProcessLike) : undefined;
 })();
 const locks: LockManagerLike | undefined = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+
+interface UserAgentDataLike {
+  getHighEntropyValues(hints: string[]): Promise<{ architecture?: string }>;
+}
+
+/**
+ * Whether this CPU keeps loads in order and stores in order (x86), so that the shared build without
+ * fences is correct here (docs/design.md, "Memory order"). Node tells its CPU (process.arch); of the
+ * browsers, Chromium does (navigator.userAgentData, asked once); any other (Safari, Firefox: their
+ * user agents call Apple Silicon Macs 'Intel') gets the fenced build. TOPHASH_FENCES=1 in Node's
+ * environment takes the fenced build on x86 too (to test and time it).
+ */
+export async function cpuKeepsOrder(): Promise<boolean> {
+  if (nodeProcess !== undefined) return (nodeProcess.arch === 'x64' || nodeProcess.arch === 'ia32') && nodeProcess.env?.TOPHASH_FENCES !== '1';
+  const ua = (globalThis as { navigator?: { userAgentData?: UserAgentDataLike } }).navigator?.userAgentData;
+  try {
+    return (await ua?.getHighEntropyValues(['architecture']))?.architecture === 'x86';
+  } catch {
+    return false;
+  }
+}
 
 /** This thread's id in its records: Node's worker_threads.threadId (0 on the main thread, which outlives every worker); 0 elsewhere. */
 export const threadId: number = nodeProcess?.getBuiltinModule('node:worker_threads')?.threadId ?? 0;

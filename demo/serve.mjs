@@ -58,7 +58,7 @@ server.on('error', (e) => {
 });
 server.listen(port, '127.0.0.1', async () => {
   // The bindings and the wasm come from `npm run build`.
-  for (const f of ['dist/index.js', 'build/tophash.wasm', 'build/tophash-shared.wasm']) {
+  for (const f of ['dist/index.js', 'build/tophash.wasm', 'build/tophash-shared.wasm', 'build/tophash-shared-fenced.wasm']) {
     await stat(path.join(REPO, f)).catch(() => console.warn(`warning: ${f} is missing: run \`npm run build\` first`));
   }
   console.log(`tophash demo: http://127.0.0.1:${server.address().port}/demo/  (Ctrl-C to stop)`);

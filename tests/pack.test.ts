@@ -30,13 +30,13 @@ describe('the published package', () => {
     else await inst.cleanup();
   });
 
-  it('the tarball holds the compiled JS, its one declaration file, both wasm files, README, LICENSE and package.json, and nothing else', async () => {
+  it('the tarball holds the compiled JS, its one declaration file, the three wasm files, README, LICENSE and package.json, and nothing else', async () => {
     const distJs = (await readdir(join(REPO, 'dist'), { recursive: true }))
       .map((f) => f.split('\\').join('/'))
       .filter((f) => f.endsWith('.js'))
       .sort();
     expect(distJs).toContain('index.js');
-    const expected = ['LICENSE', 'README.md', 'build/tophash-shared.wasm', 'build/tophash.wasm', ...distJs.map((f) => `dist/${f}`), 'dist/index.d.ts', 'package.json'].sort();
+    const expected = ['LICENSE', 'README.md', 'build/tophash-shared-fenced.wasm', 'build/tophash-shared.wasm', 'build/tophash.wasm', ...distJs.map((f) => `dist/${f}`), 'dist/index.d.ts', 'package.json'].sort();
     expect(inst.files).toEqual(expected);
 
     const license = await readFile(join(inst.packageDir, 'LICENSE'), 'utf8');
@@ -44,7 +44,7 @@ describe('the published package', () => {
     expect(license).toContain('Copyright (c) 2026 tophash authors');
     const pkg = JSON.parse(await readFile(join(inst.packageDir, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(pkg.dependencies ?? {}).toEqual({});
-    for (const f of ['build/tophash.wasm', 'build/tophash-shared.wasm']) {
+    for (const f of ['build/tophash.wasm', 'build/tophash-shared.wasm', 'build/tophash-shared-fenced.wasm']) {
       expect(await readFile(join(inst.packageDir, f))).toEqual(await readFile(join(REPO, f)));
     }
     // No source map comment points at a map the tarball does not ship.
@@ -61,7 +61,7 @@ describe('the published package', () => {
     console.log(
       [
         `tarball ${inst.tarball.split(/[\\/]/).pop()}: ${kB(inst.tarballBytes)}, ${inst.files.length} files`,
-        `gzip -9: build/tophash.wasm ${kB(await gz('build/tophash.wasm'))}, build/tophash-shared.wasm ${kB(await gz('build/tophash-shared.wasm'))}, ` +
+        `gzip -9: build/tophash.wasm ${kB(await gz('build/tophash.wasm'))}, build/tophash-shared.wasm ${kB(await gz('build/tophash-shared.wasm'))}, build/tophash-shared-fenced.wasm ${kB(await gz('build/tophash-shared-fenced.wasm'))}, ` +
           `dist/*.js ${kB(gzipSync(Buffer.concat(js), { level: 9 }).length)} (${kB(js.reduce((n, b) => n + b.length, 0))} raw)`,
       ].join('\n'),
     );
@@ -129,7 +129,7 @@ describe('the published package', () => {
     expect(recipe.length).toBe(1);
     expect(recipe[0]).toMatch(/^npm install --save-dev esbuild$/m);
     const b = await bundleForBrowser(inst, recipe[0]);
-    expect(b.wasm.map((f) => f.split(/[\\/]/).pop())).toEqual(['tophash-shared.wasm', 'tophash.wasm']);
+    expect(b.wasm.map((f) => f.split(/[\\/]/).pop())).toEqual(['tophash-shared-fenced.wasm', 'tophash-shared.wasm', 'tophash.wasm']);
     const pkg = JSON.parse(await readFile(join(inst.dir, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> };
     expect(Object.keys(pkg.devDependencies ?? {})).toEqual(['esbuild']);
     // --splitting: the library is in one chunk that app.js and worker.js both import, not in each.
