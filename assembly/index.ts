@@ -66,7 +66,7 @@ export const HDR_KINDS: u32 = <u32>H_KINDS;
 export { canBlock, lockTimeoutNs, recoveryNs, lockTimedOut, readTorn } from "./lock";
 import { seqCount, seqValid, seqTryLock, seqUnlock, seqAbort, seqRecover, seqRecoverFree, seqBeat, seqWatch, seqHolder, memoryOrder, rootBusy, WRITE_BUSY, WRITE_DEAD } from "./lock";
 export { WRITE_BUSY, WRITE_DEAD, RECOVER_MOVED, RECOVER_TAKEN, RECOVER_BROKEN, WATCH_MOVED, WATCH_UNKNOWN, WATCH_DEAD } from "./lock";
-import { logInit, mstore, ownLog, threadsMarkDead, threadMarkDead, threadNamed, threadLockId } from "./wlog";
+import { logInit, mstore, ownLog, threadsMarkDead, threadMarkDead, threadNamed, threadLockId, threadAfter } from "./wlog";
 export { ST_RANGE, ST_BUSY, ST_DEAD } from "./update";
 export const ITER_KEYS: u32 = <u32>IT_KEYS;
 export const ITER_VALS: u32 = <u32>IT_VALS;
@@ -464,6 +464,8 @@ export function thread_dead(tid: u32): i32 { return threadsMarkDead(tid); }
 export function thread_named(id: u32): void { threadNamed(id); }
 /** The id of the Web Lock the thread of record `rec` holds for its life, 0 if none (yet). */
 export function thread_lock_id(rec: usize): u32 { return ASC_FEATURE_THREADS ? threadLockId(rec) : 0; }
+/** The thread record after `rec` on this memory's list (the first when `rec` is 0), 0 at the end. */
+export function thread_after(rec: usize): usize { return threadAfter(rec); }
 /** The thread whose record is at `rec` is dead: 1, or 0 when no other thread has that record. */
 export function thread_record_dead(rec: usize): i32 { return threadMarkDead(rec) ? 1 : 0; }
 

@@ -163,6 +163,12 @@ export function threadLockId(l: usize): u32 {
   return atomic.load<u32>(l + L_NAMED);
 }
 
+/** The record after l on this memory's list of thread records (the first when l is 0), 0 at the end. */
+export function threadAfter(l: usize): usize {
+  if (!ASC_FEATURE_THREADS) return 0;
+  return <usize>atomic.load<u32>(l == 0 ? threadsHead() : l + L_NEXT);
+}
+
 /** Mark the record at l dead (a thread that held a Web Lock named after it, released now); false when l is no other thread's record. */
 export function threadMarkDead(l: usize): bool {
   if (!ASC_FEATURE_THREADS || l == wlog) return false;

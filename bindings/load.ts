@@ -89,6 +89,7 @@ export interface CoreExports {
   thread_record_dead(rec: number): number;
   thread_named(id: number): void;
   thread_lock_id(rec: number): number;
+  thread_after(rec: number): number;
   scratch_alloc(bytes: number): number;
   scratch_free(p: number, bytes: number): void;
   [op: string]: unknown;

@@ -13,8 +13,9 @@
 //   - Browsers: Web Locks. Each thread asks, when it loads the package, for a lock of its own
 //     (`tophash:thread:<random id>`) and keeps it for as long as it lives; once granted, its records
 //     carry the id. The browser releases the lock when the worker or page is gone (for a busy worker,
-//     some time after terminate(): only then has it stopped). A thread that waits for a holder whose
-//     record carries an id asks for that lock; being granted it proves the holder dead, and marks its
+//     some time after terminate(): only then has it stopped). Every thread asks for the lock of each
+//     other thread it finds on a memory it uses (it looks for new ones every WATCH_MS), and a thread
+//     that waits for a holder asks at once; being granted one proves that thread dead, and marks its
 //     record. Grants come on the event loop: a thread that never lets its event loop run after it
 //     loads the package (a worker that writes in a loop straight from its first task) has no lock
 //     yet, and its death is presumed after recoveryTime; a waiter that gives up (LockTimeoutError)
@@ -118,32 +119,49 @@ locks
   })
   .catch(() => {});
 
-/** A Core of the shared build was just made: its thread's record joins the proofs (its Web Lock id, exits already seen marked). */
+/** How often a browser thread looks for other threads' records it does not watch yet (ms). */
+const WATCH_MS = 1000;
+
+/** A Core of the shared build was just made: its thread's record joins the proofs (its Web Lock id, exits already seen marked), and in a browser this thread watches the others'. */
 export function watchThreads(c: Core): void {
   cores.push(c);
   for (const tid of exited) c.x.thread_dead(tid);
   if (named) c.x.thread_named(lockId);
+  if (locks !== undefined) {
+    watchRecords(c);
+    setInterval(() => watchRecords(c), WATCH_MS);
+  }
 }
 
-/** Web Locks this thread already asks for. */
-const probing = new Set<string>();
+/** Ask for the Web Lock of every other thread on c's memory whose record carries one (probeHolder), so that its death is proved once it comes. */
+function watchRecords(c: Core): void {
+  const own = c.x.thread_record() >>> 0;
+  for (let r = c.x.thread_after(0) >>> 0; r !== 0; r = c.x.thread_after(r) >>> 0) if (r !== own) probeHolder(c, r);
+}
+
+/** The Web Locks this thread asks for, each with the records (of one thread, on each memory) its grant proves dead. */
+const watched = new Map<string, { c: Core; record: number }[]>();
 
 /**
- * This thread waits for a lock whose holder's record is `record` (not 0): in a browser, if that
- * record carries the id of its thread's Web Lock (held, so its being free later proves something),
- * ask for that lock; being granted it, now or when the browser releases it, proves the holder dead,
- * and marks its record. Nothing to do in Node.
+ * Another thread's record on c's memory: in a browser, if it carries the id of its thread's Web Lock
+ * (held, so its being free later proves something), ask for that lock, once; being granted it, now or
+ * when the browser releases it, proves that thread dead: its records are marked and its iterators
+ * released. Nothing to do in Node.
  */
 export function probeHolder(c: Core, record: number): void {
   if (locks === undefined) return;
   const id = c.x.thread_lock_id(record) >>> 0;
   if (id === 0) return;
   const name = lockName(id);
-  if (probing.has(name)) return;
-  probing.add(name);
+  let records = watched.get(name);
+  if (records !== undefined) {
+    if (!records.some((r) => r.c === c && r.record === record)) records.push({ c, record });
+    return;
+  }
+  watched.set(name, (records = [{ c, record }]));
   locks
     .request(name, () => {
-      if (c.x.thread_record_dead(record) === 1) sweep(c);
+      for (const r of records) if (r.c.x.thread_record_dead(r.record) === 1) sweep(r.c);
     })
-    .catch(() => probing.delete(name));
+    .catch(() => watched.delete(name));
 }

@@ -185,7 +185,7 @@ describe.runIf(HAVE_CHROMIUM)('in Chromium', () => {
   );
 
   it(
-    "a Web Worker terminated in the middle of its writes: its Web Lock's release proves it dead, and the page's next writes undo its half-done one",
+    "a Web Worker terminated in the middle of its writes: its Web Lock's release proves it dead, and the page's next writes undo its half-done one; one terminated while iterating has its iterators released",
     async () => {
       const r = await runPage(`${server.origin}/tests/browser/dead-worker.html`);
       const res = passed(r);
@@ -194,6 +194,7 @@ describe.runIf(HAVE_CHROMIUM)('in Chromium', () => {
       // Proved, not presumed: long before recoveryTime (10 s) from the worker's stop.
       for (const w of waits) expect(w.ms).toBeLessThan(2000);
       console.log(`after terminate(): ${waits.map((w) => `the worker stopped after ${w.stopped} ms, the page's writes went on ${w.ms} ms later (${w.timeouts} LockTimeoutErrors)`).join('; ')}`);
+      console.log(`a worker terminated while iterating: its iterators released ${res.released as number} ms after terminate()`);
     },
     T,
   );

@@ -1,12 +1,25 @@
 // A Web Worker of dead-worker.js: attaches the page's map and writes keys of its own range in a
-// loop (value: twice the key, so that any entry can be checked) until the page terminates it. It lets
+// loop (value: twice the key, so that any entry can be checked) until the page terminates it; or,
+// with `iterate`, starts that many iterations, reads one entry of each, and idles. It lets
 // its event loop run once first, as any worker does before its first message: the package's Web Lock
 // for this thread is granted then (bindings/threads.ts).
 import { HashMap } from '../../dist/index.js';
 
-self.onmessage = async ({ data: { handle, base, keys } }) => {
+const held = [];
+
+self.onmessage = async ({ data: { handle, base, keys, iterate } }) => {
   const m = HashMap.attach(handle);
   await new Promise((r) => setTimeout(r, 0));
+  if (iterate) {
+    // Iterators read half way and kept: the worker then idles until it is terminated.
+    for (let i = 0; i < iterate; i++) {
+      const it = m.keys();
+      it.next();
+      held.push(it);
+    }
+    postMessage('iterating');
+    return;
+  }
   for (let i = 0; ; i++) {
     const k = base + (i % keys);
     if (i % 3 === 2) m.delete(k);

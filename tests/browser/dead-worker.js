@@ -50,6 +50,20 @@ run(async () => {
     check(n === m.size, () => `round ${round}: iteration gave ${n} entries, size ${m.size}`);
     for (let j = 0; j < 50; j++) check(m.get(round * 100 + j) === 2 * (round * 100 + j), `the page's key ${round * 100 + j}`);
   }
+  // A worker that dies in the middle of iterations: the page, which watches every thread's Web Lock,
+  // learns of its death when the lock is released and releases its iterators.
+  const w = new Worker(new URL('./dead-worker-worker.js', import.meta.url), { type: 'module' });
+  await new Promise((resolve, reject) => {
+    w.onmessage = resolve;
+    w.onerror = (e) => reject(new Error(`worker: ${e.message}`));
+    w.postMessage({ handle: m.handle, iterate: 5 });
+  });
+  check(m.stats().liveIterators === 5, () => `the worker's iterators: ${m.stats().liveIterators}`);
+  w.terminate();
+  const t0 = performance.now();
+  while (m.stats().liveIterators > 0 && performance.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+  check(m.stats().liveIterators === 0, () => `5 s after terminate(), ${m.stats().liveIterators} iterators of the dead worker`);
+  const released = Math.round(performance.now() - t0);
   m.dispose();
-  return { waits };
+  return { waits, released };
 });
