@@ -194,7 +194,7 @@ export const H_REFS: usize = 96;
  * until it passes or is cleared, other writers defer to it: the core's locked writes answer busy.
  */
 export const H_WANT: usize = 104;
-/** Shared maps: the write log of the write in progress (wlog.ts), or LOG_BROKEN once a write that could not be logged was cut short. */
+/** Shared maps: LOG_BROKEN once a write that could not be logged (wlog.ts) was cut short, else 0 (the lock word names the holder's log). */
 export const H_LOG: usize = 108;
 /** H_LOG of a map whose dead writer's write could not be undone: it stays locked. */
 export const LOG_BROKEN: u32 = 1;

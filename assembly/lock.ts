@@ -32,8 +32,16 @@
 //     in heldSeq, and the JS side releases it (index.ts write_abort), as its
 //     own `finally` does for the writes it locks.
 //
+//   - A lock is undone and taken over only from a holder known dead: its
+//     thread record marked dead (proof: bindings/threads.ts), or the same hold
+//     at the same beat of its holder seen for recoveryTime. Lock words are 64
+//     bits, the word and the holder's record, set by one compare-and-swap.
+//   - On weakly ordered CPUs a fence orders a reader's loads before its second
+//     read of the count and a writer's lock before its stores (memoryOrder;
+//     assembly/fences.mjs makes the build with fences and the one without).
+//
 // The allocator's lock word is 0 (free), 1 (held), 2 (held, someone may be
-// waiting): Drepper's futex mutex, with memory.atomic.wait32/notify.
+// waiting) in its low bits: Drepper's futex mutex, with memory.atomic.wait32/notify.
 
 import { H_SEQ, H_WAITERS, H_WANT, H_LOG, H_ROOT, LOG_BROKEN } from "./layout";
 import { logBegin, logEnd, logCommit, logUndo, logIsFor, logLost, logCommitted, logClaimUndo, logClaimDone, logUndoing, ownLog, threadBeat, threadWatch, WATCH_DEAD } from "./wlog";

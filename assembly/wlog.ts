@@ -3,11 +3,11 @@
 // A worker can be terminated at any instruction (worker.terminate(), process.exit() in a worker, a
 // trap), and a writing worker is almost always inside a write. So every write to a shared map is
 // undoable by another thread: before it changes memory that existed before the write, the writer
-// appends that memory's old bytes (a before-image) to a log of its own thread. The log is found from
-// the map's header (H_LOG) and names the map and the sequence count of the write it belongs to
-// (lock.ts), so that a thread which finds the map locked by the same write for longer than
-// lockTimeout, and presumes its holder dead, can restore every before-image, last first, and go on
-// with the map exactly as it was before that write began.
+// appends that memory's old bytes (a before-image) to a log of its own thread. The map's lock word
+// names the holder's log (lock.ts), and the log names the map and the sequence count of the write it
+// belongs to, so that a thread which knows the holder dead (proved, or silent for recoveryTime) can
+// restore every before-image, last first, and go on with the map exactly as it was before that write
+// began.
 //
 //   log header (one per module instance, that is per thread, made by logInit, never freed):
 //   0 map   4 seq   8 used (bytes of entries)   12 capacity   16 data (address of the entries)   20 lost
