@@ -35,17 +35,17 @@
 // Header fields the JS side reads directly through a memory view are exported
 // as constants (HDR_*): count and the modification counter.
 
-import { findPair, findPairAt, insertPair, insertPairAt, removePair, removePairAt, newMap, clearMap, freeMap, lastInserted, lastValue, bumpMod } from "./map";
+import { findPair, findPairAt, insertPair, insertPairAt, removePair, removePairAt, newMap, clearMap, freeMap, lastInserted, lastValue, bumpMod, findLongCandidates } from "./map";
 import { iterStart, iterRelease, iterNext, iterFill, iterSmall, dumpStart, ITER_CURSOR, iterPoolSize, iterReserve, iterSweepDead, I_KEYS as IT_KEYS, I_VALS as IT_VALS, I_CURSOR_END, BATCH_MAX as IT_BATCH } from "./iter";
 export { SWEEP_NONE, SWEEP_DONE, SWEEP_BUSY } from "./iter";
 import { heapTop, alloc, free, allocLockWord } from "./alloc";
 import { f64key, batchGet, batchHas, batchDelete, batchSet, batchUndo } from "./batch";
 import { expandSeed } from "./hash";
-import { STRIPES, tbl, tableFor, tableAt, stripeOf, newStriped, clearStriped, freeStriped, busyStripe, statStriped, rootAttach } from "./stripes";
+import { STRIPES, tbl, tableFor, tableAt, stripeOf, stripeOfHash, newStriped, clearStriped, freeStriped, busyStripe, statStriped, rootAttach } from "./stripes";
 export { ATTACH_OK, ATTACH_FULL } from "./stripes";
 import { add32, addF64, add64, getOrSetBits, getOrSetStr, status, ST_BUSY, ST_DEAD } from "./update";
 export { status } from "./update";
-import { Str, Q_CHARS, Q_SLACK, strPrepare, strCommit, strRelease, copySlot, hashKey } from "./strings";
+import { Str, Q_CHARS, Q_SLACK, strPrepare, strCommit, strRelease, copySlot, hashKey, strLongBegin, strLongFeed, strLongHash, strUseField } from "./strings";
 import {
   valOffset, H_COUNT, H_MOD, H_EPOCH, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS,
   H_TOMBSTONES, H_SEED, H_WAITERS, H_SEQ, H_WANT, H_LOG, H_REFS, H_KINDS, GROW_SAME, BUCKET_SLOTS, hget,
@@ -114,6 +114,19 @@ export function table_f64(h: usize, k: f64): u32 { return ASC_FEATURE_THREADS ? 
 export function table_i64(h: usize, k: i64): u32 { return ASC_FEATURE_THREADS ? stripeOf<u64>(h, <u64>k) : 0; }
 export function table_str(h: usize, q: usize, n: u32): u32 { return ASC_FEATURE_THREADS ? stripeOf<Str>(h, strKey(h, q, n)) : 0; }
 
+/**
+ * A string key longer than the query area the JS side could get (memory ran out), looked up without
+ * one as long (strings.ts, "long keys"): str_long_begin, then str_long_feed for each chunk of its code
+ * units written in area q (a multiple of 8 units but the last); str_long_table gives a shared map's
+ * table for it; str_long_find writes to out the addresses of the stored keys of map h (a shared map's
+ * root) that may be it, for the JS side to compare; str_use_field makes the one that is the next
+ * key query of area q.
+ */
+export function str_long_begin(h: usize, n: u32, wide: bool): void { strLongBegin(load<u64>(h + H_SEED), n, wide); }
+export function str_long_feed(q: usize, units: u32): void { strLongFeed(q, units); }
+export function str_long_table(h: usize): u32 { return ASC_FEATURE_THREADS ? stripeOfHash(strLongHash()) : 0; }
+export function str_long_find(h: usize, out: usize, max: u32): u32 { let hash = strLongHash(); return findLongCandidates(tableFor(h, hash), hash, out, max); }
+export function str_use_field(q: usize, f: usize): void { strUseField(q, f); }
 /** Stats fields, in the order of bindings' HashMapStats reader. */
 export function map_stat(h: usize, field: u32): f64 {
   if (ASC_FEATURE_THREADS) return statStriped(h, field);

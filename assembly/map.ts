@@ -27,9 +27,9 @@ import {
   overflowOf, setOverflow, dirLength, segmentBytes, SEG_SHIFT, SEG_BUCKETS, MAX_B,
 } from "./layout";
 import { growWork, hashGrow, overLoadFactor, tooManyOverflowBuckets } from "./grow";
-import { chainLimit } from "./lock";
+import { chainLimit, inMemory } from "./lock";
 import { mstore, deferFree } from "./wlog";
-import { keyEquals, copySlot, releaseSlot, hashKey, strCommit, strRelease } from "./strings";
+import { keyEquals, copySlot, releaseSlot, hashKey, strCommit, strRelease, strLongMatch } from "./strings";
 
 /** Set by insertPair: whether the key was new. Per call, not map state. */
 export let lastInserted: bool = false;
@@ -92,6 +92,35 @@ export let lastValue: u64 = 0;
   let b = bucketAt(h, homeIndex(h, <u32>hash, bsize), bsize);
   if (ASC_FEATURE_THREADS && b == 0) return 0; // a reader saw a half-made growth: it will retry
   return findInChain<K, V>(b, key, tophash(hash), chainLimit(hget(h, H_NOVERFLOW)));
+}
+
+/**
+ * The pairs of table h, string keys, whose key may be the long key strLongBegin and strLongFeed hashed
+ * to `hash` (strLongMatch: its length, encoding and full hash): their addresses to out, at most max;
+ * how many. The JS side compares their chars with the key's (strings.ts, "long keys").
+ */
+export function findLongCandidates(h: usize, hash: u64, out: usize, max: u32): u32 {
+  let keySize = <usize>load<u8>(h + H_KEYSIZE);
+  let valSize = <usize>load<u8>(h + H_VALSIZE);
+  let bsize = bucketSizeOf(keySize, valSize);
+  let psize = pairSizeOf(keySize, valSize);
+  let b = bucketAt(h, homeIndex(h, <u32>hash, bsize), bsize);
+  let top = tophash(hash);
+  let n: u32 = 0;
+  for (let left = chainLimit(hget(h, H_NOVERFLOW)); b != 0 && left > 0 && n < max; left--) {
+    let m = matchByte(load<u64>(b), top);
+    while (m != 0 && n < max) {
+      let p = b + B_PAIRS + <usize>firstSlot(m) * psize;
+      if (strLongMatch(p)) {
+        store<u32>(out + (<usize>n << 2), <u32>p);
+        n++;
+      }
+      m &= m - 1;
+    }
+    b = overflowOf(b);
+    if (ASC_FEATURE_THREADS && b != 0 && !inMemory(b, bsize)) break; // a torn pointer: the reader retries
+  }
+  return n;
 }
 
 /** findPair as a function of its own, for the callers whose speed does not hinge on it. */

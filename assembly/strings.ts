@@ -190,6 +190,10 @@ function blocksEqual(x: usize, y: usize, size: usize): bool {
  * Keys are hashed with `seed`; values need no hash.
  */
 export function strPrepare(q: usize, n: u32, seed: u64, isKey: bool): usize {
+  if (isKey && queryReady) {
+    queryReady = false;
+    return q; // a stored key's field, copied there (strUseField)
+  }
   let chars = q + Q_CHARS;
   if (n <= INLINE_MAX && prepareInline(chars, n)) {
     if (isKey) return QUERY_INLINE;
@@ -249,7 +253,11 @@ const LANES_HI: v128 = i16x8(8, 9, 10, 11, 12, 13, 14, 15);
  * crafted to collide under one seed do not under another.
  */
 function hashBytes(p: usize, n: usize, lengthWord: u64, seed: u64): u64 {
-  let h = hash64(lengthWord, seed);
+  return hashWords(hash64(lengthWord, seed), p, n, seed);
+}
+
+/** hashBytes' state h carried over n more bytes at p: each whole 8-byte word, then the tail (a string's last bytes). */
+function hashWords(h: u64, p: usize, n: usize, seed: u64): u64 {
   let end = p + (n & ~7);
   for (; p < end; p += 8) h = hash64(h ^ load<u64>(p), seed);
   let rest = n & 7;
@@ -296,4 +304,57 @@ export function strRetain(f: usize): void {
   if (!isBlock(w0)) return;
   let block = <usize>load<u32>(f + F_PTR);
   mstore<u32>(block + BK_REFS, load<u32>(block + BK_REFS) + 1);
+}
+
+// ---- long keys looked up with a query area shorter than they are ------------
+//
+// A key longer than the query area the JS side has, when memory for a longer one cannot be had (reads
+// must not fail for lack of memory): the JS side feeds its code units through the area a chunk at a
+// time (strLongBegin, strLongFeed: the same hash hashBytes gives), finds the stored keys of that
+// hash, length and encoding (map.ts findLongCandidates, strLongMatch), compares their chars with the
+// key itself, and copies the field of the one that is equal to the area's start (strUseField): the
+// next key query is that field as it is, which points at the stored block.
+
+/** The state of a long key's hash (per call sequence, per instance): the hash so far, the seed, the key's length and encoding. */
+let longHash: u64 = 0;
+let longSeed: u64 = 0;
+let longLen: u32 = 0;
+let longWide = false;
+/** Set by strUseField: the next key query is the field at its area's start (strPrepare returns it). */
+let queryReady = false;
+
+/** Start hashing a key of n code units, two bytes each if `wide` (not all Latin-1), with `seed`. */
+export function strLongBegin(seed: u64, n: u32, wide: bool): void {
+  longSeed = seed;
+  longLen = n;
+  longWide = wide;
+  longHash = hash64(wide ? <u64>n | WIDE_LENGTH_BIT : <u64>n, seed);
+}
+
+/** Hash `units` more code units at q + Q_CHARS: a multiple of 8 but in the key's last chunk (whole 8-byte words for either encoding). */
+export function strLongFeed(q: usize, units: u32): void {
+  let chars = q + Q_CHARS;
+  let bytes = <usize>units;
+  if (longWide) bytes <<= 1;
+  else for (let i: u32 = 0; i < units; i++) store<u8>(chars + <usize>i, <u8>load<u16>(chars + (<usize>i << 1)));
+  longHash = hashWords(longHash, chars, bytes, longSeed);
+}
+
+/** The long key's hash, once fed whole. */
+export function strLongHash(): u64 {
+  return longHash;
+}
+
+/** Whether the stored field at p may be the long key: a block reference of its encoding and length whose block holds its hash. */
+export function strLongMatch(p: usize): bool {
+  let w0 = load<u32>(p);
+  if (!isBlock(w0) || ((w0 & TAG_WIDE) != 0) != longWide || load<u32>(p + F_LEN) != longLen) return false;
+  let b = <usize>load<u32>(p + F_PTR);
+  return inMemory(b, BK_CHARS) && load<u64>(b + BK_HASH) == longHash;
+}
+
+/** The next key query (at q) is the stored field f as it is: copied to q's start. */
+export function strUseField(q: usize, f: usize): void {
+  memory.copy(q, f, STR_FIELD);
+  queryReady = true;
 }

@@ -448,7 +448,9 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     let r: number | bigint;
     if (this.#kk === STRING) {
       if (typeof key !== 'string') return undefined;
-      r = this.#get(h, this.#ka.put(key), key.length);
+      const q = this.#ka.putKey(h, key);
+      if (q === 0) return undefined;
+      r = this.#get(h, q, key.length);
     } else {
       if (!fits(this.#kk, key)) return undefined;
       r = this.#get(h, key);
@@ -541,7 +543,11 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   #hasU(key: K): boolean {
     const h = this.#h;
     if (h === 0) throw disposedError();
-    if (this.#kk === STRING) return typeof key === 'string' && this.#has(h, this.#ka.put(key), key.length) !== 0;
+    if (this.#kk === STRING) {
+      if (typeof key !== 'string') return false;
+      const q = this.#ka.putKey(h, key);
+      return q !== 0 && this.#has(h, q, key.length) !== 0;
+    }
     return fits(this.#kk, key) && this.#has(h, key) !== 0;
   }
 
@@ -573,7 +579,9 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     let r: number;
     if (this.#kk === STRING) {
       if (typeof key !== 'string') return false;
-      r = this.#del(h, this.#ka.put(key), key.length);
+      const q = this.#ka.putKey(h, key);
+      if (q === 0) return false;
+      r = this.#del(h, q, key.length);
     } else {
       if (!fits(this.#kk, key)) return false;
       r = this.#del(h, key);
@@ -886,7 +894,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     const kk = this.#kk;
     let i = 0;
     if (kk === STRING) {
-      if (typeof key === 'string') i = f(h, this.#ka.put(key), key.length);
+      if (typeof key === 'string') i = this.#ka.tableOf(h, key, f);
     } else if (fits(kk, key)) {
       i = f(h, key);
     }

@@ -79,6 +79,11 @@ export interface CoreExports {
   wlock_holder(h: number, seq: number): number;
   wlock_beat(): number;
   read_fence(): void;
+  str_long_begin(h: number, n: number, wide: number): void;
+  str_long_feed(q: number, units: number): void;
+  str_long_table(h: number): number;
+  str_long_find(h: number, out: number, max: number): number;
+  str_use_field(q: number, f: number): void;
   map_table(h: number, i: number): number;
   map_attach(h: number, idHi: number, idLo: number, kk: number, vk: number): number;
   map_busy_table(h: number): number;

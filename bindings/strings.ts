@@ -57,6 +57,67 @@ export class QueryArea {
     return this.addr;
   }
 
+  /**
+   * put, for a key that is only looked up (get, has, delete) in map h (a shared map's root): when no
+   * area as long as the key can be had (memory ran out), the key is looked up through the area as it
+   * is (#findLong), so that reads never fail for lack of memory. Returns the area's address (holding
+   * the key, or the stored key's field), or 0 when the map has no such key.
+   */
+  putKey(h: number, s: string): number {
+    if (s.length <= this.units || this.#grows(s.length)) return this.put(s);
+    return this.#findLong(h, s);
+  }
+
+  /** A shared map's table for key s: `f` (the core's table_str) over the key put here, or when no area as long can be had, over its hash in chunks. */
+  tableOf(h: number, s: string, f: (h: number, q: number, n: number) => number): number {
+    if (s.length <= this.units || this.#grows(s.length)) return f(h, this.put(s), s.length);
+    this.#hashLong(h, s);
+    return this.#core.x.str_long_table(h);
+  }
+
+  /** Whether the area could grow to n code units (it has, then); false when memory for it ran out, with at least FIRST_UNITS left. */
+  #grows(n: number): boolean {
+    try {
+      this.#grow(n);
+      return true;
+    } catch (e) {
+      if (!(e instanceof RangeError) || this.units === 0) throw e;
+      return false;
+    }
+  }
+
+  /** Hash key s through the area a chunk at a time (the core's str_long_begin, str_long_feed: the hash a whole key gets). */
+  #hashLong(h: number, s: string): boolean {
+    const x = this.#core.x;
+    let wide = false;
+    for (let i = 0; i < s.length && !wide; i++) wide = s.charCodeAt(i) > 0xff;
+    x.str_long_begin(h, s.length, wide ? 1 : 0);
+    const step = this.units & ~7;
+    for (let from = 0; from < s.length; from += step) {
+      const n = Math.min(step, s.length - from);
+      const u16 = this.#core.heap(this.end).u16;
+      for (let i = 0; i < n; i++) u16[this.at + i] = s.charCodeAt(from + i);
+      x.str_long_feed(this.addr, n);
+    }
+    return wide;
+  }
+
+  /** Look long key s up in map h with the area as it is: the stored keys of its hash, length and encoding, compared char by char; the equal one's field is then the area's query (str_use_field). */
+  #findLong(h: number, s: string): number {
+    const x = this.#core.x;
+    const wide = this.#hashLong(h, s);
+    const out = this.addr + Q_CHARS; // the chars are hashed: their room takes the candidates
+    const n = x.str_long_find(h, out, (this.units * 2) >>> 2);
+    for (let k = 0; k < n; k++) {
+      const f = this.#core.heap(out + 4 * k + 4).u32[(out >>> 2) + k];
+      if (sameChars(this.#core, f, s, wide)) {
+        x.str_use_field(this.addr, f);
+        return this.addr;
+      }
+    }
+    return 0;
+  }
+
   /** Take the area's first size now (FIRST_UNITS code units) if it has none. */
   reserve(): void {
     if (this.units === 0) this.#grow(1);
@@ -75,6 +136,21 @@ export class QueryArea {
     this.end = addr + bytesFor(units);
     this.u16 = this.#core.heap(this.end).u16;
   }
+}
+
+/** Whether the stored block string whose field is at f holds exactly the code units of s (Latin-1 one byte each, else two). */
+function sameChars(c: Core, f: number, s: string, wide: boolean): boolean {
+  const block = c.heap(f + STR_FIELD).u32[(f + F_PTR) >>> 2];
+  const at = block + BK_CHARS;
+  const H = c.heap(at + s.length * (wide ? 2 : 1));
+  if (wide) {
+    const u16 = H.u16;
+    for (let i = 0, j = at >>> 1; i < s.length; i++, j++) if (u16[j] !== s.charCodeAt(i)) return false;
+  } else {
+    const u8 = H.u8;
+    for (let i = 0, j = at; i < s.length; i++, j++) if (u8[j] !== s.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** Bytes of a query area for `units` code units, with the room the core may read past them. */

@@ -8,6 +8,7 @@
 // The private memory is filled up to its 4 GiB with maps made by capacity (fresh memory is zero, so
 // they are made in milliseconds and their pages never touched), until not even an empty map fits.
 import { describe, it, expect } from 'vitest';
+import { Worker } from 'node:worker_threads';
 import { HashMap } from '../bindings/index.js';
 
 describe('reads after memory has run out', () => {
@@ -65,6 +66,48 @@ describe('reads after memory has run out', () => {
       for (const f of fillers) f.dispose();
       m.dispose();
       s.dispose();
+    }
+  });
+
+  // A key longer than the thread's query area (1,024 code units at first: it grows for longer keys)
+  // needs a longer area, and memory for it may be out: the key is then hashed through the area as it
+  // is, a chunk at a time, and the stored keys of its hash, length and encoding compared char by char
+  // (bindings/strings.ts putKey). The keys are set by another thread, so that this thread's area is
+  // still short; the memory (a shared one here) is then filled up.
+  it('get, has and delete of string keys far longer than the query area, on a shared map', { timeout: 120_000 }, async () => {
+    const m = new HashMap<string, number>(null, { key: 'string', value: 'int32', shared: true });
+    const latin1 = 'k'.repeat(50_000) + 'one';
+    const wide = '\u4e2d'.repeat(3000) + 'two';
+    const sameLength = 'k'.repeat(50_000) + 'six'; // as long as `latin1`, and Latin-1 too
+    const keys = [latin1, wide, sameLength, 'short'];
+    await new Promise<void>((resolve, reject) => {
+      const w = new Worker(new URL('./workers/long-keys.mjs', import.meta.url), { workerData: { handle: m.handle, keys } });
+      w.on('message', (msg: { type: string; message?: string }) => (msg.type === 'done' ? resolve() : reject(new Error(msg.message))));
+      w.on('error', reject);
+    });
+    const fillers: HashMap<number, number>[] = [];
+    try {
+      for (let capacity = 2 ** 27; ;) {
+        try {
+          fillers.push(new HashMap<number, number>(null, { key: 'int32', value: 'int32', shared: true, capacity }));
+        } catch (e) {
+          expect(e).toBeInstanceOf(RangeError);
+          if (capacity === 0) break;
+          capacity = capacity >= 16 ? capacity / 4 : 0;
+        }
+      }
+      expect(() => m.set('x'.repeat(5000), 1)).toThrow(RangeError); // memory is out for a long key
+      expect([m.get(latin1), m.get(wide), m.get(sameLength), m.get('short')]).toEqual([0, 1, 2, 3]);
+      expect(m.has(wide)).toBe(true);
+      expect(m.get('k'.repeat(50_000) + 'ten')).toBe(undefined); // same length and hash bits aside, absent
+      expect(m.has('\u4e2d'.repeat(3000) + 'twO')).toBe(false);
+      expect(m.get('k'.repeat(100_000))).toBe(undefined);
+      expect(m.delete(latin1)).toBe(true);
+      expect(m.delete(latin1)).toBe(false);
+      expect([m.has(latin1), m.get(sameLength), m.size]).toEqual([false, 2, 3]);
+    } finally {
+      for (const f of fillers) f.dispose();
+      m.dispose();
     }
   });
 });
