@@ -26,7 +26,7 @@
 //      alternately, medians. Each map is timed in a worker thread of its own
 //      that uses no other map type (one at a time, the others waiting), as a
 //      program using only shared or only private maps would run: in one thread
-//      with both, the wrapper's methods (HashMapImpl.prototype.get...) would
+//      with both, the wrapper's methods (HashMap.prototype.get...) would
 //      see two wasm instances and two lock states.
 // Worker threads: shared-worker.js, which imports the package from dist/.
 import { Worker } from 'node:worker_threads';

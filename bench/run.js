@@ -38,7 +38,7 @@
 //
 // Why each key kind runs in its own process rather than with per-kind copies of
 // the loops: separate loop copies keep our call sites monomorphic, but not the
-// HashMap wrapper's own methods (HashMapImpl.prototype.get, set, the iterator...),
+// HashMap wrapper's own methods (HashMap.prototype.get, set, the iterator...),
 // which every map of every kind shares. Timing int32 and float64 maps in one
 // process would make those polymorphic, and later sections would be measured
 // on a heap full of an earlier section's boxed numbers. A process per kind gives

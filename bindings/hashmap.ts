@@ -178,7 +178,7 @@ function randomWord(): number {
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
 
-export class HashMapImpl<K, V> implements Map<K, V> {
+export class HashMap<K, V> implements Map<K, V> {
   #h: number;
   readonly #c: MapCore;
   readonly #core: Core;
@@ -240,6 +240,9 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     } else {
       if (options !== undefined && (options === null || typeof options !== 'object')) {
         throw new TypeError(`HashMap: options must be an object, got ${describe(options)}`);
+      }
+      if (entries !== undefined && entries !== null && typeof (entries as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
+        throw new TypeError(`HashMap: the first argument is the entries, an iterable of [key, value] pairs (or null), got ${describe(entries)}; ` + "options come second: new HashMap(null, { key: 'int32', value: 'int32' })");
       }
       const o = (options ?? {}) as Record<string, unknown>;
       checkOptionNames(o);
@@ -370,7 +373,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
   }
 
   /** A HashMap of the shared map a handle (from `map.handle`, maybe in another thread) refers to; it counts as one more reference until disposed. */
-  static attach<K = unknown, V = unknown>(handle: SharedHandle): HashMapImpl<K, V> {
+  static attach<K = unknown, V = unknown>(handle: SharedHandle): HashMap<K, V> {
     checkSharingAvailable();
     const bad = (why: string) => new TypeError(`HashMap.attach: ${why}`);
     if (handle === null || typeof handle !== 'object') throw bad(`the handle ${describe(handle)} is not a handle object`);
@@ -390,7 +393,7 @@ export class HashMapImpl<K, V> implements Map<K, V> {
     if (!attachRef(c, address, id, kk, vk)) {
       throw bad("no map of these kinds is at this handle's address: it was freed (every thread that had it disposed of it), or the handle was altered");
     }
-    return new HashMapImpl<K, V>(ATTACH as never, { core: c, h: address, kk, vk, memoryId, id, lockTimeout: timeout, recoveryTime: recovery } as never);
+    return new HashMap<K, V>(ATTACH as never, { core: c, h: address, kk, vk, memoryId, id, lockTimeout: timeout, recoveryTime: recovery } as never);
   }
 
   /** The map's key kind. */

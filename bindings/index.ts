@@ -1,7 +1,7 @@
 // tophash: a Go-style bucket hash map in WebAssembly with a Map-compatible API.
 // held-messages.js first: it must run before the top-level awaits of the modules after it.
 import { releaseHeldMessages } from './held-messages.js';
-import { HashMapImpl } from './hashmap.js';
+import { HashMap as HashMapImpl } from './hashmap.js';
 import type { HashMapConstructor, HashMap as PublicHashMap, KeyKind, ValueKind, KeyKindsOf, ValueKindsOf } from './public.js';
 
 // The public types are those of bindings/public.d.ts (shipped as dist/index.d.ts); the tests see the

@@ -78,14 +78,21 @@ export function passes(t: number, x: unknown): boolean {
   return t === NUM_I32 ? (x | 0) === x : t === NUM_F64 || (t === NUM_U32 && x >>> 0 === x);
 }
 
-/** The error for a key or value that does not fit its kind: TypeError for the wrong JS type, RangeError for the right type out of range. */
+/**
+ * The error for a key or value that does not fit its kind: TypeError for the wrong JS type (naming the
+ * option that sets the kind: a map made without one has the default kinds, and the fix is there),
+ * RangeError for the right type out of range.
+ */
 export function misfit(kind: number, x: unknown, what: 'key' | 'value'): Error {
   const name = KIND_NAMES[kind];
-  if (kind === STRING) return new TypeError(`HashMap: ${what} ${describe(x)} is not a string (${what} kind 'string')`);
+  const option = `the option '${what}' sets it`;
+  if (kind === STRING) return new TypeError(`HashMap: ${what} ${describe(x)} is not a string (${what} kind 'string': ${option})`);
   const wantBig = kind === BIGINT64 || kind === BIGUINT64;
   const isRightType = wantBig ? typeof x === 'bigint' : typeof x === 'number';
   if (!isRightType) {
-    return new TypeError(`HashMap: ${what} ${describe(x)} is not a ${wantBig ? 'bigint' : 'number'} (${what} kind '${name}')`);
+    const fits = typeof x === 'string' ? 'string' : typeof x === 'bigint' ? 'bigint64' : typeof x === 'number' ? 'float64' : '';
+    const example = fits === '' ? '' : `, as in new HashMap(entries, { ${what}: '${fits}' })`;
+    return new TypeError(`HashMap: ${what} ${describe(x)} is not a ${wantBig ? 'bigint' : 'number'} (${what} kind '${name}': ${option}${example})`);
   }
   return new RangeError(`HashMap: ${what} ${describe(x)} does not fit ${what} kind '${name}'`);
 }

@@ -365,6 +365,23 @@ describe('wrong values', () => {
 describe('options', () => {
   const ctor = (entries: unknown, options?: unknown) => () => new HashMap(entries as never, options as never);
 
+  // Issue 21's small things: the mistakes a new user makes first get errors that say the fix.
+  it('options given first, in place of the entries: a TypeError that says entries come first; the class shows as HashMap', () => {
+    for (const first of [{ key: 'int32' }, { key: 'string', value: 'int32', shared: true }, 5, true]) {
+      expect(ctor(first), label(first)).toThrow(/the first argument is the entries.*options come second/);
+      expect(ctor(first), label(first)).toThrow(TypeError);
+    }
+    expect(HashMap.name).toBe('HashMap');
+    expect(() => (HashMap as unknown as () => void)()).toThrow(/Class constructor HashMap /);
+  });
+
+  it('a key or value of the wrong type names the option that sets its kind', () => {
+    expect(ctor([['a', 1]])).toThrow(`HashMap: key "a" is not a number (key kind 'float64': the option 'key' sets it, as in new HashMap(entries, { key: 'string' }))`);
+    expect(ctor([[1, 'a']], { value: 'int32' })).toThrow(`HashMap: value "a" is not a number (value kind 'int32': the option 'value' sets it, as in new HashMap(entries, { value: 'string' }))`);
+    expect(ctor([[1n, 1]], { key: 'int32' })).toThrow(/the option 'key' sets it, as in new HashMap\(entries, \{ key: 'bigint64' \}\)/);
+    expect(ctor([[1, 1]], { key: 'string' })).toThrow(`HashMap: key 1 is not a string (key kind 'string': the option 'key' sets it)`);
+  });
+
   it('bad key and value kind names are TypeErrors', () => {
     for (const key of ['any', 'Int32', 'int', 'String', 'str', '', 5, null, {}, Symbol('int32')]) {
       expectThrow(ctor(null, { key }), TypeError, `key kind ${label(key)}`);

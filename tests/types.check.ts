@@ -5,7 +5,7 @@
 import { HashMap, type HashMapOptions, type HashMapStats, type KeyKind, type ValueKind, type SharedHandle, type HashMapIterator } from '../bindings/index.js';
 import * as index from '../bindings/index.js';
 import type * as Public from '../bindings/public.js';
-import { HashMapImpl } from '../bindings/hashmap.js';
+import { HashMap as HashMapImpl } from '../bindings/hashmap.js';
 import { LockTimeoutError as LockTimeoutErrorImpl } from '../bindings/shared.js';
 import type { HashMapIterator as HashMapIteratorImpl } from '../bindings/iterators.js';
 
