@@ -109,17 +109,3 @@ export async function holdLock(handle: SharedHandle, lock: number | 'root' | 'al
 export async function holdLockAndDie(handle: SharedHandle, lock: number | 'root' | 'allocator'): Promise<void> {
   await (await holdLock(handle, lock)).terminate();
 }
-
-/** Call f until it returns without a LockTimeoutError (at most `limitMs`): its value, the time taken, and the timeouts met. */
-export function untilNoTimeout<T>(f: () => T, limitMs: number): { value: T; ms: number; timeouts: number } {
-  const t0 = performance.now();
-  let timeouts = 0;
-  for (;;) {
-    try {
-      return { value: f(), ms: performance.now() - t0, timeouts };
-    } catch (e) {
-      if ((e as Error).name !== 'LockTimeoutError' || performance.now() - t0 > limitMs) throw e;
-      timeouts++;
-    }
-  }
-}
