@@ -8,15 +8,26 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-export default tseslint.config({ ignores: ['assembly/**', 'build/**', 'dist/**', 'node_modules/**', 'bench/results/**', 'bench/go/**'] }, js.configs.recommended, ...tseslint.configs.recommended, {
-  languageOptions: {
-    ecmaVersion: 2022,
-    sourceType: 'module',
-    globals: { ...globals.node, ...globals.browser },
+export default tseslint.config(
+  { ignores: ['assembly/**', 'build/**', 'dist/**', 'node_modules/**', 'bench/results/**', 'bench/go/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: 'module',
+      globals: { ...globals.node, ...globals.browser },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // `_`-prefixed names are unused on purpose (a callback's leading parameters).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
   },
-  linterOptions: { reportUnusedDisableDirectives: 'error' },
-  rules: {
-    // `_`-prefixed names are unused on purpose (a callback's leading parameters).
-    '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+  {
+    // CommonJS files (a consumer's require of the package, in tests/pack/fixtures) use require.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
-});
+);

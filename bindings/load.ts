@@ -1,13 +1,17 @@
-// Loading the wasm core. Importing the package runs this once (top-level await),
-// so users never call an init(). Node reads the file next to the package; any
-// other host fetches it by URL. Node-only modules are imported only on the
-// Node path, so a browser never reaches them.
+// Loading the wasm core. The builds' bytes are in the package's JS (build/wasm.js,
+// made by assembly/embed.mjs), and a module is compiled from them synchronously:
+// the private build when the package is imported, the shared build when a
+// thread first makes or attaches a shared map (bindings/shared.ts). So the
+// package is ready when `import` or `require` returns, in every thread, with no
+// file to fetch, no top-level await and nothing for a bundler to configure.
 //
 // A Core is one instance of the module with what the bindings keep per
 // instance: typed views of its memory, string query areas, batch scratch, the
 // export functions per kind pair. Private maps share one Core of the private
 // build (`core` below); shared maps get a Core of the shared build per shared
 // memory (bindings/shared.ts).
+
+import { BYTE_OF, PRIVATE_BUILD, SHARED_BUILD, FENCE_SITES } from '../build/wasm.js';
 
 type Fn = (...args: never[]) => unknown;
 
@@ -161,26 +165,31 @@ export class Core {
   }
 }
 
-/** Where the module files are: next to the package's dist/. */
-export function wasmUrl(name: string): URL {
-  return new URL(`../build/${name}`, import.meta.url);
+const NOP = 0x01;
+const FENCE_BYTES = 3;
+
+/** The bytes of a build (build/wasm.js holds each as a string of one character per byte, through the table BYTE_OF). */
+export function buildBytes(build: string): Uint8Array<ArrayBuffer> {
+  const byteOf = new Uint8Array(BYTE_OF.length);
+  for (let c = 0; c < BYTE_OF.length; c++) byteOf[c] = BYTE_OF.charCodeAt(c);
+  const b = new Uint8Array(build.length);
+  for (let i = 0; i < build.length; i++) b[i] = byteOf[build.charCodeAt(i)];
+  return b;
 }
 
-/** The compiled module at `url`: read from disk under Node, fetched (streaming where the server sends application/wasm) elsewhere. */
-export async function compile(url: URL): Promise<WebAssembly.Module> {
-  if (url.protocol === 'file:') {
-    const fs = await import('node:fs/promises');
-    return WebAssembly.compile(await fs.readFile(url));
-  }
-  const res = await fetch(url);
-  if (typeof WebAssembly.compileStreaming === 'function' && res.headers.get('content-type') === 'application/wasm') {
-    return WebAssembly.compileStreaming(res);
-  }
-  return WebAssembly.compile(await res.arrayBuffer());
+/**
+ * The shared build, compiled: as shipped (a full fence wherever the seqlock needs one, correct on
+ * every CPU), or with each fence turned into three nops when `strongOrder` (the CPU keeps loads in
+ * order and stores in order, as x86 does: docs/design.md, "Memory order").
+ */
+export function compileShared(strongOrder: boolean): WebAssembly.Module {
+  const b = buildBytes(SHARED_BUILD);
+  if (strongOrder) for (const at of FENCE_SITES) b.fill(NOP, at, at + FENCE_BYTES);
+  return new WebAssembly.Module(b);
 }
 
-const privateModule = await compile(wasmUrl('tophash.wasm'));
-const privateExports = (await WebAssembly.instantiate(privateModule, {})).exports as unknown as CoreExports;
+const privateModule = new WebAssembly.Module(buildBytes(PRIVATE_BUILD));
+const privateExports = new WebAssembly.Instance(privateModule, {}).exports as unknown as CoreExports;
 
 /** The Core of private maps. */
 export const core = new Core(privateModule, privateExports, privateExports.memory!, false);

@@ -20,8 +20,8 @@
 // write is undone only when it is known dead (MapLock #holderDead): proved so
 // (bindings/threads.ts), or silent (no progress) for `recoveryTime`.
 
-import { Core, compile, wasmUrl, core as privateCore, type CoreExports } from './load.js';
-import { threadId, watchThreads, canProbe, probeHolder, cpuKeepsOrder } from './threads.js';
+import { Core, compileShared, core as privateCore, type CoreExports } from './load.js';
+import { threadId, watchThreads, canProbe, probeHolder, strongOrder } from './threads.js';
 
 /** A lock wait passed the map's lockTimeout (the operation changed nothing), or this thread was presumed dead while it held the map. */
 export class LockTimeoutError extends Error {
@@ -53,13 +53,28 @@ const WAIT_SLICE_MS = 2;
 const REF_BITS = 16n;
 const REF_MASK = (1n << REF_BITS) - 1n;
 
-/** Whether this CPU keeps loads and stores in order (x86): the shared build without fences serves it. */
-const strongOrder = await cpuKeepsOrder();
-/** The shared build's file for this CPU (assembly/fences.mjs): x86 needs no fences; any other CPU, or one not known, gets them. */
-export const sharedBuildFile = strongOrder ? 'tophash-shared.wasm' : 'tophash-shared-fenced.wasm';
-const sharedModule = await compile(wasmUrl(sharedBuildFile));
+/** This thread's shared build, compiled at its first shared map (made or attached): fenced unless the CPU is then known to be x86. */
+let ownModule: WebAssembly.Module | undefined;
 /** Modules known to be a shared build of this version: this thread's own, and those handles brought that passed isSharedBuild. */
-const sharedBuilds = new WeakSet<WebAssembly.Module>([sharedModule]);
+const sharedBuilds = new WeakSet<WebAssembly.Module>();
+
+/** Whether ownModule kept its fences. */
+let ownFenced = true;
+
+/** This thread's shared build, compiled at its first use. */
+function sharedModule(): WebAssembly.Module {
+  if (ownModule === undefined) {
+    ownFenced = !strongOrder();
+    sharedBuilds.add((ownModule = compileShared(!ownFenced)));
+  }
+  return ownModule;
+}
+
+/** Whether this thread's own shared build has its fences (compiled now if it was not yet). */
+export function sharedBuildFenced(): boolean {
+  sharedModule();
+  return ownFenced;
+}
 /** The imports and exports of this thread's shared build, as isSharedBuild compares them (made at its first use). */
 let sharedInterface = '';
 
@@ -107,7 +122,7 @@ function moduleInterface(m: WebAssembly.Module): string {
 export function isSharedBuild(m: unknown): m is WebAssembly.Module {
   if (!(m instanceof WebAssembly.Module)) return false;
   if (sharedBuilds.has(m)) return true;
-  sharedInterface ||= moduleInterface(sharedModule);
+  sharedInterface ||= moduleInterface(sharedModule());
   if (moduleInterface(m) !== sharedInterface) return false;
   sharedBuilds.add(m);
   return true;
@@ -123,7 +138,7 @@ export function homeCore(): { core: Core; memoryId: number } {
   if (homeId === 0) {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
     homeId = randomU32() || 1;
-    cores.set(homeId, instantiate(memory, sharedModule));
+    cores.set(homeId, instantiate(memory, sharedModule()));
   }
   return { core: cores.get(homeId)!, memoryId: homeId };
 }

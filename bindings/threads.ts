@@ -11,15 +11,20 @@
 //     has, and in those it meets later. Node is reached through globalThis and
 //     process.getBuiltinModule, so that no bundler sees a Node import.
 //   - Browsers: Web Locks. Each thread asks, when it loads the package, for a lock of its own
-//     (`tophash:thread:<random id>`) and keeps it for as long as it lives; once granted, its records
-//     carry the id. The browser releases the lock when the worker or page is gone (for a busy worker,
-//     some time after terminate(): only then has it stopped). Every thread asks for the lock of each
-//     other thread it finds on a memory it uses (it looks for new ones every WATCH_MS), and a thread
-//     that waits for a holder asks at once; being granted one proves that thread dead, and marks its
-//     record. Grants come on the event loop: a thread that never lets its event loop run after it
-//     loads the package (a worker that writes in a loop straight from its first task) has no lock
-//     yet, and its death is presumed after recoveryTime; a waiter that gives up (LockTimeoutError)
-//     finds a proof at its next try.
+//     (`tophash:thread:<random id>`) and keeps it for as long as it lives; its records carry
+//     the id from the start, and say so once its lock's callback has run (the lock was held).
+//     The browser releases the lock when the worker or page is gone (for a busy worker, some
+//     time after terminate(): only then has it stopped). Every thread watches the other threads
+//     it finds on a memory it uses (it looks for new ones every WATCH_MS), and a thread that
+//     waits for a holder watches it at once. To watch a thread is to know its lock held (its
+//     record says so, or `navigator.locks.query()` shows it held) and then ask for it: being
+//     granted it proves that thread dead, and marks its record. A lock not known held proves
+//     nothing (its owner's request may not have been granted yet), so no thread can be granted
+//     a live thread's lock before that thread: the first holder of each name is its owner. Once
+//     granted, the lock is its owner's whether or not the owner ever runs its callback. But a
+//     worker's request reaches the browser only when the worker's event loop runs: a worker
+//     that writes in a loop straight from its first task after loading the package has no lock,
+//     and its death is presumed after recoveryTime.
 
 import type { Core } from './load.js';
 
@@ -35,6 +40,7 @@ interface NodeProcessLike {
 }
 interface LockManagerLike {
   request(name: string, f: (lock: unknown) => Promise<void> | void): Promise<void>;
+  query(): Promise<{ held?: { name?: string }[] }>;
 }
 
 const nodeProcess: NodeProcessLike | undefined = (() => {
@@ -48,20 +54,25 @@ interface UserAgentDataLike {
 }
 
 /**
- * Whether this CPU keeps loads in order and stores in order (x86), so that the shared build without
- * fences is correct here (docs/design.md, "Memory order"). Node tells its CPU (process.arch); of the
- * browsers, Chromium does (navigator.userAgentData, asked once); any other (Safari, Firefox: their
- * user agents call Apple Silicon Macs 'Intel') gets the fenced build. TOPHASH_FENCES=1 in Node's
- * environment takes the fenced build on x86 too (to test and time it).
+ * Whether this CPU is known to keep loads in order and stores in order (x86), so that the shared build
+ * without fences is correct here (docs/design.md, "Memory order"). Node tells its CPU (process.arch)
+ * at once. Of the browsers, Chromium does when asked (navigator.userAgentData, which answers
+ * asynchronously: the question goes out when the package loads, and until the answer is in, this is
+ * false). Any other browser (Safari, Firefox: their user agents call Apple Silicon Macs 'Intel') and
+ * any other host get the fenced build. TOPHASH_FENCES=1 in Node's environment takes the fenced build
+ * on x86 too (to test and time it).
  */
-export async function cpuKeepsOrder(): Promise<boolean> {
-  if (nodeProcess !== undefined) return (nodeProcess.arch === 'x64' || nodeProcess.arch === 'ia32') && nodeProcess.env?.TOPHASH_FENCES !== '1';
+export function strongOrder(): boolean {
+  return x86;
+}
+
+let x86 = nodeProcess !== undefined && (nodeProcess.arch === 'x64' || nodeProcess.arch === 'ia32') && nodeProcess.env?.TOPHASH_FENCES !== '1';
+if (nodeProcess === undefined) {
   const ua = (globalThis as { navigator?: { userAgentData?: UserAgentDataLike } }).navigator?.userAgentData;
-  try {
-    return (await ua?.getHighEntropyValues(['architecture']))?.architecture === 'x86';
-  } catch {
-    return false;
-  }
+  ua?.getHighEntropyValues(['architecture']).then(
+    (v) => void (x86 = v.architecture === 'x86'),
+    () => undefined,
+  );
 }
 
 /** This thread's id in its records: Node's worker_threads.threadId (0 on the main thread, which outlives every worker); 0 elsewhere. */
@@ -108,13 +119,19 @@ const lockName = (id: number): string => `tophash:thread:${id}`;
 /** Whether probeHolder can prove anything here (a browser with Web Locks): the waits call it only then. */
 export const canProbe = locks !== undefined;
 
-/** This thread's Web Lock id, never 0; `named` once the lock is held. */
-const lockId = (crypto.getRandomValues(new Uint32Array(1))[0] >>> 1) + 1;
-let named = false;
+/**
+ * A record's lock word: the thread's Web Lock id (31 bits, never 0), and HELD_BIT once the thread has
+ * run its lock's callback (so the lock was held: being free later proves the thread dead).
+ */
+const HELD_BIT = 0x8000_0000;
+const ID_MASK = 0x7fff_ffff;
+/** This thread's Web Lock id. Its records carry it from the start; the lock is asked for now and kept for the thread's life. */
+const lockId = crypto.getRandomValues(new Uint32Array(1))[0] & ID_MASK || 1;
+let held = false;
 locks
   ?.request(lockName(lockId), () => {
-    named = true;
-    for (const c of cores) c.x.thread_named(lockId);
+    held = true;
+    for (const c of cores) c.x.thread_named((lockId | HELD_BIT) >>> 0);
     return new Promise<void>(() => {});
   })
   .catch(() => {});
@@ -126,8 +143,8 @@ const WATCH_MS = 1000;
 export function watchThreads(c: Core): void {
   cores.push(c);
   for (const tid of exited) c.x.thread_dead(tid);
-  if (named) c.x.thread_named(lockId);
   if (locks !== undefined) {
+    c.x.thread_named(held ? (lockId | HELD_BIT) >>> 0 : lockId);
     watchRecords(c);
     setInterval(() => watchRecords(c), WATCH_MS);
   }
@@ -143,15 +160,17 @@ function watchRecords(c: Core): void {
 const watched = new Map<string, { c: Core; record: number }[]>();
 
 /**
- * Another thread's record on c's memory: in a browser, if it carries the id of its thread's Web Lock
- * (held, so its being free later proves something), ask for that lock, once; being granted it, now or
- * when the browser releases it, proves that thread dead: its records are marked and its iterators
- * released. Nothing to do in Node.
+ * Another thread's record on c's memory: in a browser, if its thread's Web Lock is known to have been
+ * held (the record says so, or `navigator.locks.query()` shows it held now), ask for that lock, once;
+ * being granted it, now or when the browser releases it, proves that thread dead: its records are
+ * marked and its iterators released. A lock not known held is looked at again at the next call.
+ * Nothing to do in Node.
  */
 export function probeHolder(c: Core, record: number): void {
   if (locks === undefined) return;
-  const id = c.x.thread_lock_id(record) >>> 0;
-  if (id === 0) return;
+  const word = c.x.thread_lock_id(record) >>> 0;
+  const id = word & ID_MASK;
+  if (id === 0 || id === lockId) return;
   const name = lockName(id);
   let records = watched.get(name);
   if (records !== undefined) {
@@ -159,9 +178,16 @@ export function probeHolder(c: Core, record: number): void {
     return;
   }
   watched.set(name, (records = [{ c, record }]));
-  locks
-    .request(name, () => {
+  const l = locks;
+  const prove = () =>
+    l.request(name, () => {
       for (const r of records) if (r.c.x.thread_record_dead(r.record) === 1) sweep(r.c);
+    });
+  const known = (word & HELD_BIT) !== 0 ? Promise.resolve(true) : l.query().then((state) => (state.held ?? []).some((h) => h.name === name));
+  known
+    .then((wasHeld) => {
+      if (wasHeld) return prove();
+      watched.delete(name);
     })
     .catch(() => watched.delete(name));
 }

@@ -1,11 +1,10 @@
-// `npm run demo`: serves the demo page (demo/), the package (dist/) and its wasm (build/) on
+// `npm run demo`: serves the demo page (demo/) and the package (dist/, and build/wasm.js) on
 // 127.0.0.1, cross-origin isolated (the two headers below), so that the page and its Web Workers
 // can share a map. Plain node:http, no dependency.
 //
 //   node demo/serve.mjs [--port N]     (default 8787; if taken, any free port)
 //
-// Prints the page's address. The wasm is sent as application/wasm, so the package compiles it
-// while it downloads (WebAssembly.compileStreaming).
+// Prints the page's address.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +18,6 @@ const TYPES = {
   '.mjs': 'text/javascript; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
-  '.wasm': 'application/wasm',
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
 };
@@ -58,7 +56,7 @@ server.on('error', (e) => {
 });
 server.listen(port, '127.0.0.1', async () => {
   // The bindings and the wasm come from `npm run build`.
-  for (const f of ['dist/index.js', 'build/tophash.wasm', 'build/tophash-shared.wasm', 'build/tophash-shared-fenced.wasm']) {
+  for (const f of ['dist/index.js', 'build/wasm.js']) {
     await stat(path.join(REPO, f)).catch(() => console.warn(`warning: ${f} is missing: run \`npm run build\` first`));
   }
   console.log(`tophash demo: http://127.0.0.1:${server.address().port}/demo/  (Ctrl-C to stop)`);

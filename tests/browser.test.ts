@@ -1,51 +1,34 @@
-// The package in a real browser: headless Debian Chromium (/usr/bin/chromium, or CHROMIUM_PATH)
-// driven by playwright-core, never a downloaded browser. A small static server (tests/browser/
-// server.ts) serves dist/, build/, demo/ and the test pages of tests/browser/, cross-origin
-// isolated or not by route. The pages import the built package (/dist/index.js) as plain ES
+// The package in a real browser: headless Debian Chromium (tests/browser/chromium.ts). A small
+// static server (tests/browser/server.ts) serves dist/, build/, demo/ and the test pages of
+// tests/browser/, cross-origin isolated or not by route. The pages import the built package (/dist/index.js) as plain ES
 // modules, no bundler: `npm run build` first (npm test does).
 //
-//   core.html    core operations and iteration of every kind against Map; the wasm compiled while
-//                it streams (application/wasm), and again from bytes where the server sends another
-//                type (/octet/ route)
+//   core.html    core operations and iteration of every kind against Map; the private build
+//                compiled synchronously from the package's own bytes, no wasm fetched
 //   shared.html  shared maps written by the page and two Web Workers at once: exact totals
 //   plain.html   a page without the isolation headers: `shared: true` throws an Error naming them
 //   readme.html  the README's Web Worker example (main.js and worker.js) from README.md, as it is but
 //                for `from 'tophash'`, which the server's /readme/ route makes `from '/dist/index.js'`
-//   held.html    messages posted to module workers right after new Worker(...): all arrive, in order,
-//                ports included; a worker with onmessage set before the package loads is left alone
+//   early-messages.html  messages posted to a module worker right after new Worker(...): all
+//                arrive, in order, ports included (the package has no top-level await)
 //   the demo     demo/serve.mjs (what `npm run demo` runs) serving demo/, run short (?quick):
 //                no console error, the shared count exact, a bar per benchmark case
 //
 // Without Chromium the suite is skipped with a loud warning, except under CI=true, where a missing
 // Chromium fails.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { HAVE_CHROMIUM, launchChromium, reportMissingChromium, runPage as openPage } from './browser/chromium.js';
 import { startServer, BUILT_IMPORT, PACKAGE_IMPORT, type TestServer } from './browser/server.js';
 import { readmeFile } from './readme-code.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const IN_CI = process.env.CI === 'true';
-/** Launch options that work with Debian's Chromium here (see the toolchain notes). */
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const T = 60_000;
 /** The README example takes well under a second; a lost message would make it wait forever. */
 const README_WAIT_MS = 5_000;
-
-const MISSING = [
-  '',
-  '*'.repeat(100),
-  `*  BROWSER SUITE NOT RUN: no Chromium at ${CHROMIUM}.`,
-  '*  tests/browser.test.ts (the package in a real browser) was skipped; the Node suites ran.',
-  "*  Install Debian's Chromium:   sudo apt-get install chromium     (or set CHROMIUM_PATH)",
-  '*  Under CI=true a missing Chromium is a failure.',
-  '*'.repeat(100),
-  '',
-].join('\n');
 
 /** What a page left in window.__result (tests/browser/harness.js). */
 interface PageResult {
@@ -54,14 +37,9 @@ interface PageResult {
   error?: string;
 }
 
-interface WasmLoad {
-  fn: string;
-  what: string;
-}
-
 /** Nothing Node-only in what the browser loads: the built bindings, scanned. */
 describe('browser code path', () => {
-  it('dist/ uses no Node-only API outside the file: branch of the loader and the feature-detected worker exits of threads.js', () => {
+  it('dist/ uses no Node-only API outside the feature-detected worker exits of threads.js', () => {
     const dir = `${REPO}dist`;
     const files = readdirSync(dir).filter((f) => f.endsWith('.js'));
     expect(files).toContain('index.js');
@@ -75,34 +53,15 @@ describe('browser code path', () => {
         if (/\b(process|Buffer|__dirname|__filename|global)\b|\brequire\(|node:|from ['"]fs['"]/.test(line)) offenders.push(`${f}:${i + 1}: ${line.trim()}`);
       });
     }
-    // Allowed: load.js reads the wasm from disk when its URL is a file: URL (Node); threads.js finds
-    // Node's process through globalThis, only if it has the methods it uses, and reaches
-    // worker_threads through it (no import a bundler would follow).
-    const allowed = offenders.filter(
-      (l) =>
-        /^load\.js:\d+: const fs = await import\('node:fs\/promises'\);$/.test(l) ||
-        /^threads\.js:\d+: const p = globalThis\.process;$/.test(l) ||
-        /^threads\.js:\d+: export const threadId = nodeProcess\?\.getBuiltinModule\('node:worker_threads'\)\?\.threadId \?\? 0;$/.test(l),
-    );
-    expect(allowed).toHaveLength(3);
+    // Allowed: threads.js finds Node's process through globalThis, only if it has the methods it uses,
+    // and reaches worker_threads through it (no import a bundler would follow).
+    const allowed = offenders.filter((l) => /^threads\.js:\d+: const p = globalThis\.process;$/.test(l) || /^threads\.js:\d+: export const threadId = nodeProcess\?\.getBuiltinModule\('node:worker_threads'\)\?\.threadId \?\? 0;$/.test(l));
+    expect(allowed).toHaveLength(2);
     expect(offenders.filter((l) => !allowed.includes(l))).toEqual([]);
-    const load = readFileSync(`${dir}/load.js`, 'utf8');
-    expect(load).toMatch(/if \(url\.protocol === 'file:'\) \{\s*const fs = await import\('node:fs\/promises'\);/);
   });
 });
 
-if (!HAVE_CHROMIUM) {
-  describe('browser suite (Chromium missing)', () => {
-    if (IN_CI) {
-      it('Chromium is installed (CI=true: required)', () => {
-        throw new Error(`CI=true and no Chromium at ${CHROMIUM}: the browser suite cannot run. .ci/run installs it with apt-get install chromium.`);
-      });
-    } else {
-      console.warn(MISSING);
-      it.skip(`the browser suite: no Chromium at ${CHROMIUM} (apt-get install chromium)`, () => {});
-    }
-  });
-}
+reportMissingChromium('tests/browser.test.ts');
 
 describe.runIf(HAVE_CHROMIUM)('in Chromium', () => {
   let server: TestServer;
@@ -110,7 +69,7 @@ describe.runIf(HAVE_CHROMIUM)('in Chromium', () => {
 
   beforeAll(async () => {
     server = await startServer(REPO.replace(/\/$/, ''));
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000 });
+    browser = await launchChromium();
   }, T);
 
   afterAll(async () => {
@@ -118,31 +77,8 @@ describe.runIf(HAVE_CHROMIUM)('in Chromium', () => {
     await server?.close();
   });
 
-  /** Open a page, wait for window.__result; the console errors, page errors and failed requests with it. */
-  async function runPage(url: string, done = 'window.__result !== undefined', result = 'window.__result', timeout = 45_000, extra = 'null') {
-    const context: BrowserContext = await browser.newContext();
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}: ${r.failure()?.errorText}`));
-    page.on('response', (r) => {
-      if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-    });
-    try {
-      const response = await page.goto(url);
-      await page.waitForFunction(done, undefined, { timeout, polling: 100 });
-      const value = await page.evaluate(result);
-      const isolated = (await page.evaluate('globalThis.crossOriginIsolated')) as boolean;
-      return { value, problems, isolated, headers: response?.headers() ?? {}, extra: await page.evaluate(extra) };
-    } catch (e) {
-      throw new Error(`${url}: ${(e as Error).message}\n${problems.join('\n')}`);
-    } finally {
-      await context.close();
-    }
-  }
+  /** runPage (./browser/chromium.ts) in this suite's browser. */
+  const runPage = (url: string, done?: string, result?: string, timeout?: number, extra?: string) => openPage(browser, url, done, result, timeout, extra);
 
   function passed(r: { value: unknown; problems: string[] }): Record<string, unknown> {
     const v = r.value as PageResult;
@@ -154,32 +90,17 @@ describe.runIf(HAVE_CHROMIUM)('in Chromium', () => {
   const size = (f: string) => statSync(`${REPO}build/${f}`).size;
 
   it(
-    'core operations and iteration; the wasm compiled while it streams (application/wasm)',
+    'core operations and iteration; the private build compiled synchronously from the package, no wasm fetched, the shared build not compiled',
     async () => {
+      const before = server.requests.length;
       const r = await runPage(`${server.origin}/tests/browser/core.html`);
       const res = passed(r);
       expect(res.isolated).toBe(true);
       expect(res.checks as number).toBeGreaterThan(10_000);
-      const loads = res.wasmLoads as WasmLoad[];
-      // Both modules (private and shared build: the one without fences, as Chromium says its CPU is x86 here) by streaming compilation, none from bytes.
-      const streamed = loads.filter((l) => l.fn === 'compileStreaming' || l.fn === 'instantiateStreaming').map((l) => new URL(l.what).pathname);
-      expect(streamed.sort()).toEqual(['/build/tophash-shared.wasm', '/build/tophash.wasm']);
-      expect(loads.filter((l) => (l.fn === 'compile' || l.fn === 'instantiate') && l.what !== 'a Module')).toEqual([]);
+      // One compilation, synchronous, of the private build's bytes; the page makes no shared map.
+      expect(res.wasmLoads).toEqual([{ fn: 'Module', what: `${size('tophash.wasm')} bytes` }]);
+      expect(server.requests.slice(before).filter((q) => q.includes('.wasm'))).toEqual([]);
       expect(r.headers['cross-origin-opener-policy']).toBe('same-origin');
-    },
-    T,
-  );
-
-  it(
-    'the wasm served as application/octet-stream: compiled from the fetched bytes',
-    async () => {
-      const r = await runPage(`${server.origin}/octet/tests/browser/core.html`);
-      const res = passed(r);
-      const loads = res.wasmLoads as WasmLoad[];
-      expect(loads.filter((l) => l.fn.endsWith('Streaming'))).toEqual([]);
-      const fromBytes = loads.filter((l) => (l.fn === 'compile' || l.fn === 'instantiate') && l.what !== 'a Module').map((l) => l.what);
-      expect(fromBytes.sort()).toEqual([`${size('tophash-shared.wasm')} bytes`, `${size('tophash.wasm')} bytes`].sort());
-      expect(server.requests).toContain('GET /octet/build/tophash.wasm');
     },
     T,
   );
@@ -232,10 +153,10 @@ describe.runIf(HAVE_CHROMIUM)('in Chromium', () => {
   );
 
   it(
-    'messages posted while a worker loads the package are held and arrive in order, ports included',
+    'messages posted right after new Worker(...) to a worker that imports the package all arrive, in order, as the browser sent them',
     async () => {
-      const res = passed(await runPage(`${server.origin}/tests/browser/held.html`, undefined, undefined, README_WAIT_MS));
-      expect((res.late as { listened: number }).listened).toBe(4);
+      const res = passed(await runPage(`${server.origin}/tests/browser/early-messages.html`, undefined, undefined, README_WAIT_MS));
+      expect(res.listened).toBe(4);
     },
     T,
   );
@@ -282,15 +203,13 @@ describe.runIf(HAVE_CHROMIUM)('in Chromium', () => {
     });
 
     it(
-      'serves the page cross-origin isolated and the wasm as application/wasm',
+      'serves the page cross-origin isolated, and the package',
       async () => {
         const page = await fetch(demoUrl);
         expect(page.status).toBe(200);
         expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
         expect(page.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
-        const wasm = await fetch(new URL('/build/tophash-shared.wasm', demoUrl));
-        expect(wasm.headers.get('content-type')).toBe('application/wasm');
-        expect((await wasm.arrayBuffer()).byteLength).toBe(size('tophash-shared.wasm'));
+        for (const f of ['/dist/index.js', '/build/wasm.js']) expect((await fetch(new URL(f, demoUrl))).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
         expect((await fetch(new URL('/package.json', demoUrl))).status).toBe(404);
         expect((await fetch(new URL('/demo/../package.json', demoUrl))).status).toBe(404);
       },

@@ -1,8 +1,8 @@
 // A Web Worker of dead-worker.js: attaches the page's map and writes keys of its own range in a
 // loop (value: twice the key, so that any entry can be checked) until the page terminates it; or,
-// with `iterate`, starts that many iterations, reads one entry of each, and idles. It lets
-// its event loop run once first, as any worker does before its first message: the package's Web Lock
-// for this thread is granted then (bindings/threads.ts).
+// with `iterate`, starts that many iterations, reads one entry of each, and idles. It lets its event
+// loop run once first: a worker's request for its Web Lock reaches the browser only then (a worker
+// that loops from its first task has none, and is presumed dead after recoveryTime).
 import { HashMap } from '../../dist/index.js';
 
 const held = [];

@@ -1,6 +1,9 @@
-// A Web Worker terminated in the middle of its writes (tests/browser.test.ts). A busy worker runs on
-// for a while after terminate(); the page waits until the browser has released the worker's Web
-// Lock (the package's, `tophash:thread:<id>`: it has stopped), then writes to the same map.
+// A Web Worker terminated in the middle of its writes (tests/browser.test.ts). The page sends the
+// worker its work right after new Worker(...); the worker lets its event loop run once, then writes
+// in a loop. The package's Web Lock for the worker (`tophash:thread:<id>`, asked for when the worker
+// loads the package) is held by then (the page checks), though the worker never runs the lock's
+// callback. A busy worker runs on for a while after terminate(); the page waits until the browser has
+// released the worker's lock (it has stopped), then writes to the map.
 // The page cannot block: its waits give up with LockTimeoutError (lockTimeout 100) until its probe of
 // the holder's Web Lock proves the worker dead; the next wait undoes its half-done write. That must
 // come long before recoveryTime (10 s, when a silent holder would be presumed dead), and the map
@@ -14,16 +17,18 @@ run(async () => {
   const { HashMap, LockTimeoutError } = await import('../../dist/index.js');
   const m = new HashMap(null, { key: 'int32', value: 'int32', shared: true, lockTimeout: 100 });
   const waits = [];
+  const held = async () => (await navigator.locks.query()).held.filter((l) => l.name.startsWith('tophash:')).length;
+  const start = () => new Worker(new URL('./dead-worker-worker.js', import.meta.url), { type: 'module' });
   for (let round = 0; round < ROUNDS; round++) {
-    const w = new Worker(new URL('./dead-worker-worker.js', import.meta.url), { type: 'module' });
+    const w = start();
     await new Promise((resolve, reject) => {
       w.onmessage = resolve;
       w.onerror = (e) => reject(new Error(`worker: ${e.message}`));
       w.postMessage({ handle: m.handle, base: 100_000 + round * KEYS, keys: KEYS });
     });
+    check((await held()) === 2, "the worker's Web Lock is held");
     w.terminate();
     const dead = performance.now();
-    const held = async () => (await navigator.locks.query()).held.filter((l) => l.name.startsWith('tophash:')).length;
     while ((await held()) > 1) await new Promise((r) => setTimeout(r, 10));
     const stopped = Math.round(performance.now() - dead);
     const t0 = performance.now();
@@ -52,7 +57,7 @@ run(async () => {
   }
   // A worker that dies in the middle of iterations: the page, which watches every thread's Web Lock,
   // learns of its death when the lock is released and releases its iterators.
-  const w = new Worker(new URL('./dead-worker-worker.js', import.meta.url), { type: 'module' });
+  const w = start();
   await new Promise((resolve, reject) => {
     w.onmessage = resolve;
     w.onerror = (e) => reject(new Error(`worker: ${e.message}`));

@@ -1,14 +1,10 @@
 // The static server of tests/browser.test.ts (node:http, no dependency). It serves the repository's
-// dist/, build/, demo/ and tests/browser/ with the MIME types a browser needs (application/wasm for
-// the wasm, text/javascript for modules).
+// dist/, build/ (the package's build/wasm.js), demo/ and tests/browser/ with the MIME types a browser
+// needs (text/javascript for modules).
 //
 // Routes: a path is served cross-origin isolated (COOP same-origin, COEP require-corp, CORP
-// same-origin on every response) unless it starts with one of these prefixes, which are stripped
-// before the file is looked up:
-//   /plain/  no isolation headers: the page is not cross-origin isolated, as on an ordinary server
-//   /octet/  .wasm sent as application/octet-stream: the bindings must fall back from streaming
-//            compilation to compiling the fetched bytes
-// and /readme/<file> serves the README's code block for <file> (tests/readme-code.ts) with one change:
+// same-origin on every response) unless it starts with /plain/ (stripped before the file is looked
+// up): no isolation headers, the page is not cross-origin isolated, as on an ordinary server; and /readme/<file> serves the README's code block for <file> (tests/readme-code.ts) with one change:
 // its bare import specifier 'tophash' becomes '/dist/index.js', the built package. (A page's import
 // map would do that for the page, but Chromium's module workers do not use it: the README's worker
 // failed to load with one.)
@@ -25,7 +21,6 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
-  '.wasm': 'application/wasm',
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
   '.ico': 'image/x-icon',
@@ -66,17 +61,8 @@ export async function startServer(repo: string): Promise<TestServer> {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       requests.push(`${req.method} ${url.pathname}`);
       let p = decodeURIComponent(url.pathname);
-      let isolated = true;
-      let wasmType = 'application/wasm';
-      for (;;) {
-        if (p.startsWith('/plain/')) {
-          isolated = false;
-          p = p.slice('/plain'.length);
-        } else if (p.startsWith('/octet/')) {
-          wasmType = 'application/octet-stream';
-          p = p.slice('/octet'.length);
-        } else break;
-      }
+      const isolated = !p.startsWith('/plain/');
+      if (!isolated) p = p.slice('/plain'.length);
       const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
       if (isolated) {
         headers['Cross-Origin-Opener-Policy'] = 'same-origin';
@@ -97,7 +83,7 @@ export async function startServer(repo: string): Promise<TestServer> {
         if (!(await stat(file)).isFile()) throw new Error('not a file');
         const body = await readFile(file);
         const ext = path.extname(file);
-        const type = ext === '.wasm' ? wasmType : (TYPES[ext] ?? 'application/octet-stream');
+        const type = TYPES[ext] ?? 'application/octet-stream';
         res.writeHead(200, { ...headers, 'Content-Type': type, 'Content-Length': String(body.length) }).end(body);
       } catch {
         res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('not found');

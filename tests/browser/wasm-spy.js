@@ -1,20 +1,22 @@
-// Loaded as a classic script before the package: records how the wasm modules are compiled
-// (WebAssembly.compileStreaming on a response, or compile/instantiate on bytes) in window.__wasmLoads.
+// Loaded as a classic script before the package: records in window.__wasmLoads every compilation of a
+// wasm module: synchronous (new WebAssembly.Module, with its size) or asynchronous
+// (compileStreaming, instantiateStreaming, compile, instantiate).
 (() => {
   const loads = (window.__wasmLoads = []);
   const W = WebAssembly;
-  const wrap = (name, describe) => {
+  const describe = (b) => (b instanceof W.Module ? 'a Module' : b && typeof b.url === 'string' ? b.url : `${b?.byteLength} bytes`);
+  for (const name of ['compileStreaming', 'instantiateStreaming', 'compile', 'instantiate']) {
     const f = W[name];
-    if (typeof f !== 'function') return;
+    if (typeof f !== 'function') continue;
     W[name] = function (...args) {
       loads.push({ fn: name, what: describe(args[0]) });
       return f.apply(this, args);
     };
-  };
-  const fromResponse = (r) => (r && typeof r.url === 'string' ? r.url : String(r));
-  const fromBytes = (b) => (b instanceof W.Module ? 'a Module' : `${b?.byteLength} bytes`);
-  wrap('compileStreaming', fromResponse);
-  wrap('instantiateStreaming', fromResponse);
-  wrap('compile', fromBytes);
-  wrap('instantiate', fromBytes);
+  }
+  W.Module = new Proxy(W.Module, {
+    construct(target, args, newTarget) {
+      loads.push({ fn: 'Module', what: describe(args[0]) });
+      return Reflect.construct(target, args, newTarget);
+    },
+  });
 })();

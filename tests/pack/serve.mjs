@@ -1,8 +1,6 @@
-// A static file server for a bundle folder (tests/pack, and the browser tests may reuse it): serves
-// `root` on 127.0.0.1 with the MIME types a browser needs (application/wasm lets
-// WebAssembly.compileStreaming run) and the two headers that make a page cross-origin isolated,
-// which shared maps need in a browser. It records every request, to show which files were fetched.
-// Plain JS: it also runs in the child process of run-bundle.mjs, outside vitest's transform.
+// A static file server for a built page (tests/bundlers.test.ts): serves `root` on 127.0.0.1 with the
+// MIME types a browser needs and the two headers that make a page cross-origin isolated, which shared
+// maps need in a browser. It records every request, to show which files were fetched.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
@@ -13,7 +11,6 @@ const TYPES = {
   '.mjs': 'text/javascript; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
-  '.wasm': 'application/wasm',
 };
 
 /**

@@ -1,7 +1,5 @@
-// A module worker of held.js that imports the package statically: its body runs only after the
-// package's top-level await, so the page's messages, posted right after new Worker(...), arrive
-// before its handlers exist. It records what its onmessage and a 'message' listener get, answers a
-// transferred port, and on 'end' posts the record.
+// The module worker of early-messages.js. It imports the package statically, then records what its
+// onmessage and a 'message' listener get, answers a transferred port, and on 'end' posts the record.
 import { HashMap } from '../../dist/index.js';
 
 const got = [];
