@@ -667,11 +667,39 @@ export class HashMap<K, V> implements Map<K, V> {
   }
 
   /**
-   * The value of `key`; if it is absent, store `value` first and return it. One operation: on a
-   * shared map, of several threads racing to set a key, one wins and all get its value.
+   * The value of `key`; if it is absent, store `value` first and return it (`Map.prototype.getOrInsert`
+   * of the TC39 proposal). One operation: on a shared map, of several threads racing to set a key,
+   * one wins and all get its value.
    */
-  getOrSet(key: K, value: V): V {
+  getOrInsert(key: K, value: V): V {
     return this.#lock === null ? this.#getOrSetU(key, value) : this.#keyLock(key).write(() => this.#getOrSetU(key, value));
+  }
+
+  /** getOrInsert's first name, kept. */
+  getOrSet(key: K, value: V): V {
+    return this.getOrInsert(key, value);
+  }
+
+  /**
+   * The value of `key`; if it is absent, `callback(key)`, stored and returned (`Map.prototype.
+   * getOrInsertComputed` of the TC39 proposal: the callback runs outside any lock, and on a private
+   * map its value is stored even if the callback stored the key itself). On a shared map the value is
+   * stored with getOrInsert: of several threads racing to compute a key, one value is stored, and each
+   * thread gets that one.
+   */
+  getOrInsertComputed(key: K, callback: (key: K) => V): V {
+    if (typeof callback !== 'function') throw new TypeError(`HashMap: getOrInsertComputed's callback must be a function, not ${describe(callback)}`);
+    if (!fits(this.#kk, key)) throw misfit(this.#kk, key, 'key');
+    if (this.#vk === ANY) {
+      if (this.has(key)) return this.get(key) as V;
+    } else {
+      const v = this.get(key);
+      if (v !== undefined) return v;
+    }
+    const value = callback(key);
+    if (this.#lock !== null) return this.getOrInsert(key, value);
+    this.set(key, value);
+    return this.get(key) as V; // as stored (an int32 -0 is 0), as get and getOrInsert give it
   }
 
   #getOrSetU(key: K, value: V): V {

@@ -144,7 +144,19 @@ export interface HashMap<K = number, V = unknown, KK extends KeyKind = KeyKindsO
    * numeric value kinds. A sum that does not fit the value kind is a RangeError and changes nothing.
    */
   add(key: K, delta: V): V;
-  /** The value of `key`; if it is absent, store `value` first and return it. */
+  /**
+   * The value of `key`; if it is absent, store `value` first and return it (as the TC39 proposal's
+   * `Map.prototype.getOrInsert`). On a shared map, of threads racing to insert a key, one wins and all
+   * get its value.
+   */
+  getOrInsert(key: K, value: V): V;
+  /**
+   * The value of `key`; if it is absent, `callback(key)`, stored and returned (as the TC39 proposal's
+   * `Map.prototype.getOrInsertComputed`; the callback runs only for an absent key). On a shared map,
+   * of threads racing to compute a key, one value is stored and all get it.
+   */
+  getOrInsertComputed(key: K, callback: (key: K) => V): V;
+  /** The same as getOrInsert (its first name). */
   getOrSet(key: K, value: V): V;
   keys(): HashMapIterator<K>;
   values(): HashMapIterator<V>;

@@ -1,5 +1,6 @@
-// HashMap.add and HashMap.getOrSet: model-based random runs against a native Map that implements the
-// same semantics (every value kind, numeric and string keys, add/getOrSet/set/get/has/delete mixed,
+// HashMap.add and HashMap.getOrInsert (getOrSet), getOrInsertComputed: model-based random runs against a
+// native Map that implements the same semantics (every value kind, numeric and string keys,
+// add/getOrInsert/getOrInsertComputed/set/get/has/delete mixed,
 // with values and deltas at the edges of each kind's range so that RangeErrors really happen); every
 // boundary and error case one by one; out of memory under maxBytes; identity of 'any' values; short
 // and long string values; and iteration after (and during) adds.
@@ -162,6 +163,17 @@ function modelGetOrSet(kk: KeyKind, vk: ValueKind, model: Map<unknown, unknown>,
   if (vc !== null) return { error: vc };
   const k = normKey(key);
   if (model.has(k)) return { value: model.get(k), inserted: false };
+  return { value: stored(vk, value), inserted: true };
+}
+
+/** getOrInsertComputed(key, () => value) as specified: the value is checked only when the key is absent. */
+function modelGetOrInsertComputed(kk: KeyKind, vk: ValueKind, model: Map<unknown, unknown>, key: unknown, value: unknown): Outcome {
+  const kc = misfitClass(kk, key);
+  if (kc !== null) return { error: kc };
+  const k = normKey(key);
+  if (model.has(k)) return { value: model.get(k), inserted: false };
+  const vc = misfitClass(vk, value);
+  if (vc !== null) return { error: vc };
   return { value: stored(vk, value), inserted: true };
 }
 
@@ -346,18 +358,24 @@ function randomRun(kk: KeyKind, vk: ValueKind, seed: number, rand: Rand): void {
       else counts.addType++;
     } else if (r < 0.6) {
       const v = val();
-      const what = `getOrSet(${show(k)}, ${show(v)})`;
-      const want = modelGetOrSet(kk, vk, model, k, v);
-      if (
-        check(
-          i,
-          what,
-          k,
-          want,
-          attempt(() => m.getOrSet(k, v)),
-          vk === 'any',
-        )
-      ) {
+      // getOrSet and getOrInsert (one method), or getOrInsertComputed, whose callback must run once
+      // for an absent key and never for a present one.
+      const variant = ['getOrSet', 'getOrInsert', 'getOrInsertComputed'][Math.floor(rand() * 3)];
+      const computed = variant === 'getOrInsertComputed';
+      const what = `${variant}(${show(k)}, ${computed ? `() => ${show(v)}` : show(v)})`;
+      const want = computed ? modelGetOrInsertComputed(kk, vk, model, k, v) : modelGetOrSet(kk, vk, model, k, v);
+      let calls = 0;
+      const callback = (ck: unknown) => {
+        calls++;
+        if (!Object.is(ck, k)) fail(`op ${i}: ${what}: the callback got ${show(ck)}`);
+        return v;
+      };
+      const got = attempt(() => (variant === 'getOrSet' ? m.getOrSet(k, v) : variant === 'getOrInsert' ? m.getOrInsert(k, v) : m.getOrInsertComputed(k, callback)));
+      if (computed) {
+        const absent = misfitClass(kk, k) === null && !model.has(normKey(k));
+        if (calls !== (absent ? 1 : 0)) fail(`op ${i}: ${what}: the callback ran ${calls} times for a key ${absent ? 'absent' : 'present or invalid'}`);
+      }
+      if (check(i, what, k, want, got, vk === 'any')) {
         if ((want as { inserted: boolean }).inserted) counts.gosInsert++;
         else counts.gosHit++;
       } else counts.gosError++;
@@ -841,6 +859,80 @@ describe('getOrSet', () => {
 });
 
 // ---- out of memory under maxBytes ----------------------------------------------------------------
+
+describe('getOrInsertComputed', () => {
+  it('the callback runs only for an absent key, with the key; its value is stored and returned', () => {
+    const m = new HashMap(null, { key: 'int32', value: 'float64' });
+    const calls: number[] = [];
+    const square = (k: number) => (calls.push(k), k * k);
+    expect(m.getOrInsertComputed(3, square)).toBe(9);
+    expect(m.getOrInsertComputed(3, square)).toBe(9);
+    expect(calls).toEqual([3]);
+    m.set(4, NaN);
+    expect(m.getOrInsertComputed(4, square)).toBeNaN(); // a stored NaN is present
+    expect(calls).toEqual([3]);
+    expect([...m].sort()).toEqual([
+      [3, 9],
+      [4, NaN],
+    ]);
+    m.dispose();
+  });
+
+  it("'any' values: a stored undefined is present; the callback's very object is stored", () => {
+    const m = new HashMap<string, unknown>(null, { key: 'string' });
+    m.set('u', undefined);
+    let ran = 0;
+    expect(m.getOrInsertComputed('u', () => ran++)).toBeUndefined();
+    const o = { o: 1 };
+    expect(m.getOrInsertComputed('o', () => (ran++, o))).toBe(o);
+    expect(m.get('o')).toBe(o);
+    expect(ran).toBe(1);
+    m.dispose();
+  });
+
+  it('errors: a callback that is not a function, a bad key (before the callback runs), a bad or throwing callback value: nothing changes', () => {
+    const m = new HashMap([[1, 1]], { key: 'int32', value: 'int32' });
+    let ran = 0;
+    expectThrow(() => m.getOrInsertComputed(2, 5 as unknown as () => number), TypeError, 'a number for the callback');
+    expectThrow(() => m.getOrInsertComputed(1.5, () => ran++), RangeError, 'key 1.5');
+    expectThrow(() => m.getOrInsertComputed('x' as unknown as number, () => ran++), TypeError, "key 'x'");
+    expect(ran).toBe(0);
+    expectThrow(() => m.getOrInsertComputed(2, () => 2 ** 40), RangeError, 'a value int32 cannot hold');
+    expect(() =>
+      m.getOrInsertComputed(2, () => {
+        throw new Error('from the callback');
+      }),
+    ).toThrow('from the callback');
+    expect([...m]).toEqual([[1, 1]]);
+    m.dispose();
+    expectThrow(() => m.getOrInsertComputed(1, () => 1), TypeError, 'after dispose');
+  });
+
+  it('private map: a callback that stores the key itself is overwritten by its result, as the proposal specifies', () => {
+    const m = new HashMap(null, { key: 'int32', value: 'int32' });
+    expect(m.getOrInsertComputed(7, () => (m.set(7, 1), 2))).toBe(2);
+    expect(m.get(7)).toBe(2);
+    expect(m.size).toBe(1);
+    m.dispose();
+  });
+
+  it('shared map: stores when absent; a callback that stores the key itself wins over its result (getOrInsert)', () => {
+    const m = new HashMap(null, { key: 'string', value: 'int32', shared: true });
+    expect(m.getOrInsertComputed('a', (k) => k.length)).toBe(1);
+    expect(m.getOrInsertComputed('a', () => 5)).toBe(1);
+    expect(m.getOrInsertComputed('b', () => (m.set('b', 1), 2))).toBe(1);
+    expect(m.get('b')).toBe(1);
+    m.dispose();
+  });
+
+  it('getOrSet and getOrInsert are one method', () => {
+    const m = new HashMap(null, { key: 'int32', value: 'int32' });
+    expect(m.getOrInsert(1, 10)).toBe(10);
+    expect(m.getOrSet(1, 20)).toBe(10);
+    expect(m.getOrInsert(1, 30)).toBe(10);
+    m.dispose();
+  });
+});
 
 describe('out of memory under maxBytes', () => {
   const combos: [KeyKind, ValueKind][] = [
