@@ -1,4 +1,4 @@
-// What a half-read iterator costs a map's memory (README, *Mutation during iteration*):
+// What a half-read iterator costs a map's memory (docs/performance.md, "Beyond the standard run"):
 //   node bench/half-read-iterator.js
 // 200,000 random set/delete pairs on an int32 map, with and without one iterator read 100 entries
 // deep and kept; prints stats() of each.

@@ -1,4 +1,4 @@
-// The costs behind the iteration rows (docs/design.md, "Iteration"; README, the iteration table):
+// The costs behind the iteration rows (docs/design.md, "Iteration"; docs/performance.md, the iteration table):
 //   node --expose-gc bench/iteration-costs.js [n]   (n: the entries of the map of 1 and 4, 1e6 unless given)
 // 1. The core's step alone: iter_next_k4_v4 called in a loop over an n-entry int32 map made through
 //    the core's exports (no JS iterator), batches of 256; best of 7, ns an entry.

@@ -1,9 +1,12 @@
-// Print the README's benchmark tables (markdown) from a run's raw figures:
-//   node bench/readme-tables.js [bench/results/latest.json]
-// so that the tables in the README are exactly a run's figures, not copied by hand.
+// Print the benchmark tables (markdown) of docs/performance.md from a run's raw figures, or with
+// --summary the README's short table:
+//   node bench/readme-tables.js [--summary] [bench/results/latest.json]
+// so that the tables in the docs are exactly a run's figures, not copied by hand.
 import { readFileSync } from 'node:fs';
 
-const file = process.argv[2] ?? new URL('./results/latest.json', import.meta.url);
+const args = process.argv.slice(2);
+const summary = args.includes('--summary');
+const file = args.find((a) => !a.startsWith('--')) ?? new URL('./results/latest.json', import.meta.url);
 const r = JSON.parse(readFileSync(file, 'utf8'));
 
 const CASES = [
@@ -44,6 +47,39 @@ function table(kinds, cases) {
     out.push(`| ${name} | ${cols.map(([k, n]) => f2(ratio(k, n, c))).join(' | ')} |`);
   }
   return out.join('\n');
+}
+
+/** The README's table: the rows a user weighs first, at the sizes that tell them apart, and memory. */
+const SUMMARY_COLUMNS = [
+  ['int32', 1e3],
+  ['int32', 1e6],
+  ['float64', 1e6],
+  ['string', 1e5],
+  ['string', 1e6],
+];
+const SUMMARY_ROWS = [
+  ['get-hit', 'get, present key (strings: the stored string objects)'],
+  ['get-fresh', 'get, present key, strings built afresh'],
+  ['get-miss', 'get, missing key'],
+  ['set', 'set, existing key'],
+  ['build-2nd', 'build from empty'],
+  ['iterate', '`for...of`'],
+  ['getMany', '`getMany` (Map: a `get` loop)'],
+];
+
+function summaryTable() {
+  const head = SUMMARY_COLUMNS.map(([k, n]) => `${k} ${label(n)}`);
+  const out = [`| Map time / HashMap time | ${head.join(' | ')} |`, `|${'---|'.repeat(head.length + 1)}`];
+  for (const [c, name] of SUMMARY_ROWS) out.push(`| ${name} | ${SUMMARY_COLUMNS.map(([k, n]) => f2(ratio(k, n, c))).join(' | ')} |`);
+  const mem = r.memory.kinds;
+  const memOf = (k) => (mem[k] === undefined ? '-' : `${mem[k].ratio.toFixed(2)}x`);
+  out.push(`| memory, HashMap / Map (1 to 2 million entries) | | ${memOf('int32')} | ${memOf('float64')} | | ${memOf('string')} |`);
+  return out.join('\n');
+}
+
+if (summary) {
+  console.log(summaryTable());
+  process.exit(0);
 }
 
 console.log(`Run: ${r.date}, ${r.machine.cores}-core ${r.machine.cpu}, Node ${r.machine.node.slice(1)} (V8 ${r.machine.v8.split('-')[0]}), ${Math.round(r.durationS)} s\n`);

@@ -1,4 +1,4 @@
-// Takes demo/screenshot.png (the README's picture of the demo) from a real run: starts
+// Takes demo/screenshot.png (the picture of the demo in docs/performance.md) from a real run: starts
 // demo/serve.mjs, opens the page in headless Chromium (Debian's /usr/bin/chromium, or
 // CHROMIUM_PATH) through playwright-core, waits for both parts to finish, and shoots the page.
 //

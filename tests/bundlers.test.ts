@@ -7,7 +7,9 @@
 //   Vite's dev server, and `vite build` (module workers in Vite's default format, iife);
 //   webpack 5 in production mode, its entry src/main.js;
 //   esbuild, the README's command: both files as entries, bundled as ES modules;
-//   Rollup with @rollup/plugin-node-resolve (how Rollup finds packages), both files as inputs.
+//   Rollup with @rollup/plugin-node-resolve (how Rollup finds packages), both files as inputs;
+//   and no bundler: the README's index.html (an import map for 'tophash'), main.js and worker.js with
+//   its import by path, as the README writes them, served from the project's folder.
 // Each page must report every check passed (private maps, a shared map, the worker's adds all
 // counted), with no console error and no failed request. The bundlers come from this repository's
 // devDependencies; the project holds only the tarball and the fixture.
@@ -17,10 +19,14 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { HAVE_CHROMIUM, launchChromium, reportMissingChromium, runPage } from './browser/chromium.js';
 import { packAndInstall, run, serve, REPO, type Installed, type Served } from './pack/pack.js';
-import { readmeBlocks } from './readme-code.js';
+import { readmeBlocks, readmeFile } from './readme-code.js';
 
 const T = 120_000;
+/** The README example takes well under a second; a lost message would make it wait forever. */
+const README_WAIT_MS = 10_000;
 const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+/** A script run before the page's own: console.log's lines go to window.__logs too. */
+const CAPTURE_LOGS = 'window.__logs = []; const log = console.log; console.log = (...a) => { window.__logs.push(a.join(" ")); log(...a); };';
 /** The page of a bundle whose entry is main.js beside it: an ES module, or (webpack's default output) a classic script. */
 const page = (module: boolean) => `<!doctype html>\n<meta charset="utf-8">\n<link rel="icon" href="data:,">\n<title>tophash: running</title>\n<script ${module ? 'type="module" ' : ''}src="main.js"></script>\n`;
 
@@ -135,6 +141,31 @@ describe.runIf(HAVE_CHROMIUM)('bundlers, each with its stock configuration: a pa
       await writeFile(join(out, 'index.html'), page(true));
       const s = await serveBuilt(out);
       await check(s.url);
+      await expectBrowserOnly(s);
+    },
+    T,
+  );
+
+  it(
+    "no bundler: the README's page with an import map, main.js, and worker.js importing the package by path",
+    async () => {
+      const dir = join(inst.dir, 'no-bundler');
+      await cp(join(inst.dir, 'node_modules'), join(dir, 'node_modules'), { recursive: true });
+      const byPath = readmeFile('worker.js, without a bundler').split('\n')[1];
+      expect(byPath).toMatch(/^import \{ HashMap \} from '\.\/node_modules\/tophash\/dist\/index\.js';$/);
+      const worker = readmeFile('worker.js');
+      expect(worker).toContain("import { HashMap } from 'tophash';");
+      await writeFile(join(dir, 'index.html'), readmeFile('index.html', '<!--', '-->'));
+      await writeFile(join(dir, 'main.js'), readmeFile('main.js'));
+      await writeFile(join(dir, 'worker.js'), worker.replace("import { HashMap } from 'tophash';", byPath));
+      const s = await serveBuilt(dir);
+      const logs = await runPage(browser, s.url, 'window.__logs.length > 0', 'window.__logs', README_WAIT_MS, undefined, CAPTURE_LOGS);
+      // The page has no icon: Chromium's request for /favicon.ico is the one 404 it may log.
+      expect(s.requests.filter((q) => q.status !== 200 && q.path !== '/favicon.ico')).toEqual([]);
+      const favicon404 = s.requests.some((q) => q.path === '/favicon.ico') ? /^console\.error: Failed to load resource: the server responded with a status of 404/ : /^$/;
+      expect(logs.problems.filter((p) => !favicon404.test(p))).toEqual([]);
+      expect(logs.isolated).toBe(true);
+      expect(logs.value).toEqual(['2000']);
       await expectBrowserOnly(s);
     },
     T,

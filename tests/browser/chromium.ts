@@ -60,9 +60,10 @@ export interface PageRun {
   extra: unknown;
 }
 
-/** Open url in a new context of `browser`, wait until `done` holds, and report what the page did. */
-export async function runPage(browser: Browser, url: string, done = 'window.__result !== undefined', result = 'window.__result', timeout = 45_000, extra = 'null'): Promise<PageRun> {
+/** Open url in a new context of `browser` (running `init` first in every document, if given), wait until `done` holds, and report what the page did. */
+export async function runPage(browser: Browser, url: string, done = 'window.__result !== undefined', result = 'window.__result', timeout = 45_000, extra = 'null', init?: string): Promise<PageRun> {
   const context: BrowserContext = await browser.newContext();
+  if (init !== undefined) await context.addInitScript(init);
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {
