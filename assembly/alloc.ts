@@ -31,8 +31,8 @@
 // ever returned to the operating system: wasm memory cannot shrink.
 
 /** Written at ALLOC_BASE once the allocator is initialised. */
-import { lockWord, unlockWord, lockTakeOver, noteTimeout, LOCK_FAILED, LOCK_TAKEN_OVER } from "./lock";
-import { threadBeat } from "./wlog";
+import { lockWord, unlockWord, lockTakeOver, noteTimeout, LOCK_FAILED, LOCK_TAKEN_OVER } from "./futex";
+import { threadBeat } from "./thread";
 
 const MAGIC: u32 = 0x74_6f_70_68; // "toph"
 /** Granularity of small classes: 16 keeps buckets and pairs aligned. */

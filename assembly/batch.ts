@@ -17,9 +17,9 @@
 import { findPair, insertPair, removePair, lastInserted, noteUpdate } from "./map";
 import { valOffset } from "./layout";
 import { mstore } from "./wlog";
-import { tbl } from "./stripes";
+import { tbl } from "./tables";
 import { stillHeld } from "./lock";
-import { threadBeat } from "./wlog";
+import { threadBeat } from "./thread";
 
 /** Canonical NaN: all NaN keys are this one key. */
 const CANONICAL_NAN: u64 = 0x7FF8000000000000;

@@ -37,11 +37,10 @@
 // the bucket unevacuated (lookups keep reading it) and waits for a later write.
 
 import {
-  BUCKET_SLOTS, B_GEN, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, GROW_DOUBLE, GROW_SAME, NO_SPLIT, SEG_SHIFT, SEG_BUCKETS,
-  H_COUNT, H_B, H_GROWING, H_DIR, H_SEG0, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT, H_ITERS, H_GEN, H_TOMBSTONES,
-  hget, hset, pairAt, valOffset, bucketSize, bucketAt, tophashAt, setTophash, overflowOf, setOverflow,
-  dirLength, segmentBytes, MAX_B,
+  BUCKET_SLOTS, B_GEN, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, GROW_DOUBLE, GROW_SAME, NO_SPLIT, SEG_SHIFT, SEG_BUCKETS, H_COUNT, H_B, H_GROWING, H_DIR, H_SEG0, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT, H_ITERS, H_GEN, H_TOMBSTONES, hget, hset, pairAt, valOffset, bucketSize, tophashAt, overflowOf, dirLength, segmentBytes, MAX_B,
 } from "./layout";
+import { bucketAt } from "./bounds";
+import { setTophash, setOverflow } from "./wlog";
 import { mapAlloc, mapFree, newOverflow, freeOverflow } from "./memory";
 import { hashKey, keyAt, copySlot, releaseSlot, strRetain } from "./strings";
 import { realSlots } from "./hash";

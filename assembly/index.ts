@@ -41,14 +41,13 @@ export { SWEEP_NONE, SWEEP_DONE, SWEEP_BUSY } from "./iter";
 import { heapTop, alloc, free, allocLockWord } from "./alloc";
 import { f64key, batchGet, batchHas, batchDelete, batchSet, batchUndo } from "./batch";
 import { expandSeed } from "./hash";
-import { STRIPES, tbl, tableFor, tableAt, stripeOf, stripeOfHash, newStriped, clearStriped, freeStriped, busyStripe, statStriped, rootAttach } from "./stripes";
-export { ATTACH_OK, ATTACH_FULL } from "./stripes";
+import { TABLES, tbl, tableFor, tableAt, tableOf, tableOfHash, newShared, clearShared, freeShared, busyTable, statShared, rootAttach } from "./tables";
+export { ATTACH_OK, ATTACH_FULL } from "./tables";
 import { add32, addF64, add64, getOrSetBits, getOrSetStr, status, ST_BUSY, ST_DEAD } from "./update";
 export { status } from "./update";
 import { Str, Q_CHARS, Q_SLACK, strPrepare, strCommit, strRelease, copySlot, hashKey, strLongBegin, strLongFeed, strLongHash, strUseField } from "./strings";
 import {
-  valOffset, H_COUNT, H_MOD, H_EPOCH, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS,
-  H_TOMBSTONES, H_SEED, H_WAITERS, H_SEQ, H_WANT, H_LOG, H_REFS, H_KINDS, GROW_SAME, BUCKET_SLOTS, hget,
+  valOffset, H_COUNT, H_MOD, H_EPOCH, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS, H_TOMBSTONES, H_SEED, H_WAITERS, H_SEQ, H_WANT, H_LOG, H_REFS, H_KINDS, GROW_SAME, BUCKET_SLOTS, hget,
 } from "./layout";
 
 /** Whether the last get of an f64 or i64 value found its key. Per call, per instance. */
@@ -63,10 +62,13 @@ export const HDR_LOG: u32 = <u32>H_LOG;
 export const HDR_SEQ: u32 = <u32>H_SEQ;
 export const HDR_REFS: u32 = <u32>H_REFS;
 export const HDR_KINDS: u32 = <u32>H_KINDS;
-export { canBlock, lockTimeoutNs, recoveryNs, lockTimedOut, readTorn } from "./lock";
-import { seqCount, seqValid, seqTryLock, seqUnlock, seqAbort, seqRecover, seqRecoverFree, seqBeat, seqWatch, seqHolder, memoryOrder, rootBusy, WRITE_BUSY, WRITE_DEAD } from "./lock";
+export { readTorn } from "./lock";
+export { canBlock, lockTimeoutNs, recoveryNs, lockTimedOut } from "./futex";
+import { seqCount, seqValid, seqTryLock, seqUnlock, seqAbort, seqRecover, seqRecoverFree, seqBeat, seqWatch, seqHolder, rootBusy, WRITE_BUSY, WRITE_DEAD } from "./lock";
+import { memoryOrder } from "./futex";
 export { WRITE_BUSY, WRITE_DEAD, RECOVER_MOVED, RECOVER_TAKEN, RECOVER_BROKEN, WATCH_MOVED, WATCH_UNKNOWN, WATCH_DEAD } from "./lock";
-import { logInit, mstore, ownLog, threadsMarkDead, threadMarkDead, threadNamed, threadLockId, threadAfter } from "./wlog";
+import { logInit, mstore, threadsMarkDead, threadMarkDead, threadAfter } from "./wlog";
+import { ownRecord, threadNamed, threadLockId } from "./thread";
 export { ST_RANGE, ST_BUSY, ST_DEAD } from "./update";
 export const ITER_KEYS: u32 = <u32>IT_KEYS;
 export const ITER_VALS: u32 = <u32>IT_VALS;
@@ -84,22 +86,22 @@ const RNG_FROM_FIXED_SEED: u32 = 0x5bd1e995;
 /** Derives a random-seed map's generator state from its seed: xorshift64*'s multiplier, so the two differ. */
 const RNG_FROM_RANDOM_SEED: u64 = 0x2545F4914F6CDD1D;
 
-/** A map (the shared build: a root and its tables, stripes.ts). */
+/** A map (the shared build: a root and its tables, tables.ts). */
 export function map_new(keySize: u32, valSize: u32, capacity: u32, seedLo: u32, seedHi: u32, fixedSeed: bool, maxBytes: u32): usize {
   let seed: u64 = fixedSeed ? expandSeed(seedLo) : (<u64>seedHi << 32) | <u64>seedLo;
   let rng: u64 = fixedSeed ? expandSeed(seedLo ^ RNG_FROM_FIXED_SEED) : seed ^ RNG_FROM_RANDOM_SEED;
-  if (ASC_FEATURE_THREADS) return newStriped(keySize, valSize, capacity, seed, rng, fixedSeed, maxBytes);
+  if (ASC_FEATURE_THREADS) return newShared(keySize, valSize, capacity, seed, rng, fixedSeed, maxBytes);
   return newMap(keySize, valSize, capacity, seed, rng, fixedSeed, maxBytes);
 }
 /** Move map h's modification counter on, as a change does: its iterators then check what they hand out (bindings/iterators.ts evictLease). */
 export function map_note_change(h: usize): void { bumpMod(h); }
-export function map_clear(h: usize): bool { return ASC_FEATURE_THREADS ? clearStriped(h) : clearMap(h); }
+export function map_clear(h: usize): bool { return ASC_FEATURE_THREADS ? clearShared(h) : clearMap(h); }
 export function map_free(h: usize): void {
-  if (ASC_FEATURE_THREADS) freeStriped(h);
+  if (ASC_FEATURE_THREADS) freeShared(h);
   else freeMap(h);
 }
-/** Tables of a map: STRIPES in the shared build, 1 in the private one. */
-export const MAP_TABLES: u32 = ASC_FEATURE_THREADS ? STRIPES : 1;
+/** Tables of a map: TABLES in the shared build, 1 in the private one. */
+export const MAP_TABLES: u32 = ASC_FEATURE_THREADS ? TABLES : 1;
 /** Add a thread's reference to the shared map at root h, which a handle names with id (idHi, idLo) and kinds kk, vk: ATTACH_OK, ATTACH_FULL, or 0 when no such live map is there (nothing written). */
 export function map_attach(h: usize, idHi: u32, idLo: u32, kk: u32, vk: u32): i32 {
   return ASC_FEATURE_THREADS ? rootAttach(h, (<u64>idHi << 32) | <u64>idLo, kk, vk) : 0;
@@ -107,12 +109,12 @@ export function map_attach(h: usize, idHi: u32, idLo: u32, kk: u32, vk: u32): i3
 /** Table i of map h (the shared build; h itself in the private one). */
 export function map_table(h: usize, i: u32): usize { return ASC_FEATURE_THREADS ? tableAt(h, i) : h; }
 /** Index of a table whose lock is held, or -1: a whole-map write, holding the root's lock, waits until none is. */
-export function map_busy_table(h: usize): i32 { return ASC_FEATURE_THREADS ? busyStripe(h) : -1; }
+export function map_busy_table(h: usize): i32 { return ASC_FEATURE_THREADS ? busyTable(h) : -1; }
 /** Index of the table of map h that holds key k (0 in the private build), per key kind: a write the JS side locks takes that table's lock. */
-export function table_i32(h: usize, k: i32): u32 { return ASC_FEATURE_THREADS ? stripeOf<u32>(h, <u32>k) : 0; }
-export function table_f64(h: usize, k: f64): u32 { return ASC_FEATURE_THREADS ? stripeOf<u64>(h, f64key(k)) : 0; }
-export function table_i64(h: usize, k: i64): u32 { return ASC_FEATURE_THREADS ? stripeOf<u64>(h, <u64>k) : 0; }
-export function table_str(h: usize, q: usize, n: u32): u32 { return ASC_FEATURE_THREADS ? stripeOf<Str>(h, strKey(h, q, n)) : 0; }
+export function table_i32(h: usize, k: i32): u32 { return ASC_FEATURE_THREADS ? tableOf<u32>(h, <u32>k) : 0; }
+export function table_f64(h: usize, k: f64): u32 { return ASC_FEATURE_THREADS ? tableOf<u64>(h, f64key(k)) : 0; }
+export function table_i64(h: usize, k: i64): u32 { return ASC_FEATURE_THREADS ? tableOf<u64>(h, <u64>k) : 0; }
+export function table_str(h: usize, q: usize, n: u32): u32 { return ASC_FEATURE_THREADS ? tableOf<Str>(h, strKey(h, q, n)) : 0; }
 
 /**
  * A string key longer than the query area the JS side could get (memory ran out), looked up without
@@ -124,12 +126,12 @@ export function table_str(h: usize, q: usize, n: u32): u32 { return ASC_FEATURE_
  */
 export function str_long_begin(h: usize, n: u32, wide: bool): void { strLongBegin(load<u64>(h + H_SEED), n, wide); }
 export function str_long_feed(q: usize, units: u32): void { strLongFeed(q, units); }
-export function str_long_table(h: usize): u32 { return ASC_FEATURE_THREADS ? stripeOfHash(strLongHash()) : 0; }
+export function str_long_table(h: usize): u32 { return ASC_FEATURE_THREADS ? tableOfHash(strLongHash()) : 0; }
 export function str_long_find(h: usize, out: usize, max: u32): u32 { let hash = strLongHash(); return findLongCandidates(tableFor(h, hash), hash, out, max); }
 export function str_use_field(q: usize, f: usize): void { strUseField(q, f); }
 /** Stats fields, in the order of bindings' HashMapStats reader. */
 export function map_stat(h: usize, field: u32): f64 {
-  if (ASC_FEATURE_THREADS) return statStriped(h, field);
+  if (ASC_FEATURE_THREADS) return statShared(h, field);
   switch (field) {
     case 0: return <f64>hget(h, H_COUNT);
     case 1: return <f64>hget(h, H_B);
@@ -470,7 +472,7 @@ export function read_fence(): void { memoryOrder(); }
 /** Make this instance's write log, its thread record (`tid`: the thread's id, 0 where there is none); 0 when memory runs out. */
 export function wlog_init(tid: u32): i32 { return logInit(tid) ? 1 : 0; }
 /** This instance's thread record (a browser names its Web Lock after it). */
-export function thread_record(): usize { return ownLog(); }
+export function thread_record(): usize { return ownRecord(); }
 /** A thread with id `tid` has exited: mark its records dead; returns how many. */
 export function thread_dead(tid: u32): i32 { return threadsMarkDead(tid); }
 /** This thread holds the Web Lock of id `id` (`tophash:thread:<id>`) for its life. */
@@ -536,9 +538,9 @@ export function dump_start(cur: usize, h: usize): void { dumpStart(cur, h); }
 export const DUMP_CURSOR: u32 = <u32>ITER_CURSOR;
 /**
  * Largest map the JS side iterates by one iter_small_* call, copied out (bindings/iterators.ts): 16
- * covers the maps of a few entries that abound in programs, and fills 10 entries in 33 to 53 ns
- * (bench/iteration-costs.js; 40 to 66 before the SIMD bucket copy), less than an iterator slot and its
- * finalizer entry cost; a larger map's iterator takes a slot and sees the map live.
+ * covers the maps of a few entries that abound in programs, and filling one whole costs less than an
+ * iterator slot and its finalizer entry (docs/design.md, "Iteration", has the figures and the study
+ * that times them); a larger map's iterator takes a slot and sees the map live.
  */
 export const ITER_SMALL_MAX: u32 = 16;
 /** Entries of room past `max` that iter_small_* may write (a bucket's worth: iter.ts copyBucket). */

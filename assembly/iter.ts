@@ -36,13 +36,14 @@
 // valid; clear changes the epoch and live iterators end at their next step.
 
 import { allocPage, freePageLocked, allocField, lockHeap, unlockHeap, astore, A_HITER_FREE, A_HITER_TOTAL, A_HITER_IDLE, A_HITER_BUSY } from "./alloc";
-import { chainLimit, seqTryLock, seqUnlock } from "./lock";
-import { mstore, ownLog, threadWatch, WATCH_DEAD } from "./wlog";
+import { seqTryLock, seqUnlock } from "./lock";
+import { chainLimit } from "./bounds";
+import { mstore } from "./wlog";
+import { ownRecord, threadWatch, WATCH_DEAD } from "./thread";
 import {
-  BUCKET_SLOTS, B_PAIRS, EVACUATED_Y, MIN_TOPHASH, GROW_DOUBLE,
-  H_COUNT, H_B, H_GROWING, H_NOVERFLOW, H_OLDBUCKETS, H_ITERS, H_EPOCH, H_RNG,
-  hget, hset, pairAt, valOffset, bucketSize, bucketAt, tophashAt, overflowOf,
+  BUCKET_SLOTS, B_PAIRS, EVACUATED_Y, MIN_TOPHASH, GROW_DOUBLE, H_COUNT, H_B, H_GROWING, H_NOVERFLOW, H_OLDBUCKETS, H_ITERS, H_EPOCH, H_RNG, hget, hset, pairAt, valOffset, bucketSize, tophashAt, overflowOf,
 } from "./layout";
+import { bucketAt } from "./bounds";
 import { findPairOutline, isEvacuated } from "./map";
 import { hashKey, keyAt } from "./strings";
 import { nextRandom, matchByte, firstSlot, realSlots } from "./hash";
@@ -86,8 +87,8 @@ export const I_KEYS: usize = 64;
 /**
  * Entries one step call can hand out: all the slot's page holds after its cursor. Enough to amortise
  * the call and the JS side's per-batch work over a long iteration (the JS side asks for 8 first, so
- * that a loop that breaks early wastes little): 256 made an int32 forEach over 1e6 entries about
- * 1 ns an entry faster than 64.
+ * that a loop that breaks early wastes little); a long forEach ran faster with a batch of 256 than
+ * with 64.
  */
 export const BATCH_MAX: u32 = <u32>((HITER_PAGE - I_KEYS) / 16);
 export const I_VALS: usize = I_KEYS + <usize>BATCH_MAX * 8;
@@ -182,7 +183,7 @@ function linkBusy(it: usize): void {
   let first = <usize>load<u32>(busy);
   astore(it + I_NEXT, <u32>first);
   astore(it + I_PREV, 0);
-  astore(it + I_THREAD, <u32>ownLog());
+  astore(it + I_THREAD, <u32>ownRecord());
   astore(it + I_MAP, 0);
   if (first != 0) astore(first + I_PREV, <u32>it);
   astore(busy, <u32>it);
@@ -219,7 +220,7 @@ export function iterSweepDead(): i32 {
     return SWEEP_NONE;
   }
   let dead = load<u32>(it + I_THREAD);
-  astore(it + I_THREAD, <u32>ownLog());
+  astore(it + I_THREAD, <u32>ownRecord());
   unlockHeap();
   let h = <usize>load<u32>(it + I_MAP);
   if (h != 0) {
@@ -343,8 +344,7 @@ const PAIRS_MASK: usize = <usize>BUCKET_SLOTS * 8 - 1;
  * those flagged in `real` (bit 7 of each real slot's byte): n plus the bucket's real entries. Writes
  * eight entries' room: the caller leaves it. Unrolled by hand (neither the compiler nor binaryen
  * unrolls it), so that each slot's shift is a constant: about 20 wasm instructions a slot instead of
- * 35; the step over 1e5 int32 entries went from 3.3 to 2.9 ns an entry, over 1e6 from 5.2 to 4.5, a
- * 10-entry map's whole fill (iterSmall) from 45 to 40 ns (best of 5 to 7 runs, on a noisy machine).
+ * 35, and a faster step and small-map fill (bench/studies/iteration-costs.js times them).
  */
 // @ts-ignore: decorator
 @inline function copyBucket<K, V>(b: usize, real: u64, offset: u32, keys: usize, vals: usize, n: u32): u32 {
@@ -469,7 +469,7 @@ export function iterFill<K, V>(it: usize, keys: usize, vals: usize, max: u32): u
     }
     // The common bucket (no growth check, no tombstone, room for all eight): copy every slot (a
     // string's field address) and count only the real ones, with no branch per slot (a branch on each
-    // slot's tophash mispredicted about once a bucket: 6.8 ns an entry at 1e6 entries, against 2.9).
+    // slot's tophash mispredicted about once a bucket, and the step ran at less than half the speed).
     if (!check && i == 0 && max - n >= BUCKET_SLOTS) {
       let word = load<u64>(b);
       if (matchByte(word, EVACUATED_Y) == 0) {

@@ -29,12 +29,12 @@
 // `gen` records the growth in which a bucket was last evacuated (see grow.ts).
 //
 // Nothing here is kept in wasm globals: everything a second module instance on
-// the same memory would need is in the header.
+// the same memory would need is in the header. This file is the bottom layer of
+// the core: offsets and address arithmetic only, it imports nothing. Reads that
+// check a pointer against the memory are in bounds.ts; stores that the write log
+// must see are in wlog.ts.
 
 // ---- bucket geometry -------------------------------------------------------
-
-import { inMemory } from "./lock";
-import { mstore } from "./wlog";
 
 /** Largest B: 2^28 buckets would need more than the 4 GiB a wasm32 memory can address. */
 export const MAX_B: u32 = 27;
@@ -103,16 +103,8 @@ export const STR_FIELD: usize = 12;
   return load<u8>(b + B_TOPHASH + <usize>slot);
 }
 // @ts-ignore: decorator
-@inline export function setTophash(b: usize, slot: u32, top: u8): void {
-  mstore<u8>(b + B_TOPHASH + <usize>slot, top);
-}
-// @ts-ignore: decorator
 @inline export function overflowOf(b: usize): usize {
   return <usize>load<u32>(b + B_OVERFLOW);
-}
-// @ts-ignore: decorator
-@inline export function setOverflow(b: usize, ovf: usize): void {
-  mstore<u32>(b + B_OVERFLOW, <u32>ovf);
 }
 
 // ---- tophash values (Go's reserved values) ---------------------------------
@@ -198,13 +190,13 @@ export const H_WANT: usize = 104;
 export const H_LOG: usize = 108;
 /** H_LOG of a map whose dead writer's write could not be undone: it stays locked. */
 export const LOG_BROKEN: u32 = 1;
-/** Shared maps: the root of the stripe this table is (stripes.ts); 0 for a root, and in the private build. */
+/** Shared maps: the root of the shared map this table is part of (tables.ts); 0 for a root, and in the private build. */
 export const H_ROOT: usize = 112;
 /** Shared maps: the key and value kind codes of the bindings (u8 each), which attach checks a handle against. */
 export const H_KINDS: usize = 116;
-/** Shared maps, a root's (u32): ROOT_MAGIC xor the root's own address while the map lives, 0 once freed (stripes.ts rootAttach). */
+/** Shared maps, a root's (u32): ROOT_MAGIC xor the root's own address while the map lives, 0 once freed (tables.ts rootAttach). */
 export const H_MAGIC: usize = 120;
-/** Header size: a multiple of 64, so that a header starts a cache line (allocator: 64-byte alignment for such sizes) and two shared maps' (or stripes') lock words never share one. */
+/** Header size: a multiple of 64, so that a header starts a cache line (allocator: 64-byte alignment for such sizes) and two shared maps' (or tables') lock words never share one. */
 export const HEADER_SIZE: usize = 128;
 
 /** The seed was given by the user: never reseed. */
@@ -233,21 +225,4 @@ export const NO_SPLIT: u32 = 0xFFFFFFFF;
 // @ts-ignore: decorator
 @inline export function segmentBytes(B: u32, bsize: usize): usize {
   return (B >= SEG_SHIFT ? <usize>SEG_BUCKETS : (<usize>1 << B)) * bsize;
-}
-/** Address of bucket i, or 0 if its segment is not allocated yet. */
-// @ts-ignore: decorator
-@inline export function bucketAt(h: usize, i: u32, bsize: usize): usize {
-  let only = <usize>hget(h, H_SEG0);
-  if (only != 0) return checkedBucket(only + <usize>i * bsize, bsize);
-  let slot = <usize>hget(h, H_DIR) + ((<usize>(i >> SEG_SHIFT)) << 2);
-  if (ASC_FEATURE_THREADS && !inMemory(slot, 4)) return 0;
-  let seg = <usize>load<u32>(slot);
-  return seg == 0 ? 0 : checkedBucket(seg + <usize>(i & SEG_MASK) * bsize, bsize);
-}
-
-/** b, or 0 in the shared build when a torn read made it point past memory (a reader then retries). */
-// @ts-ignore: decorator
-@inline export function checkedBucket(b: usize, bsize: usize): usize {
-  if (ASC_FEATURE_THREADS && !inMemory(b, bsize)) return 0;
-  return b;
 }

@@ -1,5 +1,7 @@
-// Locking in the shared build: the allocator's lock, and the helpers readers
-// use to stay safe while a writer changes the map under them.
+// Locking in the shared build: a map's sequence lock (the seqlock readers
+// validate against and writers take), and the recovery of a map whose writer
+// died. The allocator's lock and the fence marker are in futex.ts; the checks
+// that keep a reader inside memory are in bounds.ts.
 //
 // One source serves two builds. The private build (no threads) compiles every
 // function here to nothing; the shared build (`--enable threads`, imported
@@ -13,9 +15,9 @@
 //     plain lookup code between two reads of an even count, and retry when it
 //     moved. Those waits are in JS (bindings/shared.ts), which has a clock for
 //     lockTimeout and knows whether the thread may block.
-//   - The allocator is shared by every map of a memory: its lock (A_LOCK) is
-//     taken here, inside alloc and free, because they are called from deep in
-//     the map code. Lock order: a map's lock, then the allocator's.
+//   - The allocator is shared by every map of a memory: its lock (A_LOCK,
+//     futex.ts) is taken inside alloc and free, because they are called from
+//     deep in the map code. Lock order: a map's lock, then the allocator's.
 //   - A reader may see a half-made change. It must neither loop forever nor
 //     read outside memory: chain walks are bounded (chainLimit), and buckets
 //     and blocks reached through pointers checked against the memory size
@@ -39,201 +41,12 @@
 //   - On weakly ordered CPUs a fence orders a reader's loads before its second
 //     read of the count and a writer's lock before its stores (memoryOrder;
 //     assembly/fences.mjs makes the build with fences and the one without).
-//
-// The allocator's lock word is 0 (free), 1 (held), 2 (held, someone may be
-// waiting) in its low bits: Drepper's futex mutex, with memory.atomic.wait32/notify.
 
 import { H_SEQ, H_WAITERS, H_WANT, H_LOG, H_ROOT, LOG_BROKEN } from "./layout";
-import { logBegin, logEnd, logCommit, logUndo, logIsFor, logLost, logCommitted, logClaimUndo, logClaimDone, logUndoing, ownLog, threadBeat, threadWatch, WATCH_DEAD } from "./wlog";
+import { ownRecord, threadBeat, threadWatch, WATCH_DEAD } from "./thread";
+import { pack, holderOf, memoryOrder } from "./futex";
+import { logBegin, logEnd, logCommit, logUndo, logIsFor, logLost, logCommitted, logClaimUndo, logClaimDone, logUndoing } from "./wlog";
 import { heapReleaseDead } from "./alloc";
-
-/** Set by the JS side: 0 where the thread may not block (a browser page's main thread): spin instead. */
-export let canBlock: i32 = 1;
-/** Set by the JS side: how long a lock wait may take before it gives up, in nanoseconds. */
-export let lockTimeoutNs: i64 = 5_000_000_000;
-/** Set by the JS side: how long a lock's holder must make no progress before a waiter presumes it dead, where no proof of its death came (nanoseconds). */
-export let recoveryNs: i64 = 10_000_000_000;
-/** Set when a lock wait timed out (per call); the JS side turns the failure into a LockTimeoutError. */
-export let lockTimedOut: i32 = 0;
-
-/** Set lockTimedOut (for alloc.ts: an imported global cannot be assigned). */
-export function noteTimeout(): void {
-  lockTimedOut = 1;
-}
-
-/** Spins before a contended lock waits: the allocator holds it for well under a microsecond. */
-const SPINS: i32 = 200;
-/** Spins between clock reads while spinning instead of waiting. */
-const SPIN_CHUNK: i32 = 1000;
-/** Longest single wait (ms): a waiter looks at its holder's record this often (a death proved meanwhile). */
-const WAIT_SLICE_MS: f64 = 2;
-
-// @ts-ignore: decorator
-@external("env", "now")
-declare function now(): f64;
-
-// Memory order on weakly ordered CPUs (ARM64 and others; docs/design.md, "Memory order"). A seqlock
-// needs a reader's plain loads of the map done before its second read of the count, and a writer's
-// count made odd before its plain stores. x86 keeps loads in order and stores in order, so nothing is
-// needed there; elsewhere an `atomic.fence` is. AssemblyScript 0.28 cannot emit one at -O3 (binaryen
-// drops the fence it makes), so the code calls this marker where a fence belongs, and the build
-// (assembly/fences.mjs) makes two shared builds from one: the marker removed (x86), and each call
-// replaced by `atomic.fence` (every other CPU). It is never called at run time.
-// @ts-ignore: decorator
-@external("env", "order")
-declare function orderMarker(): void;
-
-/** A full fence where the CPU needs one: between a validated read's loads and its second read of the count, and between taking a lock and the first store under it. */
-// @ts-ignore: decorator
-@inline export function memoryOrder(): void {
-  if (ASC_FEATURE_THREADS) orderMarker();
-}
-
-/** A lock word of 64 bits: the word proper (low 32 bits) and its holder's thread record (high 32 bits, wlog.ts; 0 when free or not known). */
-// @ts-ignore: decorator
-@inline function pack(word: u32, holder: usize): u64 {
-  return (<u64>holder << 32) | <u64>word;
-}
-// @ts-ignore: decorator
-@inline function holderOf(v: u64): usize {
-  return <usize>(v >> 32);
-}
-
-/** Allocator lock word states (low bits); the bits above count the lock's holders, so that every hold has its own word value. */
-const FREE: u32 = 0;
-const HELD: u32 = 1;
-const CONTENDED: u32 = 2;
-const STATE: u32 = 3;
-const GEN_ONE: u32 = 4;
-
-/** What lockWord did: no lock (timed out), the lock, or the lock of a dead holder (the caller undoes its half-done work). */
-export const LOCK_FAILED: i32 = 0;
-export const LOCK_TAKEN: i32 = 1;
-export const LOCK_TAKEN_OVER: i32 = 2;
-
-/** The word value (holder count bits) of the allocator's lock this instance holds. */
-let heldWord: u32 = 0;
-
-/**
- * Take the lock at w (the allocator's, 64 bits: see pack): Drepper's futex mutex, whose word also
- * counts its holders, with the holder's record beside it. A holder proved dead, or that makes no
- * progress for recoveryNs (isDead), is taken over with one compare-and-swap on the value seen (so a
- * new hold in between cannot be mistaken for the dead one): LOCK_TAKEN_OVER. LOCK_FAILED after
- * lockTimeoutNs of waiting for a live holder.
- */
-// @ts-ignore: decorator
-@inline export function lockWord(w: usize): i32 {
-  if (!ASC_FEATURE_THREADS) return LOCK_TAKEN;
-  let v = atomic.load<u64>(w);
-  let word = <u32>v;
-  if ((word & STATE) == FREE && atomic.cmpxchg<u64>(w, v, pack((word + GEN_ONE) | HELD, ownLog())) == v) {
-    heldWord = (word + GEN_ONE) & ~STATE;
-    return LOCK_TAKEN;
-  }
-  return lockSlow(w);
-}
-
-/** Release the lock at w, waking one waiter if there may be one; false when this thread was presumed dead meanwhile (the lock is another's now: left alone). */
-// @ts-ignore: decorator
-@inline export function unlockWord(w: usize): bool {
-  if (!ASC_FEATURE_THREADS) return true;
-  for (;;) {
-    let v = atomic.load<u64>(w);
-    let word = <u32>v;
-    if ((word & ~STATE) != heldWord || (word & STATE) == FREE) return false;
-    if (atomic.cmpxchg<u64>(w, v, <u64>(word & ~STATE)) == v) {
-      if ((word & STATE) == CONTENDED) atomic.notify(w, 1);
-      return true;
-    }
-  }
-  return false; // unreachable
-}
-
-/** Take the lock at w from `dead` at once, if `dead` holds it (it is known to be dead); false otherwise. */
-export function lockTakeOver(w: usize, dead: usize): bool {
-  for (;;) {
-    let v = atomic.load<u64>(w);
-    let word = <u32>v;
-    if ((word & STATE) == FREE || holderOf(v) != dead) return false;
-    if (atomic.cmpxchg<u64>(w, v, pack(((word + GEN_ONE) & ~STATE) | CONTENDED, ownLog())) == v) {
-      heldWord = (word + GEN_ONE) & ~STATE;
-      return true;
-    }
-  }
-  return false; // unreachable
-}
-
-/** The hold (word, holder, beat) the allocator's waiter last saw, and since when (now(), ms): kept across waits, so that a holder presumed dead is one that made no progress for recoveryNs in all. */
-let suspectWord: u32 = 0;
-let suspectHolder: usize = 0;
-let suspectBeat: i32 = -1;
-let suspectSince: f64 = 0;
-
-/**
- * Whether the holder of a hold (its `word` and record `holder`, 0 if unknown) is dead: proved (its
- * record marked), or presumed, when the very same hold at the very same beat of its holder has been
- * seen for recoveryNs. Never on a guess shorter than that (docs/design.md, "Dead threads").
- */
-function isDead(word: u32, holder: usize, t: f64): bool {
-  let beat = holder == 0 ? -1 : threadWatch(holder);
-  if (beat == WATCH_DEAD) return true;
-  if (word != suspectWord || holder != suspectHolder || beat != suspectBeat || suspectSince == 0) {
-    suspectWord = word;
-    suspectHolder = holder;
-    suspectBeat = beat;
-    suspectSince = t;
-    return false;
-  }
-  return t - suspectSince >= <f64>recoveryNs / 1e6;
-}
-
-function lockSlow(w: usize): i32 {
-  for (let i = 0; i < SPINS; i++) {
-    let v = atomic.load<u64>(w);
-    let word = <u32>v;
-    if ((word & STATE) == FREE && atomic.cmpxchg<u64>(w, v, pack((word + GEN_ONE) | HELD, ownLog())) == v) {
-      heldWord = (word + GEN_ONE) & ~STATE;
-      return LOCK_TAKEN;
-    }
-  }
-  let giveUp = now() + <f64>lockTimeoutNs / 1e6;
-  for (;;) {
-    let v = atomic.load<u64>(w);
-    let word = <u32>v;
-    if ((word & STATE) == FREE) {
-      // Taken as contended: other threads may still wait.
-      if (atomic.cmpxchg<u64>(w, v, pack((word + GEN_ONE) | CONTENDED, ownLog())) == v) {
-        heldWord = (word + GEN_ONE) & ~STATE;
-        return LOCK_TAKEN;
-      }
-      continue;
-    }
-    if ((word & STATE) == HELD) {
-      let c = (v & ~(<u64>STATE)) | <u64>CONTENDED;
-      if (atomic.cmpxchg<u64>(w, v, c) != v) continue;
-      v = c;
-      word = <u32>c;
-    }
-    let t = now();
-    if (isDead(word & ~STATE, holderOf(v), t)) {
-      if (atomic.cmpxchg<u64>(w, v, pack(((word + GEN_ONE) & ~STATE) | CONTENDED, ownLog())) == v) {
-        heldWord = (word + GEN_ONE) & ~STATE;
-        suspectSince = 0;
-        return LOCK_TAKEN_OVER;
-      }
-      continue;
-    }
-    if (t >= giveUp) return LOCK_FAILED;
-    // This thread may hold a map while it waits here: it is alive, and its map's waiters must see so.
-    threadBeat();
-    if (canBlock) {
-      memory.atomic.wait32(w, word, <i64>(min(giveUp - t, WAIT_SLICE_MS) * 1e6) + 1);
-    } else {
-      for (let i = 0; i < SPIN_CHUNK && atomic.load<u32>(w) == word; i++) {}
-    }
-  }
-  return LOCK_FAILED; // unreachable
-}
 
 /** Set by a validated read (index.ts sget_*) whose lookup a write overlapped: the JS side then takes its waiting path. Per call, per instance. */
 export let readTorn: i32 = 0;
@@ -290,7 +103,7 @@ export { WATCH_DEAD };
   return false;
 }
 
-/** Set by seqTryLock when it failed because the map's root (stripes.ts) was held, not the table: the JS side then waits for the root. */
+/** Set by seqTryLock when it failed because the map's root (tables.ts) was held, not the table: the JS side then waits for the root. */
 export let rootBusy: i32 = 0;
 
 /**
@@ -300,7 +113,7 @@ export let rootBusy: i32 = 0;
  * JS side's, which has the clock and knows whether the thread may block). The write is logged from
  * here on. Always true in the private build.
  *
- * A table of a shared map (H_ROOT set, stripes.ts) is taken only while its root's lock is free (and
+ * A table of a shared map (H_ROOT set, tables.ts) is taken only while its root's lock is free (and
  * unclaimed, unless `ignoreClaim`): a whole-map write holds the root, then waits until no table's
  * lock is held. The table's count is made odd first and the root's read after (sequentially
  * consistent atomics, as Dekker's protocol needs: the whole-map writer makes the root odd, then reads
@@ -314,7 +127,7 @@ export let rootBusy: i32 = 0;
   if (!ignoreClaim && (atomic.load<u32>(h + H_WANT) != 0 || (r != 0 && atomic.load<u32>(r + H_WANT) != 0))) return false;
   let v = atomic.load<u64>(h + H_SEQ);
   let s = <u32>v;
-  if ((s & 1) != 0 || atomic.cmpxchg<u64>(h + H_SEQ, v, pack(s + 1, ownLog())) != v) return false;
+  if ((s & 1) != 0 || atomic.cmpxchg<u64>(h + H_SEQ, v, pack(s + 1, ownRecord())) != v) return false;
   memoryOrder();
   if (r != 0 && (atomic.load<u32>(r + H_SEQ) & 1) != 0) {
     backOff(h, s + 1);
@@ -326,7 +139,7 @@ export let rootBusy: i32 = 0;
 /** Give this thread's hold of h at count s back (odd -> even, no holder) and wake its waiters; false when it is no longer this thread's. */
 // @ts-ignore: decorator
 @inline function release(h: usize, s: u32): bool {
-  let v = pack(s, ownLog());
+  let v = pack(s, ownRecord());
   if (atomic.cmpxchg<u64>(h + H_SEQ, v, <u64>(s + 1)) != v) return false;
   if (atomic.load<u32>(h + H_WAITERS) != 0) atomic.notify(h + H_SEQ, -1);
   return true;
@@ -371,7 +184,7 @@ export function seqAbort(): bool {
   logEnd();
   heldMap = 0;
   if (atomic.load<u32>(h + H_SEQ) != s) return false;
-  let l = ownLog();
+  let l = ownRecord();
   if (!logLost(l)) logUndo(l);
   release(h, s);
   return true;
@@ -460,7 +273,7 @@ function takeOver(h: usize, seq: u32): i32 {
   // next recoverer (which finds the lock held by this dead thread) undoes the same write again:
   // restoring before-images is idempotent.
   logClaimUndo(h, seq + 2, dead);
-  if (atomic.cmpxchg<u64>(h + H_SEQ, v, pack(seq + 2, ownLog())) != v) {
+  if (atomic.cmpxchg<u64>(h + H_SEQ, v, pack(seq + 2, ownRecord())) != v) {
     logClaimDone();
     return RECOVER_MOVED;
   }
@@ -492,18 +305,4 @@ function undoHold(l: usize, h: usize, seq: u32): i32 {
     seq -= 2;
   }
   return RECOVER_TAKEN;
-}
-
-/** Whether [p, p + size) lies in memory: a reader checks a block it found through a pointer that may be torn. */
-// @ts-ignore: decorator
-@inline export function inMemory(p: usize, size: usize): bool {
-  if (!ASC_FEATURE_THREADS) return true;
-  return <u64>p + <u64>size <= <u64>memory.size() << 16;
-}
-
-/** Most buckets a chain walk may visit: unbounded in the private build; in the shared build the overflow buckets the map has, plus its first, so that a torn pointer cycle cannot loop forever. */
-// @ts-ignore: decorator
-@inline export function chainLimit(noverflow: u32): u32 {
-  if (!ASC_FEATURE_THREADS) return 0xFFFFFFFF;
-  return noverflow + 1;
 }

@@ -19,15 +19,12 @@ import { alloc, free, roundSize, couldFit } from "./alloc";
 import { mapAlloc, mapFree, newOverflow, freeOverflow } from "./memory";
 import { hash64, tophash, matchTops, matchByte, hasZeroByte, firstSlot, nextRandom } from "./hash";
 import {
-  BUCKET_SLOTS, B_GEN, EMPTY_ONE, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, HF_FIXED_SEED, NO_SPLIT,
-  H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_SEED, H_RNG, H_DIR, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT,
-  H_ITERS, H_BYTES, H_MAXBYTES, H_MOD, H_EPOCH, H_KEYSIZE, H_VALSIZE, H_GEN, H_FLAGS, H_TOMBSTONES,
-  H_MINB, H_SEG0, HEADER_SIZE, STR_FIELD, B_PAIRS, pairSizeOf, valueOffsetOf,
-  hget, hset, pairAt, pairSize, valOffset, bucketSize, bucketSizeOf, bucketAt, checkedBucket, tophashAt, setTophash,
-  overflowOf, setOverflow, dirLength, segmentBytes, SEG_SHIFT, SEG_BUCKETS, MAX_B,
+  BUCKET_SLOTS, B_GEN, EMPTY_ONE, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, HF_FIXED_SEED, NO_SPLIT, H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_SEED, H_RNG, H_DIR, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT, H_ITERS, H_BYTES, H_MAXBYTES, H_MOD, H_EPOCH, H_KEYSIZE, H_VALSIZE, H_GEN, H_FLAGS, H_TOMBSTONES, H_MINB, H_SEG0, HEADER_SIZE, STR_FIELD, B_PAIRS, pairSizeOf, valueOffsetOf, hget, hset, pairAt, pairSize, valOffset, bucketSize, bucketSizeOf, tophashAt, overflowOf, dirLength, segmentBytes, SEG_SHIFT, SEG_BUCKETS, MAX_B,
 } from "./layout";
+import { bucketAt, checkedBucket } from "./bounds";
+import { setTophash, setOverflow } from "./wlog";
 import { growWork, hashGrow, overLoadFactor, tooManyOverflowBuckets } from "./grow";
-import { chainLimit, inMemory } from "./lock";
+import { chainLimit, inMemory } from "./bounds";
 import { mstore, deferFree } from "./wlog";
 import { keyEquals, copySlot, releaseSlot, hashKey, strCommit, strRelease, strLongMatch } from "./strings";
 
@@ -77,7 +74,7 @@ export let lastValue: u64 = 0;
 
 /**
  * Pair address of `key`, or 0. Never allocates, never moves anything. Inlined into the get and has
- * exports and the batch loops (a call less on the hottest path: about 1 ns of 11 at 1e3 entries);
+ * exports and the batch loops (a call less on the hottest path);
  * other callers take findPairOutline.
  */
 // @ts-ignore: decorator
@@ -85,7 +82,7 @@ export let lastValue: u64 = 0;
   return findPairAt<K, V>(h, key, hashKey<K>(h, key));
 }
 
-/** findPair with the key's hash from the caller (stripes.ts: the hash that picked the table picks the bucket). */
+/** findPair with the key's hash from the caller (tables.ts: the hash that picked the table picks the bucket). */
 // @ts-ignore: decorator
 @inline export function findPairAt<K, V>(h: usize, key: K, hash: u64): usize {
   let bsize = bucketSize<K, V>();

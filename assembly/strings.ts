@@ -42,7 +42,7 @@
 import { mapAlloc, mapFree } from "./memory";
 import { hash64 } from "./hash";
 import { STR_FIELD, H_SEED } from "./layout";
-import { inMemory } from "./lock";
+import { inMemory } from "./bounds";
 import { mstore, logStore, logging } from "./wlog";
 
 /** Longest Latin-1 string kept inline: the field less its length byte. */

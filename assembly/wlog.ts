@@ -9,15 +9,16 @@
 // restore every before-image, last first, and go on with the map exactly as it was before that write
 // began.
 //
-//   log header (one per module instance, that is per thread, made by logInit, never freed):
+//   log header (one per module instance, that is per thread, made by logInit, never freed; it is also
+//   the thread's record, whose fields 28 tid, 32 dead, 36 beat, 40 next and 56 lock id are thread.ts's):
 //   0 map   4 seq   8 used (bytes of entries)   12 capacity   16 data (address of the entries)   20 lost
 //   24 done (committed: the write stands; only its deferred frees may be left)
-//   28 tid (the thread's id where the platform has one: Node's threadId)   32 dead (proved dead)
-//   36 beat (progress: moves while the thread works under a lock)   40 next (the memory's list of threads)
 //   44 undo map   48 undo seq   52 undo log: a recovery this thread is making (the hold of map `undo map`
 //   at count `undo seq` it took over from the thread whose log is `undo log`), so that if it dies in the
 //   middle of the undo, the next recoverer finishes it
-//   56 lock id (a browser's thread holds the Web Lock `tophash:thread:<id>` for its life: its release proves the death; 0 until held)
+//
+// Below the log, this file keeps the memory's list of thread records (logInit adds to it; a thread
+// with proof of another's death marks that record), and the bucket setters that log their store.
 //
 // The log header is also the thread's record in the memory: a lock word names its holder by it
 // (lock.ts), every record is on one list from the allocator's header (threadsHead), and a thread
@@ -51,7 +52,8 @@
 // In the private build (no threads) every function here compiles to nothing, or to a plain store.
 
 import { alloc, free, threadsHead } from "./alloc";
-import { H_STATE_END } from "./layout";
+import { H_STATE_END, B_TOPHASH, B_OVERFLOW } from "./layout";
+import { RECORD_SIZE, R_TID, R_DEAD, R_NEXT, setOwnRecord, ownRecord } from "./thread";
 
 /** Log header fields. */
 const L_MAP: usize = 0;
@@ -61,17 +63,12 @@ const L_CAP: usize = 12;
 const L_DATA: usize = 16;
 const L_LOST: usize = 20;
 const L_DONE: usize = 24;
-/** Thread record fields (the same header). */
-const L_TID: usize = 28;
-const L_DEAD: usize = 32;
-const L_BEAT: usize = 36;
-const L_NEXT: usize = 40;
+/** A recovery this thread is making (the record's other fields are the thread's: thread.ts). */
 const L_UNDO_MAP: usize = 44;
 const L_UNDO_SEQ: usize = 48;
 const L_UNDO_LOG: usize = 52;
-const L_NAMED: usize = 56;
-/** Bytes of a log header: one cache line, so that threads' logs never share one. */
-const LOG_HEADER: usize = 64;
+/** Bytes of a log header: the thread's record (thread.ts). */
+const LOG_HEADER: usize = RECORD_SIZE;
 /** First capacity of a log's entries: a single write's before-images take a few hundred bytes; the log doubles when a write needs more. Small, because a thread's log is never given back (a thread cannot tell when it is done with a memory). */
 const FIRST_CAP: usize = 4 << 10;
 /** Bytes of the header image's entry, the first of every write's log (a function: layout.ts and this file import each other). */
@@ -86,13 +83,11 @@ const ENTRY_FIXED: usize = 12;
 /** Bytes of a deferred-free entry: ptr, FREE_TAG, size, total size. */
 const FREE_ENTRY: usize = 16;
 
-/** This instance's log header; 0 until logInit. */
-let wlog: usize = 0;
 /** Frees the write being logged has deferred (logCommit walks the log only when there are some). */
 let deferred: u32 = 0;
 /** The map whose write this instance is logging now; 0 when none (then stores are not logged). */
 export let logging: usize = 0;
-/** A whole-map write of a shared map: the tables (bit i: table i, stripes.ts) whose header it has logged. */
+/** A whole-map write of a shared map: the tables (bit i: table i, tables.ts) whose header it has logged. */
 let tablesLogged: u32 = 0;
 
 /**
@@ -101,7 +96,7 @@ let tablesLogged: u32 = 0;
  * the memory's list of threads; false when memory runs out.
  */
 export function logInit(tid: u32): bool {
-  if (!ASC_FEATURE_THREADS || wlog != 0) return true;
+  if (!ASC_FEATURE_THREADS || ownRecord() != 0) return true;
   let l = alloc(LOG_HEADER, true);
   if (l == 0) return false;
   let data = alloc(FIRST_CAP, false);
@@ -111,70 +106,44 @@ export function logInit(tid: u32): bool {
   }
   store<u32>(l + L_CAP, <u32>FIRST_CAP);
   store<u32>(l + L_DATA, <u32>data);
-  store<u32>(l + L_TID, tid);
+  store<u32>(l + R_TID, tid);
   let head = threadsHead();
   for (;;) {
     let next = atomic.load<u32>(head);
-    atomic.store<u32>(l + L_NEXT, next);
+    atomic.store<u32>(l + R_NEXT, next);
     if (atomic.cmpxchg<u32>(head, next, <u32>l) == next) break;
   }
-  wlog = l;
+  setOwnRecord(l);
   return true;
 }
 
 // ---- thread records ----------------------------------------------------------
 
-/** threadWatch's answer for a record marked dead. */
-export const WATCH_DEAD: i32 = -3;
-
-/** This thread is working under a lock (a batch's chunk, a slice of a wait, a stretch of zeroing): move its beat, so that its waiters see progress. */
-// @ts-ignore: decorator
-@inline export function threadBeat(): void {
-  if (!ASC_FEATURE_THREADS || wlog == 0) return;
-  atomic.store<u32>(wlog + L_BEAT, load<u32>(wlog + L_BEAT) + 1); // only this thread writes it
-}
-
-/** What a waiter knows of the thread whose record is l: WATCH_DEAD when it was proved dead, else its beat (30 bits, >= 0). */
-export function threadWatch(l: usize): i32 {
-  if (atomic.load<u32>(l + L_DEAD) != 0) return WATCH_DEAD;
-  return <i32>(atomic.load<u32>(l + L_BEAT) & 0x3FFF_FFFF);
-}
-
 /** Mark dead every record of this memory whose thread id is `tid` (a thread that exited, as its parent saw); returns how many. */
 export function threadsMarkDead(tid: u32): i32 {
   let n = 0;
   if (!ASC_FEATURE_THREADS || tid == 0) return n;
-  for (let l = <usize>atomic.load<u32>(threadsHead()); l != 0; l = <usize>atomic.load<u32>(l + L_NEXT)) {
-    if (l != wlog && atomic.load<u32>(l + L_TID) == tid && atomic.load<u32>(l + L_DEAD) == 0) {
-      atomic.store<u32>(l + L_DEAD, 1);
+  for (let l = <usize>atomic.load<u32>(threadsHead()); l != 0; l = <usize>atomic.load<u32>(l + R_NEXT)) {
+    if (l != ownRecord() && atomic.load<u32>(l + R_TID) == tid && atomic.load<u32>(l + R_DEAD) == 0) {
+      atomic.store<u32>(l + R_DEAD, 1);
       n++;
     }
   }
   return n;
 }
 
-/** This thread now holds the Web Lock of id `id` for its life (bindings/threads.ts). */
-export function threadNamed(id: u32): void {
-  if (ASC_FEATURE_THREADS && wlog != 0) atomic.store<u32>(wlog + L_NAMED, id);
-}
-
-/** The id of the Web Lock the thread of record l holds, 0 if none yet: only a lock it held being free proves it dead. */
-export function threadLockId(l: usize): u32 {
-  return atomic.load<u32>(l + L_NAMED);
-}
-
 /** The record after l on this memory's list of thread records (the first when l is 0), 0 at the end. */
 export function threadAfter(l: usize): usize {
   if (!ASC_FEATURE_THREADS) return 0;
-  return <usize>atomic.load<u32>(l == 0 ? threadsHead() : l + L_NEXT);
+  return <usize>atomic.load<u32>(l == 0 ? threadsHead() : l + R_NEXT);
 }
 
 /** Mark the record at l dead (a thread that held a Web Lock named after it, released now); false when l is no other thread's record. */
 export function threadMarkDead(l: usize): bool {
-  if (!ASC_FEATURE_THREADS || l == wlog) return false;
-  for (let r = <usize>atomic.load<u32>(threadsHead()); r != 0; r = <usize>atomic.load<u32>(r + L_NEXT)) {
+  if (!ASC_FEATURE_THREADS || l == ownRecord()) return false;
+  for (let r = <usize>atomic.load<u32>(threadsHead()); r != 0; r = <usize>atomic.load<u32>(r + R_NEXT)) {
     if (r == l) {
-      atomic.store<u32>(l + L_DEAD, 1);
+      atomic.store<u32>(l + R_DEAD, 1);
       return true;
     }
   }
@@ -184,7 +153,7 @@ export function threadMarkDead(l: usize): bool {
 /** Start logging a write of map h whose sequence count is now `seq` (odd); returns this instance's log (the record its lock word names). */
 // @ts-ignore: decorator
 @inline export function logBegin(h: usize, seq: u32): usize {
-  let l = wlog;
+  let l = ownRecord();
   // Emptied before it names the hold: a log that names a hold holds only that hold's entries.
   store<u32>(l + L_USED, 0);
   store<u32>(l + L_DONE, 0);
@@ -228,7 +197,7 @@ export function logIsFor(l: usize, h: usize, seq: u32): bool {
 
 /** This thread is about to take map h over at count `seq` from the thread whose log is `dead`: say so in its own record first (cleared by logClaimDone). */
 export function logClaimUndo(h: usize, seq: u32, dead: usize): void {
-  let l = wlog;
+  let l = ownRecord();
   atomic.store<u32>(l + L_UNDO_LOG, 0);
   atomic.store<u32>(l + L_UNDO_MAP, <u32>h);
   atomic.store<u32>(l + L_UNDO_SEQ, seq);
@@ -237,7 +206,7 @@ export function logClaimUndo(h: usize, seq: u32, dead: usize): void {
 
 /** The recovery logClaimUndo announced is over (or did not happen). */
 export function logClaimDone(): void {
-  atomic.store<u32>(wlog + L_UNDO_LOG, 0);
+  atomic.store<u32>(ownRecord() + L_UNDO_LOG, 0);
 }
 
 /** The log whose write the thread of log l was undoing when it held map h at count `seq` (logClaimUndo), or 0. */
@@ -252,12 +221,6 @@ export function logLost(l: usize): bool {
   return atomic.load<u32>(l + L_LOST) != 0;
 }
 
-/** This instance's log. */
-// @ts-ignore: decorator
-@inline export function ownLog(): usize {
-  return wlog;
-}
-
 /** store<T>, with a before-image of the bytes first while a write is logged. */
 // @ts-ignore: decorator
 @inline export function mstore<T>(addr: usize, v: T): void {
@@ -269,7 +232,7 @@ export function logLost(l: usize): bool {
 // @ts-ignore: decorator
 @inline function logStoreOf<T>(addr: usize): void {
   if (addr - logging < H_STATE_END) return;
-  let l = wlog;
+  let l = ownRecord();
   let used = <usize>load<u32>(l + L_USED);
   let total = ENTRY_FIXED + ((sizeof<T>() + 3) & ~3);
   if (used + total > <usize>load<u32>(l + L_CAP)) {
@@ -291,7 +254,7 @@ export function logStore(addr: usize, len: usize): void {
 }
 
 /**
- * A whole-map write (it holds a shared map's root, stripes.ts) reaches table t, bit `bit` of the
+ * A whole-map write (it holds a shared map's root, tables.ts) reaches table t, bit `bit` of the
  * map's tables: log t's header state the first time, as logBegin does for the map it locks, so that
  * the stores the map code makes to a header (plain ones) are undone too.
  */
@@ -303,7 +266,7 @@ export function logTable(t: usize, bit: u32): void {
 
 /** Append a before-image entry; marks the log lost when it cannot grow. */
 function append(addr: usize, len: usize): void {
-  let l = wlog;
+  let l = ownRecord();
   let used = <usize>load<u32>(l + L_USED);
   let total = ENTRY_FIXED + ((len + 3) & ~3);
   if (used + total > <usize>load<u32>(l + L_CAP) && !grow(l, used + total)) return;
@@ -330,7 +293,7 @@ export function deferFree(p: usize, size: usize): void {
     free(p, size);
     return;
   }
-  let l = wlog;
+  let l = ownRecord();
   let used = <usize>load<u32>(l + L_USED);
   if (atomic.load<u32>(l + L_LOST) != 0 || (used + FREE_ENTRY > <usize>load<u32>(l + L_CAP) && !grow(l, used + FREE_ENTRY))) {
     free(p, size);
@@ -385,13 +348,13 @@ export function logCommitted(l: usize): bool {
 /** Commit this instance's write, while it still holds its map: mark the log committed, then do the frees it deferred. */
 // @ts-ignore: decorator
 @inline export function logCommit(): void {
-  store<u32>(wlog + L_DONE, 1);
+  store<u32>(ownRecord() + L_DONE, 1);
   if (deferred != 0) commitFrees();
 }
 
 /** The frees the committed write deferred. */
 function commitFrees(): void {
-  let l = wlog;
+  let l = ownRecord();
   let data = <usize>load<u32>(l + L_DATA);
   let used = <usize>load<u32>(l + L_USED);
   let pos: usize = 0;
@@ -407,4 +370,15 @@ function commitFrees(): void {
 @inline function entrySize(e: usize): usize {
   let len = load<u32>(e, 4);
   return len == FREE_TAG ? FREE_ENTRY : ENTRY_FIXED + ((<usize>len + 3) & ~3);
+}
+
+// ---- logged stores into buckets -------------------------------------------------
+
+// @ts-ignore: decorator
+@inline export function setTophash(b: usize, slot: u32, top: u8): void {
+  mstore<u8>(b + B_TOPHASH + <usize>slot, top);
+}
+// @ts-ignore: decorator
+@inline export function setOverflow(b: usize, ovf: usize): void {
+  mstore<u32>(b + B_OVERFLOW, <u32>ovf);
 }

@@ -38,7 +38,7 @@ export function sharedOpNames(kk: number, vk: number): { sget: string; wset: str
   return { sget: `sget_${ka}_${GET_ABI[vk]}`, wset: `wset_${ka}_${SET_ABI[vk]}`, wdel: `wdel_${ka}_${sizePart(vk)}`, wadd: `wadd_${ka}_${UPDATE_ABI[vk]}` };
 }
 
-/** The shared build's lookup of the table (stripe) that holds a key, by key kind: the lock a write the JS side locks takes. */
+/** The shared build's lookup of the table that holds a key, by key kind: the lock a write the JS side locks takes. */
 export function tableName(kk: number): string {
   return `table_${KEY_ABI[kk]}`;
 }

@@ -161,7 +161,7 @@ function integerOption(o: Record<string, unknown>, name: string, max: number): n
 
 /**
  * Random 32-bit words for map seeds, from crypto.getRandomValues a pool at a time: one call costs
- * about 3 µs here, more than all the rest of making a map (a 1e3-entry build takes about 20 µs).
+ * more than all the rest of making a small map.
  * The pool is private to this module, so the seeds are as unpredictable as one call per map.
  */
 const seedPool = new Uint32Array(512);

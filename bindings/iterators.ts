@@ -32,7 +32,7 @@ export interface MapCore {
   readonly core: Core;
   /** A shared map's root lock; null for a private map. */
   readonly lock: MapLock | null;
-  /** A shared map's tables (assembly/stripes.ts): their locks and addresses; null for a private map. */
+  /** A shared map's tables (assembly/tables.ts): their locks and addresses; null for a private map. */
   readonly tables: readonly MapLock[] | null;
   readonly tableAddrs: readonly number[] | null;
   /** The core's step for the map's kinds, looked up by its first iterator (the lookup builds its name: a string per iterator cost 40% of a 10-entry map's iteration). */
@@ -206,7 +206,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   readonly #step: Step;
   #it = 0;
   /**
-   * The table iterated now: a shared map's tables (assembly/stripes.ts) are iterated one after the
+   * The table iterated now: a shared map's tables (assembly/tables.ts) are iterated one after the
    * other, each by a slot of its own (a key lives in one table only, so each of Go's guarantees holds
    * for the map when it holds for every table); a private map is its one table.
    */
@@ -261,7 +261,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     // unchanged since its fetch (#gate is its counter then, -1 once entries need checking; a detached
     // view reads undefined), the map not disposed. The result object is made at this one site: V8's
     // escape analysis then removes it from an inlined for...of, which it cannot do for objects made at two
-    // sites that merge (keys() over 1e6 entries: 5.0 to 1.7 ns an entry in bench/iterator-floor.js).
+    // sites that merge (bench/studies/iterator-floor.js counts the collections either way).
     const i = this.#pos;
     let value: unknown;
     let done = false;
@@ -627,8 +627,8 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
 // One iterator kept alive for the module's life. V8 holds object shapes (hidden classes) weakly: when
 // every iterator has died, a garbage collection frees their shape and throws away the optimised code of
 // next() that checks for it, so each iteration after a GC would start in slow code again. An anchor
-// object keeps the shape, and the optimised code, alive. (Measured: for...of after gc() went from about
-// 20 to 45 ns per entry without it.)
+// object keeps the shape, and the optimised code, alive. (Without it, a for...of after gc() ran in
+// slow code again, at more than twice the time per entry.)
 export const SHAPE_ANCHOR = new HashMapIterator<number, number, number>(
   { has: () => false, get: () => undefined },
   { h: 0, disposed: true, kk: 0, vk: 0, vals: null, core: privateCore, lock: null, tables: null, tableAddrs: null, step: null, small: null, ring: null },

@@ -176,7 +176,7 @@ export function initRefs(c: Core, h: number, kk: number, vk: number): number {
   return id;
 }
 
-/** Add a reference for an attach; false if no live map with this id and kinds is at h (the core checks h against the memory's records before it writes: assembly/stripes.ts rootAttach). */
+/** Add a reference for an attach; false if no live map with this id and kinds is at h (the core checks h against the memory's records before it writes: assembly/tables.ts rootAttach). */
 export function attachRef(c: Core, h: number, id: number, kk: number, vk: number): boolean {
   const r = c.x.map_attach(h, Math.floor(id / 2 ** 32), id >>> 0, kk, vk);
   if (r === ATTACH_FULL) throw new RangeError('HashMap: too many threads attached to this map');
@@ -194,7 +194,7 @@ export function dropRef(c: Core, h: number): boolean {
   }
 }
 
-/** The locks of a shared map (a root and its tables: assembly/stripes.ts), as this thread uses them. */
+/** The locks of a shared map (a root and its tables: assembly/tables.ts), as this thread uses them. */
 export interface SharedLocks {
   /** The root's: operations on the whole map. */
   readonly root: MapLock;
@@ -668,7 +668,7 @@ export class MapLock {
   /**
    * Clear this thread's claim, if it holds one and no other thread has replaced it. Writers that
    * deferred to it are not woken: they look again within WAIT_SLICE_MS. (Waking them made a starving
-   * iterator and a writer trade the map through a futex wake per entry: 20 µs an entry.)
+   * iterator and a writer trade the map through a futex wake per entry.)
    */
   #unclaim(): void {
     const c = this.#claimed;

@@ -2,9 +2,9 @@
 // area, and reading a stored string back.
 //
 // A string goes in as its UTF-16 code units, written with a charCodeAt loop
-// into a Uint16Array view at the query area's STR_Q_CHARS (about 16 ns for 10
-// characters here, against 40 for TextEncoder.encodeInto, which also refuses
-// shared memory in Chromium and would lose lone surrogates). The core builds the
+// into a Uint16Array view at the query area's STR_Q_CHARS (faster for short
+// strings than TextEncoder.encodeInto, which also refuses shared memory in
+// Chromium and would lose lone surrogates). The core builds the
 // slot field from them (assembly/strings.ts). There are two query areas, one for
 // a key and one for a value, so that `set` can pass both; each grows when a
 // longer string comes and is never shrunk.
@@ -192,7 +192,7 @@ export function readString(c: Core, f: number): string {
 
 /**
  * readString with views H that reach the field at f (a batch of fields reads the views once: a
- * c.heap() call per string was about 5 ns of a string key's 40 in a keys() loop).
+ * c.heap() call per string was a noticeable part of a string key's cost in a keys() loop).
  */
 export function readStringIn(c: Core, H: Heap, f: number): string {
   const u8 = H.u8;

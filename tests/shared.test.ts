@@ -814,7 +814,7 @@ describe('shared: errors', () => {
     });
   }
 
-  // A table (one of the map's 16, assembly/stripes.ts) held by a writer that died (a worker
+  // A table (one of the map's 16, assembly/tables.ts) held by a writer that died (a worker
   // terminated while it held it): operations on the whole map (setMany, size, clear) hold the root and
   // wait for every table; they take the dead holder's table over, release it, and go on; operations on
   // other tables never wait.
@@ -1078,7 +1078,7 @@ describe('shared: a shared map used from one thread behaves like a Map', () => {
   }
 });
 
-// A shared map is 16 tables (assembly/stripes.ts), iterated one after another, each usually in one
+// A shared map is 16 tables (assembly/tables.ts), iterated one after another, each usually in one
 // step of the core. A step bounds the buckets it visits (so that a torn pointer cycle cannot loop
 // forever); the bound once counted each bucket once, but while an array doubles every old chain is
 // walked twice, so a step over a whole table in the middle of its growth stopped early and the

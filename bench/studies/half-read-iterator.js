@@ -1,9 +1,9 @@
 // What a half-read iterator costs a map's memory (docs/performance.md, "Beyond the standard run"):
-//   node bench/half-read-iterator.js
+//   node bench/studies/half-read-iterator.js
 // 200,000 random set/delete pairs on an int32 map, with and without one iterator read 100 entries
 // deep and kept; prints stats() of each.
 
-import { HashMap } from '../dist/index.js';
+import { HashMap } from '../../dist/index.js';
 for (const hold of [false, true]) {
   const m = new HashMap(null, { key: 'int32', value: 'int32' });
   for (let i = 0; i < 1000; i++) m.set(i, i);

@@ -1,5 +1,5 @@
 // The costs behind the iteration rows (docs/design.md, "Iteration"; docs/performance.md, the iteration table):
-//   node --expose-gc bench/iteration-costs.js [n]   (n: the entries of the map of 1 and 4, 1e6 unless given)
+//   node --expose-gc bench/studies/iteration-costs.js [n]   (n: the entries of the map of 1 and 4, 1e6 unless given)
 // 1. The core's step alone: iter_next_k4_v4 called in a loop over an n-entry int32 map made through
 //    the core's exports (no JS iterator), batches of 256; best of 7, ns an entry.
 // 2. A small map's whole iteration (iter_small_k4_v4, what a private map of at most 16 entries costs
@@ -11,8 +11,8 @@
 // 5. The phases of a small map's iteration through the API, HashMap against Map, 1000 maps of 10
 //    int32 entries: making the iterator (entries()), making it and taking its first entry (then
 //    return()), and a whole for...of; each loop compiled once per map type, best of 7, ns a map.
-import { core } from '../dist/load.js';
-import { HashMap } from '../dist/index.js';
+import { core } from '../../dist/load.js';
+import { HashMap } from '../../dist/index.js';
 
 const x = core.x;
 const n = Number(process.argv[2] ?? 1e6);

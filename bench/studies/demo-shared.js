@@ -1,5 +1,5 @@
 // The demo's shared word count, timed in headless Chromium (/usr/bin/chromium), three page loads:
-//   node bench/demo-shared.js [repo root, default .]
+//   node bench/studies/demo-shared.js [repo root, default .]
 // Serves the repo's demo/ (demo/serve.mjs), waits for the page's shared-map result and prints the
 // four workers' adds/s (words / wall time from their release to the last one's end).
 import { spawn } from 'node:child_process';

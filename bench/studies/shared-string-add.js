@@ -1,9 +1,9 @@
 // add(word, 1) on a shared string -> int32 map of 5000 words, 1 and 2 worker threads released
-// together, medians of 7 rounds; checks that no add was lost:  node bench/shared-string-add.js
+// together, medians of 7 rounds; checks that no add was lost:  node bench/studies/shared-string-add.js
 // (its worker: shared-string-add-worker.js).
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
-import { HashMap } from '../dist/index.js';
+import { HashMap } from '../../dist/index.js';
 const m = new HashMap(null, { key: 'string', value: 'int32', shared: true });
 const ctl = new Int32Array(new SharedArrayBuffer(8));
 const ws = [0, 1].map((i) => new Worker(new URL('./shared-string-add-worker.js', import.meta.url), { workerData: { handle: m.handle, ctl: ctl.buffer, seed: i + 1 } }));

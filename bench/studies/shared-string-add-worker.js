@@ -1,6 +1,6 @@
-// The worker of bench/shared-string-add.js: 200,000 add(word, 1) a round on random words.
+// The worker of bench/studies/shared-string-add.js: 200,000 add(word, 1) a round on random words.
 import { parentPort, workerData } from 'node:worker_threads';
-import { HashMap } from '../dist/index.js';
+import { HashMap } from '../../dist/index.js';
 const m = HashMap.attach(workerData.handle);
 const ctl = new Int32Array(workerData.ctl);
 const words = Array.from({ length: 5000 }, (_, i) => 'word' + ((i * 2654435761) >>> 0).toString(36));

@@ -1,9 +1,9 @@
-// Lock striping (shared build): a shared map is STRIPES independent tables under one root.
+// Lock striping (shared build): a shared map is TABLES independent tables under one root.
 //
 // One lock per map made writers on different keys queue on one word, and on more threads the
 // queue got longer with every thread (two threads adding to a 1e5-entry map went at 0.2 of one).
 // So, as in Java 7's ConcurrentHashMap (segments) and Rust's dashmap, a map in the shared build is
-// a root and STRIPES complete Go maps, "tables": each has its own header, sequence lock, write
+// a root and TABLES complete Go maps, "tables": each has its own header, sequence lock, write
 // log entry, growth and iterators (map.ts, grow.ts, iter.ts, lock.ts work on a table as they work
 // on a private map). A key's table is picked by bits of its hash that neither the bucket choice
 // (the low B bits, B <= MAX_B) nor the tophash (the top byte) uses, so within its table a key's
@@ -11,7 +11,7 @@
 //
 //   root (ROOT_SIZE bytes, 64-byte aligned):
 //   | a map header [0, HEADER_SIZE): seed, generator, epoch, kinds, flags; the whole-map lock |
-//   | R_TABLES: STRIPES table addresses (u32), fixed for the map's life                        |
+//   | R_TABLES: TABLES table addresses (u32), fixed for the map's life                        |
 //
 // Every table has the root's seed (so that one hash, with the root's seed, picks the table and,
 // within it, the bucket), is flagged HF_FIXED_SEED, and names its root in H_ROOT. A shared map's
@@ -32,23 +32,21 @@ import { nextRandom } from "./hash";
 import { newMap, clearMap, freeMap, bForCapacity, initHeader, bumpMod } from "./map";
 import { hashKey } from "./strings";
 import {
-  HEADER_SIZE, H_ROOT, H_SEED, H_RNG, H_FLAGS, H_KEYSIZE, H_VALSIZE, H_BYTES, H_MAXBYTES, H_EPOCH,
-  H_SEQ, H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_ITERS, H_TOMBSTONES, GROW_SAME,
-  HF_FIXED_SEED, H_MAGIC, H_KINDS, H_REFS, hget, hset,
+  HEADER_SIZE, H_ROOT, H_SEED, H_RNG, H_FLAGS, H_KEYSIZE, H_VALSIZE, H_BYTES, H_MAXBYTES, H_EPOCH, H_SEQ, H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_ITERS, H_TOMBSTONES, GROW_SAME, HF_FIXED_SEED, H_MAGIC, H_KINDS, H_REFS, hget, hset,
 } from "./layout";
-import { inMemory } from "./lock";
+import { inMemory } from "./bounds";
 import { logging, logTable } from "./wlog";
 import { iterOrphan } from "./iter";
 
 /** Tables of a shared map: 16 leaves two writers on random keys a 1 in 16 chance of meeting, and an empty shared map about 3 KiB. A power of two. */
-export const STRIPES: u32 = 16;
-const STRIPE_MASK: u32 = STRIPES - 1;
+export const TABLES: u32 = 16;
+const TABLE_MASK: u32 = TABLES - 1;
 /** The hash bits that pick the table: 48-51, above every bucket bit (MAX_B = 27) and below the tophash byte (56-63). */
-const STRIPE_SHIFT: u64 = 48;
+const TABLE_SHIFT: u64 = 48;
 /** Where a root's table addresses start: right after its map header. */
 export const R_TABLES: usize = HEADER_SIZE;
 /** Bytes of a root: a multiple of 64, so that it starts a cache line. */
-export const ROOT_SIZE: usize = HEADER_SIZE + <usize>STRIPES * 4;
+export const ROOT_SIZE: usize = HEADER_SIZE + <usize>TABLES * 4;
 /** A live root's H_MAGIC, xor its address ("thmr"): a word a handle's address must point at, which no other address of the memory holds but by chance. */
 const ROOT_MAGIC: u32 = 0x7468_6d72;
 /** A root's H_REFS: the map's id above REF_BITS bits of attached-thread count. */
@@ -63,14 +61,14 @@ const REF_MASK: u64 = (1 << REF_BITS) - 1;
 
 /** Index of the table that holds `key` in root r. */
 // @ts-ignore: decorator
-@inline export function stripeOf<K>(r: usize, key: K): u32 {
-  return stripeOfHash(hashKey<K>(r, key));
+@inline export function tableOf<K>(r: usize, key: K): u32 {
+  return tableOfHash(hashKey<K>(r, key));
 }
 
 /** Index of the table of a key whose hash (with the root's seed) is `hash`. */
 // @ts-ignore: decorator
-@inline export function stripeOfHash(hash: u64): u32 {
-  return <u32>(hash >> STRIPE_SHIFT) & STRIPE_MASK;
+@inline export function tableOfHash(hash: u64): u32 {
+  return <u32>(hash >> TABLE_SHIFT) & TABLE_MASK;
 }
 
 /**
@@ -87,21 +85,21 @@ const REF_MASK: u64 = (1 << REF_BITS) - 1;
 // @ts-ignore: decorator
 @inline export function tableFor(h: usize, hash: u64): usize {
   if (!ASC_FEATURE_THREADS) return h;
-  let i = stripeOfHash(hash);
+  let i = tableOfHash(hash);
   let t = tableAt(h, i);
   if (logging == h) logTable(t, <u32>1 << i);
   return t;
 }
 
 /** A shared map: a root and its tables, `capacity` spread over them; maxBytes is split evenly. 0 when memory runs out. */
-export function newStriped(keySize: u32, valSize: u32, capacity: u32, seed: u64, rng: u64, fixedSeed: bool, maxBytes: u32): usize {
+export function newShared(keySize: u32, valSize: u32, capacity: u32, seed: u64, rng: u64, fixedSeed: bool, maxBytes: u32): usize {
   let r = alloc(ROOT_SIZE, true);
   if (r == 0) return 0;
   initHeader(r, ROOT_SIZE, keySize, valSize, seed, rng, fixedSeed, maxBytes);
   hset(r, H_B, bForCapacity(capacity));
-  let per = <u32>((<u64>capacity + STRIPE_MASK) / STRIPES);
-  let cap = maxBytes == 0 ? 0 : max<u32>(maxBytes / STRIPES, 1);
-  for (let i: u32 = 0; i < STRIPES; i++) {
+  let per = <u32>((<u64>capacity + TABLE_MASK) / TABLES);
+  let cap = maxBytes == 0 ? 0 : max<u32>(maxBytes / TABLES, 1);
+  for (let i: u32 = 0; i < TABLES; i++) {
     let t = newMap(keySize, valSize, per, seed, nextRandom(r + H_RNG), true, cap);
     if (t == 0) {
       for (let j: u32 = 0; j < i; j++) freeMap(tableAt(r, j));
@@ -146,9 +144,9 @@ export function rootAttach(r: usize, id: u64, kk: u32, vk: u32): i32 {
  * threads pick a key's table from it before they take or validate that table's lock, so it must
  * not change under them. False if a table could not get its array back.
  */
-export function clearStriped(r: usize): bool {
+export function clearShared(r: usize): bool {
   let ok = true;
-  for (let i: u32 = 0; i < STRIPES; i++) {
+  for (let i: u32 = 0; i < TABLES; i++) {
     let t = tableAt(r, i);
     if (logging == r) logTable(t, <u32>1 << i);
     if (!clearMap(t)) ok = false;
@@ -159,9 +157,9 @@ export function clearStriped(r: usize): bool {
 }
 
 /** Free a shared map's tables and root. */
-export function freeStriped(r: usize): void {
+export function freeShared(r: usize): void {
   atomic.store<u32>(r + H_MAGIC, 0);
-  for (let i: u32 = 0; i < STRIPES; i++) {
+  for (let i: u32 = 0; i < TABLES; i++) {
     iterOrphan(tableAt(r, i));
     freeMap(tableAt(r, i));
   }
@@ -169,9 +167,9 @@ export function freeStriped(r: usize): void {
 }
 
 /** Index of a table whose lock is held (its count odd), or -1: a whole-map write, holding the root, waits until there is none. */
-export function busyStripe(r: usize): i32 {
+export function busyTable(r: usize): i32 {
   if (!ASC_FEATURE_THREADS) return -1;
-  for (let i: u32 = 0; i < STRIPES; i++) {
+  for (let i: u32 = 0; i < TABLES; i++) {
     if ((atomic.load<u32>(tableAt(r, i) + H_SEQ) & 1) != 0) return <i32>i;
   }
   return -1;
@@ -182,9 +180,9 @@ export function busyStripe(r: usize): i32 {
  * buckets (a fraction while some tables have doubled and others not), growing and sameSizeGrow
  * whether any table is growing so.
  */
-export function statStriped(r: usize, field: u32): f64 {
+export function statShared(r: usize, field: u32): f64 {
   let sum: f64 = 0;
-  for (let i: u32 = 0; i < STRIPES; i++) {
+  for (let i: u32 = 0; i < TABLES; i++) {
     let t = tableAt(r, i);
     switch (field) {
       case 0: sum += <f64>hget(t, H_COUNT); break;

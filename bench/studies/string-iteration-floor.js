@@ -1,11 +1,11 @@
 // Where a for...of over string keys spends its time, against the cost of making a new JS string:
-//   node --expose-gc bench/string-iteration-floor.js
+//   node --expose-gc bench/studies/string-iteration-floor.js
 // 1e5 keys of 10 Latin-1 characters (int32 values): Map's for...of, HashMap's for...of, keys() and
 // values() (each decodes every key: a value's entry is revalidated by its key when the map changes),
 // and, in plain JS, String.fromCharCode of 10 byte codes read from a Uint8Array per key: the least a
 // string handed out from wasm memory costs. Medians of 9 runs, a gc() before each.
-import { HashMap } from '../dist/index.js';
-import { median, now, gc } from './lib.js';
+import { HashMap } from '../../dist/index.js';
+import { median, now, gc } from '../lib.js';
 
 const n = 1e5;
 const keys = [];

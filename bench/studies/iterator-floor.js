@@ -1,5 +1,5 @@
 // What any iterator written in JavaScript costs in `for...of`, against Map's own:
-//   node bench/iterator-floor.js [n=1e6] [rounds=7]
+//   node bench/studies/iterator-floor.js [n=1e6] [rounds=7]
 // The same int32 entries three ways, timed alternately in one process, medians:
 //   - Map: V8 lowers its iterator inside optimised code (no result object or
 //     entry array survives);
@@ -20,10 +20,10 @@
 // each makes: whether V8 removed the result object.
 // Prints ns per entry and the ratios Map time / other time. Not part of
 // `npm run bench`: it explains the for...of row there.
-import { HashMap } from '../dist/index.js';
-import { core } from '../dist/load.js';
+import { HashMap } from '../../dist/index.js';
+import { core } from '../../dist/load.js';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
-import { median, now, PairIterator, KeyIterator } from './lib.js';
+import { median, now, PairIterator, KeyIterator } from '../lib.js';
 
 const n = Number(process.argv[2] ?? 1e6);
 const rounds = Number(process.argv[3] ?? 7);
