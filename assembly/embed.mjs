@@ -4,7 +4,10 @@
 // synchronous `new WebAssembly.Module(bytes)`, so it is ready when `import` or `require` returns,
 // in every thread, with no wasm file to fetch and nothing for a bundler to configure
 // (bindings/load.ts imports it as ../build/wasm.js, which holds from bindings/ and from dist/ alike),
-// and build/wasm.d.ts, its declarations.
+// and build/wasm.d.ts, its declarations. It also holds CORE, the constants the builds export
+// (immutable globals: header offsets, sizes, status codes), read here from an instance of each build
+// (they must agree), so that the bindings take every number of the contract from the core itself,
+// typed, without compiling anything when they load (bindings/contract.ts).
 //
 // The strings are ASCII, one character per byte, through a table (BYTE_OF: character code -> byte):
 // the 93 most frequent bytes of the two builds are printable characters (all but ' and \), the rest
@@ -52,6 +55,34 @@ const privateBuild = readFileSync(file('build/tophash.wasm'));
 const sharedBuild = readFileSync(file('build/tophash-shared.wasm'));
 const fences = JSON.parse(readFileSync(file('build/fences.json'), 'utf8'));
 const code = codeTable(Buffer.concat([privateBuild, sharedBuild]));
+
+/**
+ * The constants of a build: every immutable global it exports (offsets, sizes, status codes: the
+ * numbers the bindings must agree with), by name. A global is immutable when setting it throws.
+ */
+function constantsOf(bytes, imports) {
+  const out = {};
+  for (const [name, v] of Object.entries(new WebAssembly.Instance(new WebAssembly.Module(bytes), imports).exports)) {
+    if (!(v instanceof WebAssembly.Global)) continue;
+    try {
+      v.value = v.value;
+    } catch {
+      out[name] = v.value;
+    }
+  }
+  return out;
+}
+/** Constants whose value is the build's own (the shared build's tables): read from each instance, not from CORE. */
+const PER_BUILD = new Set(['MAP_TABLES']);
+const core = constantsOf(privateBuild, {});
+const shared = constantsOf(sharedBuild, { env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true }), now: () => 0 } });
+for (const [name, value] of Object.entries(shared)) {
+  if (PER_BUILD.has(name)) continue;
+  if (!(name in core)) throw new Error(`embed.mjs: the shared build's constant ${name} is not in the private build`);
+  if (core[name] !== value) throw new Error(`embed.mjs: the builds disagree on ${name}: ${core[name]} and ${value}`);
+}
+for (const name of PER_BUILD) delete core[name];
+for (const [name, value] of Object.entries(core)) if (typeof value !== 'number') throw new Error(`embed.mjs: constant ${name} is not an i32 or f64 (${typeof value})`);
 const byteOf = new Uint8Array(BYTE_VALUES);
 code.forEach((c, b) => (byteOf[c] = b));
 const js = [
@@ -60,6 +91,7 @@ const js = [
   `export const PRIVATE_BUILD = '${literal(privateBuild.map((b) => code[b]))}';`,
   `export const SHARED_BUILD = '${literal(sharedBuild.map((b) => code[b]))}';`,
   `export const FENCE_SITES = ${JSON.stringify(fences)};`,
+  `export const CORE = ${JSON.stringify(core)};`,
   '',
 ].join('\n');
 const dts = [
@@ -73,6 +105,10 @@ const dts = [
   'export const SHARED_BUILD: string;',
   '/** The byte offsets in SHARED_BUILD of its fences (`atomic.fence`, three bytes each: assembly/fences.mjs). */',
   'export const FENCE_SITES: readonly number[];',
+  '/** The constants both builds export (immutable globals: offsets, sizes, status codes), by name; bindings/contract.ts names them. */',
+  `export const CORE: { ${Object.keys(core)
+    .map((n) => `readonly ${n}: number;`)
+    .join(' ')} };`,
   '',
 ].join('\n');
 writeFileSync(file('build/wasm.js'), js);

@@ -45,10 +45,12 @@ import { TABLES, tbl, tableFor, tableAt, tableOf, tableOfHash, newShared, clearS
 export { ATTACH_OK, ATTACH_FULL } from "./tables";
 import { add32, addF64, add64, getOrSetBits, getOrSetStr, status, ST_BUSY, ST_DEAD } from "./update";
 export { status } from "./update";
-import { Str, Q_CHARS, Q_SLACK, strPrepare, strCommit, strRelease, copySlot, hashKey, strLongBegin, strLongFeed, strLongHash, strUseField } from "./strings";
+import { Str, TAG_BLOCK, TAG_WIDE, F_PTR, F_LEN, BK_CHARS, Q_CHARS, Q_SLACK, strPrepare, strCommit, strRelease, copySlot, hashKey, strLongBegin, strLongFeed, strLongHash, strUseField } from "./strings";
 import {
-  valOffset, H_COUNT, H_MOD, H_EPOCH, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS, H_TOMBSTONES, H_SEED, H_WAITERS, H_SEQ, H_WANT, H_LOG, H_REFS, H_KINDS, GROW_SAME, BUCKET_SLOTS, hget,
+  valOffset, H_COUNT, H_MOD, H_EPOCH, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS, H_TOMBSTONES, H_SEED, H_WAITERS, H_SEQ, H_WANT, H_LOG, H_REFS, H_KINDS, GROW_SAME, BUCKET_SLOTS, HEADER_SIZE, STR_FIELD, hget,
+  STAT_COUNT, STAT_B, STAT_OVERFLOW, STAT_GROWING, STAT_SAME_SIZE, STAT_OLD_BUCKETS, STAT_NEVACUATE, STAT_BYTES, STAT_ITERATORS, STAT_TOMBSTONES,
 } from "./layout";
+export { STAT_COUNT, STAT_B, STAT_OVERFLOW, STAT_GROWING, STAT_SAME_SIZE, STAT_OLD_BUCKETS, STAT_NEVACUATE, STAT_BYTES, STAT_ITERATORS, STAT_TOMBSTONES } from "./layout";
 
 /** Whether the last get of an f64 or i64 value found its key. Per call, per instance. */
 export let found: i32 = 0;
@@ -62,6 +64,15 @@ export const HDR_LOG: u32 = <u32>H_LOG;
 export const HDR_SEQ: u32 = <u32>H_SEQ;
 export const HDR_REFS: u32 = <u32>H_REFS;
 export const HDR_KINDS: u32 = <u32>H_KINDS;
+/** Bytes of a map header (a shared map's root is larger: its tables' addresses follow the header). */
+export const HDR_SIZE: u32 = <u32>HEADER_SIZE;
+/** A string field (strings.ts): STR_FIELD_SIZE bytes in a slot; byte 0 the inline length, or a tag with STR_TAG_BLOCK set (STR_TAG_WIDE: two bytes a char); a block reference's address at STR_F_PTR and length at STR_F_LEN; a block's chars at STR_BK_CHARS. */
+export const STR_FIELD_SIZE: u32 = <u32>STR_FIELD;
+export const STR_TAG_BLOCK: u32 = TAG_BLOCK;
+export const STR_TAG_WIDE: u32 = TAG_WIDE;
+export const STR_F_PTR: u32 = <u32>F_PTR;
+export const STR_F_LEN: u32 = <u32>F_LEN;
+export const STR_BK_CHARS: u32 = <u32>BK_CHARS;
 export { readTorn } from "./lock";
 export { canBlock, lockTimeoutNs, recoveryNs, lockTimedOut } from "./futex";
 import { seqCount, seqValid, seqTryLock, seqUnlock, seqAbort, seqRecover, seqRecoverFree, seqBeat, seqWatch, seqHolder, rootBusy, WRITE_BUSY, WRITE_DEAD } from "./lock";
@@ -129,20 +140,20 @@ export function str_long_feed(q: usize, units: u32): void { strLongFeed(q, units
 export function str_long_table(h: usize): u32 { return ASC_FEATURE_THREADS ? tableOfHash(strLongHash()) : 0; }
 export function str_long_find(h: usize, out: usize, max: u32): u32 { let hash = strLongHash(); return findLongCandidates(tableFor(h, hash), hash, out, max); }
 export function str_use_field(q: usize, f: usize): void { strUseField(q, f); }
-/** Stats fields, in the order of bindings' HashMapStats reader. */
+/** Field `field` (STAT_*) of map h's stats. */
 export function map_stat(h: usize, field: u32): f64 {
   if (ASC_FEATURE_THREADS) return statShared(h, field);
   switch (field) {
-    case 0: return <f64>hget(h, H_COUNT);
-    case 1: return <f64>hget(h, H_B);
-    case 2: return <f64>hget(h, H_NOVERFLOW);
-    case 3: return <f64>hget(h, H_GROWING);
-    case 4: return <f64>(hget(h, H_GROWING) == GROW_SAME ? 1 : 0);
-    case 5: return <f64>hget(h, H_OLDBUCKETS);
-    case 6: return <f64>hget(h, H_NEVACUATE);
-    case 7: return <f64>hget(h, H_BYTES);
-    case 8: return <f64>hget(h, H_ITERS);
-    case 9: return <f64>hget(h, H_TOMBSTONES);
+    case STAT_COUNT: return <f64>hget(h, H_COUNT);
+    case STAT_B: return <f64>hget(h, H_B);
+    case STAT_OVERFLOW: return <f64>hget(h, H_NOVERFLOW);
+    case STAT_GROWING: return <f64>hget(h, H_GROWING);
+    case STAT_SAME_SIZE: return <f64>(hget(h, H_GROWING) == GROW_SAME ? 1 : 0);
+    case STAT_OLD_BUCKETS: return <f64>hget(h, H_OLDBUCKETS);
+    case STAT_NEVACUATE: return <f64>hget(h, H_NEVACUATE);
+    case STAT_BYTES: return <f64>hget(h, H_BYTES);
+    case STAT_ITERATORS: return <f64>hget(h, H_ITERS);
+    case STAT_TOMBSTONES: return <f64>hget(h, H_TOMBSTONES);
   }
   return -1;
 }

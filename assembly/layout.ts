@@ -226,3 +226,26 @@ export const NO_SPLIT: u32 = 0xFFFFFFFF;
 @inline export function segmentBytes(B: u32, bsize: usize): usize {
   return (B >= SEG_SHIFT ? <usize>SEG_BUCKETS : (<usize>1 << B)) * bsize;
 }
+
+// ---- map_stat's fields (what HashMapStats reads; tables.ts sums them over a shared map's tables) --
+
+/** Entries. */
+export const STAT_COUNT: u32 = 0;
+/** log2 of the buckets (of a shared map: of all its tables' buckets, so a fraction while some have doubled). */
+export const STAT_B: u32 = 1;
+/** Overflow buckets. */
+export const STAT_OVERFLOW: u32 = 2;
+/** 1 while a growth is under way. */
+export const STAT_GROWING: u32 = 3;
+/** 1 while that growth is a same-size one (re-packing overflow chains). */
+export const STAT_SAME_SIZE: u32 = 4;
+/** Buckets of the old array during a growth. */
+export const STAT_OLD_BUCKETS: u32 = 5;
+/** Old buckets evacuated so far. */
+export const STAT_NEVACUATE: u32 = 6;
+/** Bytes the map holds. */
+export const STAT_BYTES: u32 = 7;
+/** Iterators holding a slot of the map. */
+export const STAT_ITERATORS: u32 = 8;
+/** Deleted slots not yet reused. */
+export const STAT_TOMBSTONES: u32 = 9;

@@ -48,16 +48,16 @@ import { mstore, logStore, logging } from "./wlog";
 /** Longest Latin-1 string kept inline: the field less its length byte. */
 export const INLINE_MAX: u32 = 11;
 /** Field offsets of a block reference. */
-const F_PTR: usize = 4;
-const F_LEN: usize = 8;
+export const F_PTR: usize = 4;
+export const F_LEN: usize = 8;
 /** Tag byte of a block reference to Latin-1 chars: bit 7 set, which an inline length (<= 11) never has. */
 const TAG_LATIN1: u32 = 0x80;
 /** Tag byte of a block reference to UTF-16 chars. */
 const TAG_UTF16: u32 = 0xC0;
 /** Bit of the tag byte that marks a block reference. */
-const TAG_BLOCK: u32 = 0x80;
+export const TAG_BLOCK: u32 = 0x80;
 /** Bit of the tag byte that marks two bytes per char. */
-const TAG_WIDE: u32 = 0x40;
+export const TAG_WIDE: u32 = 0x40;
 /** The field's bits 8..31 keep hash bits 32..55: bits the tophash (56..63) and bucket index (low) do not already filter on. */
 const HASH_BITS_MASK: u32 = 0xFFFFFF00;
 /** Block header: the hash, then the reference count. */

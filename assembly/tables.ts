@@ -33,6 +33,7 @@ import { newMap, clearMap, freeMap, bForCapacity, initHeader, bumpMod } from "./
 import { hashKey } from "./strings";
 import {
   HEADER_SIZE, H_ROOT, H_SEED, H_RNG, H_FLAGS, H_KEYSIZE, H_VALSIZE, H_BYTES, H_MAXBYTES, H_EPOCH, H_SEQ, H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_ITERS, H_TOMBSTONES, GROW_SAME, HF_FIXED_SEED, H_MAGIC, H_KINDS, H_REFS, hget, hset,
+  STAT_COUNT, STAT_B, STAT_OVERFLOW, STAT_GROWING, STAT_SAME_SIZE, STAT_OLD_BUCKETS, STAT_NEVACUATE, STAT_BYTES, STAT_ITERATORS, STAT_TOMBSTONES,
 } from "./layout";
 import { inMemory } from "./bounds";
 import { logging, logTable } from "./wlog";
@@ -185,20 +186,20 @@ export function statShared(r: usize, field: u32): f64 {
   for (let i: u32 = 0; i < TABLES; i++) {
     let t = tableAt(r, i);
     switch (field) {
-      case 0: sum += <f64>hget(t, H_COUNT); break;
-      case 1: sum += <f64>(<u64>1 << hget(t, H_B)); break;
-      case 2: sum += <f64>hget(t, H_NOVERFLOW); break;
-      case 3: sum = max(sum, <f64>(hget(t, H_GROWING) != 0 ? 1 : 0)); break;
-      case 4: sum = max(sum, <f64>(hget(t, H_GROWING) == GROW_SAME ? 1 : 0)); break;
-      case 5: sum += <f64>hget(t, H_OLDBUCKETS); break;
-      case 6: sum += <f64>hget(t, H_NEVACUATE); break;
-      case 7: sum += <f64>hget(t, H_BYTES); break;
-      case 8: sum += <f64>hget(t, H_ITERS); break;
-      case 9: sum += <f64>hget(t, H_TOMBSTONES); break;
+      case STAT_COUNT: sum += <f64>hget(t, H_COUNT); break;
+      case STAT_B: sum += <f64>(<u64>1 << hget(t, H_B)); break;
+      case STAT_OVERFLOW: sum += <f64>hget(t, H_NOVERFLOW); break;
+      case STAT_GROWING: sum = max(sum, <f64>(hget(t, H_GROWING) != 0 ? 1 : 0)); break;
+      case STAT_SAME_SIZE: sum = max(sum, <f64>(hget(t, H_GROWING) == GROW_SAME ? 1 : 0)); break;
+      case STAT_OLD_BUCKETS: sum += <f64>hget(t, H_OLDBUCKETS); break;
+      case STAT_NEVACUATE: sum += <f64>hget(t, H_NEVACUATE); break;
+      case STAT_BYTES: sum += <f64>hget(t, H_BYTES); break;
+      case STAT_ITERATORS: sum += <f64>hget(t, H_ITERS); break;
+      case STAT_TOMBSTONES: sum += <f64>hget(t, H_TOMBSTONES); break;
       default: return -1;
     }
   }
-  if (field == 1) return Math.log2(sum);
-  if (field == 7) sum += <f64>hget(r, H_BYTES);
+  if (field == STAT_B) return Math.log2(sum);
+  if (field == STAT_BYTES) sum += <f64>hget(r, H_BYTES);
   return sum;
 }

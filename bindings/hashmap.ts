@@ -7,6 +7,25 @@
 // live in a JS array (`vals`) that the wasm slot refers to by index; freed
 // indexes are reused.
 
+import {
+  HDR_COUNT,
+  HDR_SIZE,
+  ST_RANGE,
+  ST_BUSY,
+  WRITE_BUSY,
+  WRITE_DEAD,
+  ST_DEAD,
+  STAT_COUNT,
+  STAT_B,
+  STAT_OVERFLOW,
+  STAT_GROWING,
+  STAT_SAME_SIZE,
+  STAT_OLD_BUCKETS,
+  STAT_NEVACUATE,
+  STAT_BYTES,
+  STAT_ITERATORS,
+  STAT_TOMBSTONES,
+} from './contract.js';
 import { core as privateCore, type Core } from './load.js';
 import { type ValueKind, INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, kindCode, fits, misfit, describe, I64_MIN, I64_MAX, U64_MAX, NUM_NONE, NUM_F64, numberTest, passes } from './kinds.js';
 import { HashMapIterator, KEYS, VALUES, ENTRIES, disposedError, type MapCore } from './iterators.js';
@@ -16,7 +35,6 @@ import { queryAreas, readString, reserveQueryAreas, type QueryArea } from './str
 import { MapLock, sharedLocks, homeCore, coreFor, isSharedBuild, initRefs, attachRef, dropRef, checkSharingAvailable, type HandleFields } from './shared.js';
 import type { HashMapOptions, HashMapStats, KeyArray, ValueArray, SharedHandle, KeyKindsOf, ValueKindsOf } from './public.js';
 
-const HDR_COUNT = privateCore.x.HDR_COUNT.value as number;
 const U32_MAX = 0xffff_ffff;
 const DEFAULT_LOCK_TIMEOUT_MS = 5000;
 /** How long a lock's holder must make no progress before a waiting thread presumes it dead, where no proof of its death came: seconds, far above any pause of a live thread's work (docs/design.md, "Dead threads"). */
@@ -43,16 +61,6 @@ interface Ops {
   /** getOrSet, for all but 'any' (which uses set: it keeps a present index). */
   readonly gos: UpdateFn | null;
 }
-
-const ST_RANGE = privateCore.x.ST_RANGE.value as number;
-/** A shared map's locked add found the lock taken (the core's `status`). */
-const ST_BUSY = privateCore.x.ST_BUSY.value as number;
-/** A shared map's locked set or delete found the lock taken. */
-const WRITE_BUSY = privateCore.x.WRITE_BUSY.value as number;
-/** A shared map's locked write held the lock past lockTimeout: presumed dead, its write undone. */
-const WRITE_DEAD = privateCore.x.WRITE_DEAD.value as number;
-/** The same for a locked add (the core's `status`). */
-const ST_DEAD = privateCore.x.ST_DEAD.value as number;
 
 /** The wasm exports of a Core for one pair of kinds, looked up once per pair. */
 function opsFor(c: Core, kk: number, vk: number): Ops {
@@ -387,7 +395,7 @@ export class HashMap<K, V> implements Map<K, V> {
     const timeout = lockTimeoutOption(lockTimeout);
     const recovery = recoveryTimeOption(recoveryTime);
     // Before a module instance is made on the memory: a memory too small for the map is no tophash memory.
-    if (address + 128 > (memory.buffer as unknown as { byteLength: number }).byteLength) throw bad("no map of these kinds is at this handle's address: it lies outside the handle's memory");
+    if (address + HDR_SIZE > (memory.buffer as unknown as { byteLength: number }).byteLength) throw bad("no map of these kinds is at this handle's address: it lies outside the handle's memory");
     const c = coreFor(memoryId, memory, module);
     // The core checks the address against what the memory records of its live maps before it writes anything.
     if (!attachRef(c, address, id, kk, vk)) {
@@ -409,7 +417,7 @@ export class HashMap<K, V> implements Map<K, V> {
   }
 
   get size(): number {
-    if (this.#lock !== null) return this.#lock.readAll(() => this.#core.x.map_stat(this.#live(), 0));
+    if (this.#lock !== null) return this.#lock.readAll(() => this.#core.x.map_stat(this.#live(), STAT_COUNT));
     return this.#core.headerField(this.#live(), HDR_COUNT);
   }
 
@@ -826,7 +834,7 @@ export class HashMap<K, V> implements Map<K, V> {
     return this.#read(() => {
       const h = this.#live();
       const shared = this.#tableAddrs;
-      const count = shared === null ? this.#core.headerField(h, HDR_COUNT) : this.#core.x.map_stat(h, 0);
+      const count = shared === null ? this.#core.headerField(h, HDR_COUNT) : this.#core.x.map_stat(h, STAT_COUNT);
       return batch.toArrays(this.#core, shared ?? [h], this.#kk, this.#vk, count);
     }) as unknown as [KeyArray<K>, ValueArray<V>];
   }
@@ -839,19 +847,19 @@ export class HashMap<K, V> implements Map<K, V> {
   #statsU(): HashMapStats {
     const h = this.#live();
     const f = (i: number) => this.#core.x.map_stat(h, i);
-    const B = f(1);
+    const B = f(STAT_B);
     return {
-      count: f(0),
+      count: f(STAT_COUNT),
       B,
       buckets: 2 ** B,
-      overflowBuckets: f(2),
-      growing: f(3) !== 0,
-      sameSizeGrow: f(4) !== 0,
-      oldBuckets: f(5),
-      nevacuate: f(6),
-      bytes: f(7),
-      liveIterators: f(8),
-      tombstones: f(9),
+      overflowBuckets: f(STAT_OVERFLOW),
+      growing: f(STAT_GROWING) !== 0,
+      sameSizeGrow: f(STAT_SAME_SIZE) !== 0,
+      oldBuckets: f(STAT_OLD_BUCKETS),
+      nevacuate: f(STAT_NEVACUATE),
+      bytes: f(STAT_BYTES),
+      liveIterators: f(STAT_ITERATORS),
+      tombstones: f(STAT_TOMBSTONES),
     };
   }
 

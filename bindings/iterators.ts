@@ -14,6 +14,7 @@
 // an area of a small ring in one core call (see SMALL below). Result objects and
 // entry arrays are fresh each time: reuse is never observable.
 
+import { ITER_BATCH as BATCH, ITER_KEYS, ITER_SAVE, ITER_VALS, HDR_MOD, HDR_EPOCH, HDR_COUNT, ITER_SMALL_MAX as SMALL, DUMP_CURSOR as CURSOR, ITER_SMALL_SLACK } from './contract.js';
 import { core as privateCore, type Core, type Heap } from './load.js';
 import type { MapLock } from './shared.js';
 import { STRING, KIND_SIZE, kindView } from './kinds.js';
@@ -61,14 +62,6 @@ export const ENTRIES = 2;
 
 /** The first batch is small, so that a loop that breaks early wastes little. */
 const BATCH_FIRST = 8;
-const BATCH = privateCore.x.ITER_BATCH.value as number;
-const ITER_KEYS = privateCore.x.ITER_KEYS.value as number;
-/** Bytes of a slot's cursor, saved around a shared map's step (the rest of the slot's header is the pool's). */
-const ITER_SAVE = privateCore.x.ITER_SAVE.value as number;
-const ITER_VALS = privateCore.x.ITER_VALS.value as number;
-const HDR_MOD = privateCore.x.HDR_MOD.value as number;
-const HDR_EPOCH = privateCore.x.HDR_EPOCH.value as number;
-const HDR_COUNT = privateCore.x.HDR_COUNT.value as number;
 /** Bytes of an iterator slot: the cursor (ITER_KEYS bytes, saved around a shared map's step), then keys and values. */
 const SLOT_END = ITER_VALS + (ITER_VALS - ITER_KEYS);
 
@@ -86,11 +79,9 @@ export type Step = (it: number, max: number) => number;
  * start, each unless deleted meanwhile and with its value of the moment: none added later (Go's
  * rules allow either), and it holds no slot (stats().liveIterators does not count it).
  */
-const SMALL = privateCore.x.ITER_SMALL_MAX.value as number;
 const RING = 8;
 /** Bytes of one area: keys, then values, SMALL + ITER_SMALL_SLACK entries of 8 bytes each. */
-const AREA_HALF = (SMALL + (privateCore.x.ITER_SMALL_SLACK.value as number)) * 8;
-const CURSOR = privateCore.x.DUMP_CURSOR.value as number;
+const AREA_HALF = (SMALL + ITER_SMALL_SLACK) * 8;
 
 type SmallFill = (h: number, cur: number, keys: number, vals: number, max: number) => number;
 

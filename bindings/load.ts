@@ -16,7 +16,10 @@ import { BYTE_OF, PRIVATE_BUILD, SHARED_BUILD, FENCE_SITES } from '../build/wasm
 type Fn = (...args: never[]) => unknown;
 
 /**
- * The wasm module's exports: the interface documented in assembly/index.ts and docs/design.md.
+ * The wasm module's exports: the interface documented in assembly/index.ts and docs/design.md. Its
+ * constants are not read from here but from bindings/contract.ts; these globals are per instance:
+ * per-call results (found, status, lockTimedOut, readTorn), the settings the bindings give an
+ * instance (canBlock, lockTimeoutNs, recoveryNs), and the build's own MAP_TABLES.
  * Functions that return an address (map_new, map_table, iter_start, scratch_alloc, heap_top, get_*_str,
  * gos_*_str) return it as an i32, negative above 2 GiB: callers take it `>>> 0`.
  */
@@ -26,42 +29,10 @@ export interface CoreExports {
   readonly status: WebAssembly.Global;
   readonly lockTimedOut: WebAssembly.Global;
   readonly readTorn: WebAssembly.Global;
-  readonly ST_RANGE: WebAssembly.Global;
-  readonly ST_BUSY: WebAssembly.Global;
-  readonly WRITE_BUSY: WebAssembly.Global;
-  readonly WRITE_DEAD: WebAssembly.Global;
-  readonly ST_DEAD: WebAssembly.Global;
-  readonly RECOVER_TAKEN: WebAssembly.Global;
-  readonly RECOVER_BROKEN: WebAssembly.Global;
-  readonly WLOCK_ROOT_BUSY: WebAssembly.Global;
   readonly MAP_TABLES: WebAssembly.Global;
-  readonly HDR_LOG: WebAssembly.Global;
   readonly canBlock: WebAssembly.Global;
   readonly lockTimeoutNs: WebAssembly.Global;
   readonly recoveryNs: WebAssembly.Global;
-  readonly WATCH_MOVED: WebAssembly.Global;
-  readonly WATCH_DEAD: WebAssembly.Global;
-  readonly ATTACH_OK: WebAssembly.Global;
-  readonly ATTACH_FULL: WebAssembly.Global;
-  readonly HDR_COUNT: WebAssembly.Global;
-  readonly HDR_MOD: WebAssembly.Global;
-  readonly HDR_EPOCH: WebAssembly.Global;
-  readonly HDR_WAITERS: WebAssembly.Global;
-  readonly HDR_WANT: WebAssembly.Global;
-  readonly HDR_SEQ: WebAssembly.Global;
-  readonly HDR_REFS: WebAssembly.Global;
-  readonly HDR_KINDS: WebAssembly.Global;
-  readonly ITER_KEYS: WebAssembly.Global;
-  readonly ITER_VALS: WebAssembly.Global;
-  readonly ITER_BATCH: WebAssembly.Global;
-  readonly ITER_SAVE: WebAssembly.Global;
-  readonly SWEEP_NONE: WebAssembly.Global;
-  readonly SWEEP_BUSY: WebAssembly.Global;
-  readonly ITER_SMALL_SLACK: WebAssembly.Global;
-  readonly ITER_SMALL_MAX: WebAssembly.Global;
-  readonly DUMP_CURSOR: WebAssembly.Global;
-  readonly STR_Q_CHARS: WebAssembly.Global;
-  readonly STR_Q_SLACK: WebAssembly.Global;
   map_new(keySize: number, valSize: number, capacity: number, seedLo: number, seedHi: number, fixedSeed: number, maxBytes: number): number;
   map_note_change(h: number): void;
   map_clear(h: number): number;

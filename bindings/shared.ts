@@ -20,7 +20,8 @@
 // write is undone only when it is known dead (MapLock #holderDead): proved so
 // (bindings/threads.ts), or silent (no progress) for `recoveryTime`.
 
-import { Core, compileShared, core as privateCore, type CoreExports } from './load.js';
+import { HDR_WAITERS, HDR_WANT, HDR_SEQ, HDR_REFS, HDR_KINDS, RECOVER_TAKEN, RECOVER_BROKEN, WLOCK_ROOT_BUSY, WATCH_MOVED, WATCH_DEAD, ATTACH_OK, ATTACH_FULL } from './contract.js';
+import { Core, compileShared, type CoreExports } from './load.js';
 import { threadId, watchThreads, canProbe, probeHolder, strongOrder } from './threads.js';
 
 /** A lock wait passed the map's lockTimeout (the operation changed nothing), or this thread was presumed dead while it held the map. */
@@ -31,18 +32,6 @@ export class LockTimeoutError extends Error {
   }
 }
 
-const HDR_WAITERS = privateCore.x.HDR_WAITERS.value as number;
-const HDR_WANT = privateCore.x.HDR_WANT.value as number;
-const HDR_SEQ = privateCore.x.HDR_SEQ.value as number;
-const HDR_REFS = privateCore.x.HDR_REFS.value as number;
-const HDR_KINDS = privateCore.x.HDR_KINDS.value as number;
-const RECOVER_TAKEN = privateCore.x.RECOVER_TAKEN.value as number;
-const RECOVER_BROKEN = privateCore.x.RECOVER_BROKEN.value as number;
-const WLOCK_ROOT_BUSY = privateCore.x.WLOCK_ROOT_BUSY.value as number;
-const WATCH_MOVED = privateCore.x.WATCH_MOVED.value as number;
-const WATCH_DEAD = privateCore.x.WATCH_DEAD.value as number;
-const ATTACH_OK = privateCore.x.ATTACH_OK.value as number;
-const ATTACH_FULL = privateCore.x.ATTACH_FULL.value as number;
 /** Pages a shared memory may grow to: all a wasm32 memory can address. Reserved as address space, not memory. */
 const MAX_PAGES = 65536;
 /** Loads of a busy word before a thread waits: a writer holds a map for about a microsecond. */

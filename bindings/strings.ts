@@ -15,18 +15,14 @@
 // lone surrogates included (TextDecoder would replace them, and its 'latin1' is
 // really windows-1252).
 
-import { core as privateCore, type Core, type Heap } from './load.js';
+// A string field (the core's contract: bindings/contract.ts): byte 0 is the inline length, or a tag
+// with TAG_BLOCK set (TAG_WIDE: two bytes a char) for a block whose address is at F_PTR and length at
+// F_LEN, its chars at BK_CHARS in the block.
+import { STR_Q_CHARS as Q_CHARS, STR_Q_SLACK as Q_SLACK, STR_FIELD_SIZE as STR_FIELD, STR_TAG_BLOCK as TAG_BLOCK, STR_TAG_WIDE as TAG_WIDE, STR_F_PTR as F_PTR, STR_F_LEN as F_LEN, STR_BK_CHARS as BK_CHARS } from './contract.js';
 
-const Q_CHARS = privateCore.x.STR_Q_CHARS.value as number;
-const Q_SLACK = privateCore.x.STR_Q_SLACK.value as number;
-/** Field layout (assembly/strings.ts): byte 0 is the inline length, or a tag with bit 7 set. */
-const TAG_BLOCK = 0x80;
-const TAG_WIDE = 0x40;
-const F_PTR = 4;
-const F_LEN = 8;
-/** Bytes of a string field in a slot (assembly/layout.ts STR_FIELD). */
-export const STR_FIELD = 12;
-const BK_CHARS = 12;
+export { STR_FIELD };
+import type { Core, Heap } from './load.js';
+
 /** Code units a query area holds at first: most keys are short, and growing is cheap. */
 const FIRST_UNITS = 1024;
 /** Arguments per String.fromCharCode call when decoding a long string: well under engines' argument limits. */

@@ -27,6 +27,7 @@
 //     and its death is presumed after recoveryTime.
 
 import type { Core } from './load.js';
+import { SWEEP_NONE, SWEEP_BUSY } from './contract.js';
 
 interface WorkerLike {
   readonly threadId: number;
@@ -105,8 +106,8 @@ function sweep(c: Core, tries = 0): void {
   const x = c.x;
   for (;;) {
     const r = x.iter_sweep_dead();
-    if (r === x.SWEEP_NONE.value) return;
-    if (r === x.SWEEP_BUSY.value) {
+    if (r === SWEEP_NONE) return;
+    if (r === SWEEP_BUSY) {
       if (tries < SWEEP_TRIES) (setTimeout(() => sweep(c, tries + 1), SWEEP_RETRY_MS) as { unref?: () => void }).unref?.();
       return;
     }

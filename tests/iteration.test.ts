@@ -8,10 +8,11 @@ import { describe, it, expect } from 'vitest';
 import { HashMap } from '../bindings/index.js';
 import type { NumericKeyKind as KeyKind, NumericValueKind as ValueKind } from './helpers.js';
 import { core } from '../bindings/load.js';
+import { ITER_SMALL_MAX } from '../bindings/contract.js';
 import { rng, keyMaker, valueMaker, normKey, withSeed, seeded } from './helpers.js';
 
 /** The largest map an iterator copies whole at its start instead of walking it live (bindings/iterators.ts). */
-const SMALL_MAX = core.x.ITER_SMALL_MAX.value as number;
+const SMALL_MAX = ITER_SMALL_MAX;
 
 type K = number | bigint;
 type M = HashMap<K, unknown>;

@@ -10,13 +10,14 @@ import { Worker } from 'node:worker_threads';
 import { HashMap, LockTimeoutError, type KeyKind, type ValueKind, type SharedHandle } from '../bindings/index.js';
 import { keyMaker, valueMaker, normKey, seeded, fieldsOf, holdLock, holdLockAndDie, type NumericKeyKind, type NumericValueKind } from './helpers.js';
 import { core } from '../bindings/load.js';
+import { HDR_SEQ, HDR_WAITERS } from '../bindings/contract.js';
 import { homeCore } from '../bindings/shared.js';
 import { strKey, strKeyNum, strVal, strValParse } from './codecs.js';
 
 /** Offset of a map's sequence count (its writers' lock) in its header: the core's HDR_SEQ. */
-const SEQ_OFFSET = core.x.HDR_SEQ.value as number;
+const SEQ_OFFSET = HDR_SEQ;
 /** Offset of the count of threads waiting on it: the core's HDR_WAITERS. */
-const WAITERS_OFFSET = core.x.HDR_WAITERS.value as number;
+const WAITERS_OFFSET = HDR_WAITERS;
 
 const T = 60_000; // per-test timeout
 

@@ -12,10 +12,11 @@ import { describe, it, expect } from 'vitest';
 import { inspect } from 'node:util';
 import { HashMap, type KeyKind, type ValueKind, type HashMapStats } from '../bindings/index.js';
 import { core } from '../bindings/load.js';
+import { ITER_SMALL_MAX } from '../bindings/contract.js';
 import { rng, keyMaker, valueMaker, normKey, withSeed, seeded, type NumericKeyKind, type NumericValueKind } from './helpers.js';
 
 /** The largest map an iterator copies whole at its start instead of walking it live (bindings/iterators.ts). */
-const SMALL_MAX = core.x.ITER_SMALL_MAX.value as number;
+const SMALL_MAX = ITER_SMALL_MAX;
 
 type AnyMap = HashMap<unknown, unknown>;
 type Rand = () => number;

@@ -11,6 +11,8 @@
 import { check, run } from './harness.js';
 
 const ROUNDS = 3;
+/** How often a thread looks for other threads' records (bindings/threads.ts WATCH_MS), and a margin. */
+const WATCH_MS = 1200;
 const KEYS = 2000;
 
 run(async () => {
@@ -64,6 +66,12 @@ run(async () => {
     w.postMessage({ handle: m.handle, iterate: 5 });
   });
   check(m.stats().liveIterators === 5, () => `the worker's iterators: ${m.stats().liveIterators}`);
+  // As a worker that has run for a while: its Web Lock held, and the page has looked at its record
+  // since (every thread looks at new records every second, bindings/threads.ts). A worker that dies
+  // before another thread has seen its lock held cannot be proved dead: it is presumed so after
+  // recoveryTime, and its iterators released then.
+  while ((await held()) < 2) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, WATCH_MS));
   w.terminate();
   const t0 = performance.now();
   while (m.stats().liveIterators > 0 && performance.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
