@@ -84,6 +84,17 @@ describe.runIf(HAVE_CHROMIUM)('bundlers, each with its stock configuration: a pa
     }
   }
 
+  /**
+   * Run a built folder: add its page (`script`: how it loads main.js, or null when the build made
+   * its own page), serve it cross-origin isolated, check what the page reports and what it fetched.
+   */
+  async function runBuilt(out: string, script: 'module' | 'classic' | null): Promise<void> {
+    if (script !== null) await writeFile(join(out, 'index.html'), page(script === 'module'));
+    const s = await serveBuilt(out);
+    await check(s.url);
+    await expectBrowserOnly(s);
+  }
+
   it(
     "Vite's dev server",
     async () => {
@@ -104,9 +115,7 @@ describe.runIf(HAVE_CHROMIUM)('bundlers, each with its stock configuration: a pa
     async () => {
       const { build } = await import('vite');
       await build({ root: inst.dir, configFile: false, logLevel: 'error', build: { outDir: 'out-vite' } });
-      const s = await serveBuilt(join(inst.dir, 'out-vite'));
-      await check(s.url);
-      await expectBrowserOnly(s);
+      await runBuilt(join(inst.dir, 'out-vite'), null);
     },
     T,
   );
@@ -120,10 +129,7 @@ describe.runIf(HAVE_CHROMIUM)('bundlers, each with its stock configuration: a pa
         webpack({ mode: 'production', context: inst.dir, entry: './src/main.js', output: { path: out } }, (err, st) => (err || !st ? reject(err ?? new Error('no stats')) : resolve(st))),
       );
       expect(stats.hasErrors(), stats.toString('errors-only')).toBe(false);
-      await writeFile(join(out, 'index.html'), page(false));
-      const s = await serveBuilt(out);
-      await check(s.url);
-      await expectBrowserOnly(s);
+      await runBuilt(out, 'classic');
     },
     T,
   );
@@ -138,10 +144,7 @@ describe.runIf(HAVE_CHROMIUM)('bundlers, each with its stock configuration: a pa
       const [, , ...args] = commands[0].split(/\s+/);
       await run(join(REPO, 'node_modules', '.bin', 'esbuild'), args, inst.dir);
       const out = join(inst.dir, args.find((a) => a.startsWith('--outdir='))!.slice('--outdir='.length));
-      await writeFile(join(out, 'index.html'), page(true));
-      const s = await serveBuilt(out);
-      await check(s.url);
-      await expectBrowserOnly(s);
+      await runBuilt(out, 'module');
     },
     T,
   );
@@ -180,10 +183,7 @@ describe.runIf(HAVE_CHROMIUM)('bundlers, each with its stock configuration: a pa
       const out = join(inst.dir, 'out-rollup');
       await bundle.write({ dir: out, format: 'es' });
       await bundle.close();
-      await writeFile(join(out, 'index.html'), page(true));
-      const s = await serveBuilt(out);
-      await check(s.url);
-      await expectBrowserOnly(s);
+      await runBuilt(out, 'module');
     },
     T,
   );
