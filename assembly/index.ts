@@ -1,5 +1,6 @@
 // The wasm module's interface: the one documented boundary between the raw
-// table (assembly/) and the typed API (bindings/). See docs/design.md.
+// table (assembly/) and the typed API (bindings/). See docs/design.md. The
+// per-kind exports are one line each over the generic operations of ops.ts.
 //
 // Kinds travel as storage types: 4-byte keys (int32, uint32) as i32, float64
 // keys as f64 (normalised here: -0 becomes +0, every NaN one canonical NaN, so
@@ -35,7 +36,7 @@
 // Header fields the JS side reads directly through a memory view are exported
 // as constants (HDR_*): count and the modification counter.
 
-import { findPair, findPairAt, insertPair, insertPairAt, removePair, removePairAt, newMap, clearMap, freeMap, lastInserted, lastValue, bumpMod, findLongCandidates } from "./map";
+import { findPair, removePair, newMap, clearMap, freeMap, bumpMod, findLongCandidates } from "./map";
 import { iterStart, iterRelease, iterNext, iterFill, iterSmall, dumpStart, ITER_CURSOR, iterPoolSize, iterReserve, iterSweepDead, I_KEYS as IT_KEYS, I_VALS as IT_VALS, I_CURSOR_END, BATCH_MAX as IT_BATCH } from "./iter";
 export { SWEEP_NONE, SWEEP_DONE, SWEEP_BUSY } from "./iter";
 import { heapTop, alloc, free, allocLockWord } from "./alloc";
@@ -44,16 +45,15 @@ import { expandSeed } from "./hash";
 import { TABLES, tbl, tableFor, tableAt, tableOf, tableOfHash, newShared, clearShared, freeShared, busyTable, statShared, rootAttach } from "./tables";
 export { ATTACH_OK, ATTACH_FULL } from "./tables";
 import { add32, addF64, add64, getOrSetBits, getOrSetStr, status, ST_BUSY, ST_DEAD } from "./update";
+import { getBits, getF64, setBits, setAny, getI32, getU32, getAny, delAny, strKey, getStr, strValue, setStr, sget, wsetBits, wdelBits, waddBits } from "./ops";
 export { status } from "./update";
-import { Str, TAG_BLOCK, TAG_WIDE, F_PTR, F_LEN, BK_CHARS, Q_CHARS, Q_SLACK, strPrepare, strCommit, strRelease, copySlot, hashKey, strLongBegin, strLongFeed, strLongHash, strUseField } from "./strings";
+import { Str, TAG_BLOCK, TAG_WIDE, F_PTR, F_LEN, BK_CHARS, Q_CHARS, Q_SLACK, hashKey, strLongBegin, strLongFeed, strLongHash, strUseField } from "./strings";
 import {
-  valOffset, H_COUNT, H_MOD, H_EPOCH, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS, H_TOMBSTONES, H_SEED, H_WAITERS, H_SEQ, H_WANT, H_LOG, H_REFS, H_KINDS, GROW_SAME, BUCKET_SLOTS, HEADER_SIZE, STR_FIELD, hget,
-  STAT_COUNT, STAT_B, STAT_OVERFLOW, STAT_GROWING, STAT_SAME_SIZE, STAT_OLD_BUCKETS, STAT_NEVACUATE, STAT_BYTES, STAT_ITERATORS, STAT_TOMBSTONES,
+  H_COUNT, H_MOD, H_EPOCH, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS, H_TOMBSTONES, H_SEED, H_WAITERS, H_SEQ, H_WANT, H_LOG, H_REFS, H_KINDS, GROW_SAME, BUCKET_SLOTS, HEADER_SIZE, STR_FIELD, hget, STAT_COUNT, STAT_B, STAT_OVERFLOW, STAT_GROWING, STAT_SAME_SIZE, STAT_OLD_BUCKETS, STAT_NEVACUATE, STAT_BYTES, STAT_ITERATORS, STAT_TOMBSTONES,
 } from "./layout";
 export { STAT_COUNT, STAT_B, STAT_OVERFLOW, STAT_GROWING, STAT_SAME_SIZE, STAT_OLD_BUCKETS, STAT_NEVACUATE, STAT_BYTES, STAT_ITERATORS, STAT_TOMBSTONES } from "./layout";
 
-/** Whether the last get of an f64 or i64 value found its key. Per call, per instance. */
-export let found: i32 = 0;
+export { found } from "./ops";
 
 export const HDR_COUNT: u32 = <u32>H_COUNT;
 export const HDR_MOD: u32 = <u32>H_MOD;
@@ -75,10 +75,10 @@ export const STR_F_LEN: u32 = <u32>F_LEN;
 export const STR_BK_CHARS: u32 = <u32>BK_CHARS;
 export { readTorn } from "./lock";
 export { canBlock, lockTimeoutNs, recoveryNs, lockTimedOut } from "./futex";
-import { seqCount, seqValid, seqTryLock, seqUnlock, seqAbort, seqRecover, seqRecoverFree, seqBeat, seqWatch, seqHolder, rootBusy, WRITE_BUSY, WRITE_DEAD } from "./lock";
+import { seqTryLock, seqUnlock, seqAbort, seqRecover, seqRecoverFree, seqBeat, seqWatch, seqHolder, rootBusy, WRITE_BUSY, WRITE_DEAD } from "./lock";
 import { memoryOrder } from "./futex";
 export { WRITE_BUSY, WRITE_DEAD, RECOVER_MOVED, RECOVER_TAKEN, RECOVER_BROKEN, WATCH_MOVED, WATCH_UNKNOWN, WATCH_DEAD } from "./lock";
-import { logInit, mstore, threadsMarkDead, threadMarkDead, threadAfter } from "./wlog";
+import { logInit, threadsMarkDead, threadMarkDead, threadAfter } from "./wlog";
 import { ownRecord, threadNamed, threadLockId } from "./thread";
 export { ST_RANGE, ST_BUSY, ST_DEAD } from "./update";
 export const ITER_KEYS: u32 = <u32>IT_KEYS;
@@ -163,90 +163,6 @@ export function iter_pool_size(): u32 { return iterPoolSize(); }
 export function iter_reserve(): i32 { return iterReserve() ? 1 : 0; }
 /** Address of the allocator's lock word: a thread stopped while it holds it is presumed dead after recoveryTime (lock.ts). */
 export function alloc_lock_word(): usize { return allocLockWord(); }
-
-// ---- typed operations ------------------------------------------------------
-// K: u32 or u64 key bits; V: u32 or u64 value bits.
-
-// @ts-ignore: decorator
-@inline function getBits<K, V>(h: usize, k: K): u64 {
-  let p = findPair<K, V>(h, k);
-  if (p == 0) { found = 0; return 0; }
-  found = 1;
-  return <u64>load<V>(p + valOffset<K, V>());
-}
-// @ts-ignore: decorator
-@inline function getF64<K>(h: usize, k: K): f64 {
-  let bits = getBits<K, u64>(h, k);
-  return found ? reinterpret<f64>(bits) : NaN;
-}
-// @ts-ignore: decorator
-@inline function setBits<K, V>(h: usize, k: K, v: V): i32 {
-  return setBitsAt<K, V>(h, k, hashKey<K>(h, k), v);
-}
-// @ts-ignore: decorator
-@inline function setBitsAt<K, V>(h: usize, k: K, hash: u64, v: V): i32 {
-  let p = insertPairAt<K, V>(h, k, hash);
-  if (p == 0) return -1;
-  mstore<V>(p + valOffset<K, V>(), v);
-  return lastInserted ? 1 : 0;
-}
-// @ts-ignore: decorator
-@inline function setAny<K>(h: usize, k: K, cand: i32): i32 {
-  let p = insertPair<K, u32>(h, k);
-  if (p == 0) return -1;
-  let q = p + valOffset<K, u32>();
-  if (lastInserted) mstore<u32>(q, <u32>cand);
-  return <i32>load<u32>(q);
-}
-// @ts-ignore: decorator
-@inline function getI32<K>(h: usize, k: K): f64 {
-  let p = findPair<K, u32>(h, k);
-  return p == 0 ? NaN : <f64>load<i32>(p + valOffset<K, u32>());
-}
-// @ts-ignore: decorator
-@inline function getU32<K>(h: usize, k: K): f64 {
-  let p = findPair<K, u32>(h, k);
-  return p == 0 ? NaN : <f64>load<u32>(p + valOffset<K, u32>());
-}
-// @ts-ignore: decorator
-@inline function getAny<K>(h: usize, k: K): i32 {
-  let p = findPair<K, u32>(h, k);
-  return p == 0 ? -1 : load<i32>(p + valOffset<K, u32>());
-}
-// @ts-ignore: decorator
-@inline function delAny<K>(h: usize, k: K): i32 {
-  return removePair<K, u32>(h, k) ? <i32>lastValue : -1;
-}
-
-/** The field of the string key in query area q, for map h. */
-// @ts-ignore: decorator
-@inline function strKey(h: usize, q: usize, n: u32): Str {
-  return changetype<Str>(strPrepare(q, n, load<u64>(h + H_SEED), true));
-}
-// @ts-ignore: decorator
-@inline function getStr<K>(h: usize, k: K): usize {
-  let p = findPair<K, Str>(h, k);
-  return p == 0 ? 0 : p + valOffset<K, Str>();
-}
-/** The field of the string value in query area vq. Prepared before the key: an inline key's field is in globals that preparing another string overwrites. */
-// @ts-ignore: decorator
-@inline function strValue(vq: usize, vn: u32): usize {
-  return strPrepare(vq, vn, 0, false);
-}
-/** Store the string value whose field is at vq: its block is made first, so that running out of memory changes nothing. */
-// @ts-ignore: decorator
-@inline function setStr<K>(h: usize, k: K, vq: usize): i32 {
-  if (!strCommit(h, vq)) return -1;
-  let p = insertPair<K, Str>(h, k);
-  if (p == 0) {
-    strRelease(h, vq);
-    return -1;
-  }
-  let q = p + valOffset<K, Str>();
-  if (!lastInserted) strRelease(h, q);
-  copySlot<Str>(q, vq);
-  return lastInserted ? 1 : 0;
-}
 
 // int32 / uint32 keys
 export function get_i32_i32(h: usize, k: i32): f64 { return getI32<u32>(tbl<u32>(h, <u32>k), <u32>k); }
@@ -389,29 +305,6 @@ export function gos_str_str(h: usize, q: usize, n: u32, vq: usize, vn: u32): usi
 
 // ---- validated gets of shared maps (number kinds) --------------------------
 
-/**
- * A get between two reads of the sequence counts of the key's table and of the map's root (a
- * whole-map write changes tables under the root's lock alone): its result if neither moved, else
- * NaN with readTorn set. `kind` picks the value: 0 int32, 1 uint32, 2 float64.
- */
-// @ts-ignore: decorator
-@inline function sget<K>(h: usize, key: K, kind: i32): f64 {
-  let hash = hashKey<K>(h, key);
-  let t = tableFor(h, hash);
-  let rs = seqCount(h + H_SEQ);
-  let s = seqCount(t + H_SEQ);
-  let r: f64 = NaN;
-  if (kind == 2) {
-    let p = findPairAt<K, u64>(t, key, hash);
-    found = p != 0 ? 1 : 0;
-    if (p != 0) r = load<f64>(p + valOffset<K, u64>());
-  } else {
-    let p = findPairAt<K, u32>(t, key, hash);
-    if (p != 0) r = kind == 0 ? <f64>load<i32>(p + valOffset<K, u32>()) : <f64>load<u32>(p + valOffset<K, u32>());
-  }
-  memoryOrder(); // the lookup's loads before the counts' second reads
-  return seqValid(t + H_SEQ, s) && seqValid(h + H_SEQ, rs) ? r : NaN;
-}
 export function sget_i32_i32(h: usize, k: i32): f64 { return sget<u32>(h, <u32>k, 0); }
 export function sget_i32_u32(h: usize, k: i32): f64 { return sget<u32>(h, <u32>k, 1); }
 export function sget_i32_f64(h: usize, k: i32): f64 { return sget<u32>(h, <u32>k, 2); }
@@ -425,37 +318,6 @@ export function sget_f64_f64(h: usize, k: f64): f64 { return sget<u64>(h, f64key
 export function write_abort(): i32 {
   return seqAbort() ? 1 : 0;
 }
-// @ts-ignore: decorator
-@inline function wsetBits<K, V>(h: usize, k: K, v: V): i32 {
-  let hash = hashKey<K>(h, k);
-  h = tableFor(h, hash);
-  if (!seqTryLock(h, false)) return WRITE_BUSY;
-  let r = setBitsAt<K, V>(h, k, hash, v);
-  return seqUnlock() ? r : WRITE_DEAD;
-}
-// @ts-ignore: decorator
-@inline function wdelBits<K, V>(h: usize, k: K): i32 {
-  let hash = hashKey<K>(h, k);
-  h = tableFor(h, hash);
-  if (!seqTryLock(h, false)) return WRITE_BUSY;
-  let r = removePairAt<K, V>(h, k, hash);
-  return seqUnlock() ? (r ? 1 : 0) : WRITE_DEAD;
-}
-/** add under the map's lock; `kind` picks the value arithmetic: 0 int32, 1 uint32, 2 float64. */
-// @ts-ignore: decorator
-@inline function waddBits<K>(h: usize, k: K, d: f64, kind: i32): f64 {
-  let hash = hashKey<K>(h, k);
-  h = tableFor(h, hash);
-  if (!seqTryLock(h, false)) {
-    status = ST_BUSY;
-    return NaN;
-  }
-  let r = kind == 2 ? addF64<K>(h, k, hash, d) : add32<K>(h, k, hash, d, kind == 0);
-  if (seqUnlock()) return r;
-  status = ST_DEAD;
-  return NaN;
-}
-
 // ---- the writers' lock, for the writes the JS side locks itself (lock.ts) ----
 
 /** Take map (or table) h's lock if it is free (`ignoreClaim`: also when a starving thread claimed it): 1; else 0, or WLOCK_ROOT_BUSY when h is a table whose root is held. The write is logged from here on. */
