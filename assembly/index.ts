@@ -36,21 +36,22 @@
 // Header fields the JS side reads directly through a memory view are exported
 // as constants (HDR_*): count and the modification counter.
 
-import { findPair, removePair, newMap, clearMap, freeMap, bumpMod, findLongCandidates } from "./map";
-import { iterStart, iterRelease, iterNext, iterFill, iterSmall, dumpStart, ITER_CURSOR, iterPoolSize, iterReserve, iterSweepDead, I_KEYS as IT_KEYS, I_VALS as IT_VALS, I_CURSOR_END, BATCH_MAX as IT_BATCH } from "./iter";
+import { newMap, clearMap, freeMap, bumpMod, findLongCandidates } from "./map";
+import { iterStart, iterRelease, dumpStart, ITER_CURSOR, iterPoolSize, iterReserve, iterSweepDead, I_KEYS as IT_KEYS, I_VALS as IT_VALS, I_CURSOR_END, BATCH_MAX as IT_BATCH } from "./iter";
 export { SWEEP_NONE, SWEEP_DONE, SWEEP_BUSY } from "./iter";
 import { heapTop, alloc, free, allocLockWord } from "./alloc";
-import { f64key, batchGet, batchHas, batchDelete, batchSet, batchUndo } from "./batch";
+
 import { expandSeed } from "./hash";
-import { TABLES, tbl, tableFor, tableAt, tableOf, tableOfHash, newShared, clearShared, freeShared, busyTable, statShared, rootAttach } from "./tables";
+
+import { TABLES, tableFor, tableAt, tableOfHash, newShared, clearShared, freeShared, busyTable, statShared, rootAttach } from "./tables";
 export { ATTACH_OK, ATTACH_FULL } from "./tables";
-import { add32, addF64, add64, getOrSetBits, getOrSetStr, status, ST_BUSY, ST_DEAD } from "./update";
-import { getBits, getF64, setBits, setAny, getI32, getU32, getAny, delAny, strKey, getStr, strValue, setStr, sget, wsetBits, wdelBits, waddBits } from "./ops";
+import { status, ST_BUSY, ST_DEAD } from "./update";
 export { status } from "./update";
-import { Str, TAG_BLOCK, TAG_WIDE, F_PTR, F_LEN, BK_CHARS, Q_CHARS, Q_SLACK, hashKey, strLongBegin, strLongFeed, strLongHash, strUseField } from "./strings";
+import { TAG_BLOCK, TAG_WIDE, F_PTR, F_LEN, BK_CHARS, Q_CHARS, Q_SLACK, strLongBegin, strLongFeed, strLongHash, strUseField } from "./strings";
 import {
   H_COUNT, H_MOD, H_EPOCH, H_B, H_NOVERFLOW, H_GROWING, H_OLDBUCKETS, H_NEVACUATE, H_BYTES, H_ITERS, H_TOMBSTONES, H_SEED, H_WAITERS, H_SEQ, H_WANT, H_LOG, H_REFS, H_KINDS, GROW_SAME, BUCKET_SLOTS, HEADER_SIZE, STR_FIELD, hget, STAT_COUNT, STAT_B, STAT_OVERFLOW, STAT_GROWING, STAT_SAME_SIZE, STAT_OLD_BUCKETS, STAT_NEVACUATE, STAT_BYTES, STAT_ITERATORS, STAT_TOMBSTONES,
 } from "./layout";
+
 export { STAT_COUNT, STAT_B, STAT_OVERFLOW, STAT_GROWING, STAT_SAME_SIZE, STAT_OLD_BUCKETS, STAT_NEVACUATE, STAT_BYTES, STAT_ITERATORS, STAT_TOMBSTONES } from "./layout";
 
 export { found } from "./ops";
@@ -76,10 +77,14 @@ export const STR_BK_CHARS: u32 = <u32>BK_CHARS;
 export { readTorn } from "./lock";
 export { canBlock, lockTimeoutNs, recoveryNs, lockTimedOut } from "./futex";
 import { seqTryLock, seqUnlock, seqAbort, seqRecover, seqRecoverFree, seqBeat, seqWatch, seqHolder, rootBusy, WRITE_BUSY, WRITE_DEAD } from "./lock";
+
 import { memoryOrder } from "./futex";
+
 export { WRITE_BUSY, WRITE_DEAD, RECOVER_MOVED, RECOVER_TAKEN, RECOVER_BROKEN, WATCH_MOVED, WATCH_UNKNOWN, WATCH_DEAD } from "./lock";
 import { logInit, threadsMarkDead, threadMarkDead, threadAfter } from "./wlog";
+
 import { ownRecord, threadNamed, threadLockId } from "./thread";
+
 export { ST_RANGE, ST_BUSY, ST_DEAD } from "./update";
 export const ITER_KEYS: u32 = <u32>IT_KEYS;
 export const ITER_VALS: u32 = <u32>IT_VALS;
@@ -122,10 +127,6 @@ export function map_table(h: usize, i: u32): usize { return ASC_FEATURE_THREADS 
 /** Index of a table whose lock is held, or -1: a whole-map write, holding the root's lock, waits until none is. */
 export function map_busy_table(h: usize): i32 { return ASC_FEATURE_THREADS ? busyTable(h) : -1; }
 /** Index of the table of map h that holds key k (0 in the private build), per key kind: a write the JS side locks takes that table's lock. */
-export function table_i32(h: usize, k: i32): u32 { return ASC_FEATURE_THREADS ? tableOf<u32>(h, <u32>k) : 0; }
-export function table_f64(h: usize, k: f64): u32 { return ASC_FEATURE_THREADS ? tableOf<u64>(h, f64key(k)) : 0; }
-export function table_i64(h: usize, k: i64): u32 { return ASC_FEATURE_THREADS ? tableOf<u64>(h, <u64>k) : 0; }
-export function table_str(h: usize, q: usize, n: u32): u32 { return ASC_FEATURE_THREADS ? tableOf<Str>(h, strKey(h, q, n)) : 0; }
 
 /**
  * A string key longer than the query area the JS side could get (memory ran out), looked up without
@@ -164,153 +165,10 @@ export function iter_reserve(): i32 { return iterReserve() ? 1 : 0; }
 /** Address of the allocator's lock word: a thread stopped while it holds it is presumed dead after recoveryTime (lock.ts). */
 export function alloc_lock_word(): usize { return allocLockWord(); }
 
-// int32 / uint32 keys
-export function get_i32_i32(h: usize, k: i32): f64 { return getI32<u32>(tbl<u32>(h, <u32>k), <u32>k); }
-export function get_i32_u32(h: usize, k: i32): f64 { return getU32<u32>(tbl<u32>(h, <u32>k), <u32>k); }
-export function get_i32_f64(h: usize, k: i32): f64 { return getF64<u32>(tbl<u32>(h, <u32>k), <u32>k); }
-export function get_i32_i64(h: usize, k: i32): i64 { return <i64>getBits<u32, u64>(tbl<u32>(h, <u32>k), <u32>k); }
-export function get_i32_any(h: usize, k: i32): i32 { return getAny<u32>(tbl<u32>(h, <u32>k), <u32>k); }
-export function set_i32_i32(h: usize, k: i32, v: i32): i32 { return setBits<u32, u32>(tbl<u32>(h, <u32>k), <u32>k, <u32>v); }
-export function set_i32_f64(h: usize, k: i32, v: f64): i32 { return setBits<u32, u64>(tbl<u32>(h, <u32>k), <u32>k, reinterpret<u64>(v)); }
-export function set_i32_i64(h: usize, k: i32, v: i64): i32 { return setBits<u32, u64>(tbl<u32>(h, <u32>k), <u32>k, <u64>v); }
-export function set_i32_any(h: usize, k: i32, cand: i32): i32 { return setAny<u32>(tbl<u32>(h, <u32>k), <u32>k, cand); }
-export function has_i32_v4(h: usize, k: i32): bool { return findPair<u32, u32>(tbl<u32>(h, <u32>k), <u32>k) != 0; }
-export function has_i32_v8(h: usize, k: i32): bool { return findPair<u32, u64>(tbl<u32>(h, <u32>k), <u32>k) != 0; }
-export function del_i32_v4(h: usize, k: i32): bool { return removePair<u32, u32>(tbl<u32>(h, <u32>k), <u32>k); }
-export function del_i32_v8(h: usize, k: i32): bool { return removePair<u32, u64>(tbl<u32>(h, <u32>k), <u32>k); }
-export function delany_i32(h: usize, k: i32): i32 { return delAny<u32>(tbl<u32>(h, <u32>k), <u32>k); }
-export function get_i32_str(h: usize, k: i32): usize { return getStr<u32>(tbl<u32>(h, <u32>k), <u32>k); }
-export function set_i32_str(h: usize, k: i32, vq: usize, vn: u32): i32 { return setStr<u32>(tbl<u32>(h, <u32>k), <u32>k, strValue(vq, vn)); }
-export function has_i32_v12(h: usize, k: i32): bool { return findPair<u32, Str>(tbl<u32>(h, <u32>k), <u32>k) != 0; }
-export function del_i32_v12(h: usize, k: i32): bool { return removePair<u32, Str>(tbl<u32>(h, <u32>k), <u32>k); }
-
-// float64 keys
-export function get_f64_i32(h: usize, k: f64): f64 { return getI32<u64>(tbl<u64>(h, f64key(k)), f64key(k)); }
-export function get_f64_u32(h: usize, k: f64): f64 { return getU32<u64>(tbl<u64>(h, f64key(k)), f64key(k)); }
-export function get_f64_f64(h: usize, k: f64): f64 { return getF64<u64>(tbl<u64>(h, f64key(k)), f64key(k)); }
-export function get_f64_i64(h: usize, k: f64): i64 { return <i64>getBits<u64, u64>(tbl<u64>(h, f64key(k)), f64key(k)); }
-export function get_f64_any(h: usize, k: f64): i32 { return getAny<u64>(tbl<u64>(h, f64key(k)), f64key(k)); }
-export function set_f64_i32(h: usize, k: f64, v: i32): i32 { return setBits<u64, u32>(tbl<u64>(h, f64key(k)), f64key(k), <u32>v); }
-export function set_f64_f64(h: usize, k: f64, v: f64): i32 { return setBits<u64, u64>(tbl<u64>(h, f64key(k)), f64key(k), reinterpret<u64>(v)); }
-export function set_f64_i64(h: usize, k: f64, v: i64): i32 { return setBits<u64, u64>(tbl<u64>(h, f64key(k)), f64key(k), <u64>v); }
-export function set_f64_any(h: usize, k: f64, cand: i32): i32 { return setAny<u64>(tbl<u64>(h, f64key(k)), f64key(k), cand); }
-export function has_f64_v4(h: usize, k: f64): bool { return findPair<u64, u32>(tbl<u64>(h, f64key(k)), f64key(k)) != 0; }
-export function has_f64_v8(h: usize, k: f64): bool { return findPair<u64, u64>(tbl<u64>(h, f64key(k)), f64key(k)) != 0; }
-export function del_f64_v4(h: usize, k: f64): bool { return removePair<u64, u32>(tbl<u64>(h, f64key(k)), f64key(k)); }
-export function del_f64_v8(h: usize, k: f64): bool { return removePair<u64, u64>(tbl<u64>(h, f64key(k)), f64key(k)); }
-export function delany_f64(h: usize, k: f64): i32 { return delAny<u64>(tbl<u64>(h, f64key(k)), f64key(k)); }
-export function get_f64_str(h: usize, k: f64): usize { return getStr<u64>(tbl<u64>(h, f64key(k)), f64key(k)); }
-export function set_f64_str(h: usize, k: f64, vq: usize, vn: u32): i32 { return setStr<u64>(tbl<u64>(h, f64key(k)), f64key(k), strValue(vq, vn)); }
-export function has_f64_v12(h: usize, k: f64): bool { return findPair<u64, Str>(tbl<u64>(h, f64key(k)), f64key(k)) != 0; }
-export function del_f64_v12(h: usize, k: f64): bool { return removePair<u64, Str>(tbl<u64>(h, f64key(k)), f64key(k)); }
-
-// bigint64 / biguint64 keys
-export function get_i64_i32(h: usize, k: i64): f64 { return getI32<u64>(tbl<u64>(h, <u64>k), <u64>k); }
-export function get_i64_u32(h: usize, k: i64): f64 { return getU32<u64>(tbl<u64>(h, <u64>k), <u64>k); }
-export function get_i64_f64(h: usize, k: i64): f64 { return getF64<u64>(tbl<u64>(h, <u64>k), <u64>k); }
-export function get_i64_i64(h: usize, k: i64): i64 { return <i64>getBits<u64, u64>(tbl<u64>(h, <u64>k), <u64>k); }
-export function get_i64_any(h: usize, k: i64): i32 { return getAny<u64>(tbl<u64>(h, <u64>k), <u64>k); }
-export function set_i64_i32(h: usize, k: i64, v: i32): i32 { return setBits<u64, u32>(tbl<u64>(h, <u64>k), <u64>k, <u32>v); }
-export function set_i64_f64(h: usize, k: i64, v: f64): i32 { return setBits<u64, u64>(tbl<u64>(h, <u64>k), <u64>k, reinterpret<u64>(v)); }
-export function set_i64_i64(h: usize, k: i64, v: i64): i32 { return setBits<u64, u64>(tbl<u64>(h, <u64>k), <u64>k, <u64>v); }
-export function set_i64_any(h: usize, k: i64, cand: i32): i32 { return setAny<u64>(tbl<u64>(h, <u64>k), <u64>k, cand); }
-export function has_i64_v4(h: usize, k: i64): bool { return findPair<u64, u32>(tbl<u64>(h, <u64>k), <u64>k) != 0; }
-export function has_i64_v8(h: usize, k: i64): bool { return findPair<u64, u64>(tbl<u64>(h, <u64>k), <u64>k) != 0; }
-export function del_i64_v4(h: usize, k: i64): bool { return removePair<u64, u32>(tbl<u64>(h, <u64>k), <u64>k); }
-export function del_i64_v8(h: usize, k: i64): bool { return removePair<u64, u64>(tbl<u64>(h, <u64>k), <u64>k); }
-export function delany_i64(h: usize, k: i64): i32 { return delAny<u64>(tbl<u64>(h, <u64>k), <u64>k); }
-export function get_i64_str(h: usize, k: i64): usize { return getStr<u64>(tbl<u64>(h, <u64>k), <u64>k); }
-export function set_i64_str(h: usize, k: i64, vq: usize, vn: u32): i32 { return setStr<u64>(tbl<u64>(h, <u64>k), <u64>k, strValue(vq, vn)); }
-export function has_i64_v12(h: usize, k: i64): bool { return findPair<u64, Str>(tbl<u64>(h, <u64>k), <u64>k) != 0; }
-export function del_i64_v12(h: usize, k: i64): bool { return removePair<u64, Str>(tbl<u64>(h, <u64>k), <u64>k); }
-
-// string keys: (q, n) is the query area and the length in UTF-16 code units
-export function get_str_i32(h: usize, q: usize, n: u32): f64 { let key = strKey(h, q, n); return getI32<Str>(tbl<Str>(h, key), key); }
-export function get_str_u32(h: usize, q: usize, n: u32): f64 { let key = strKey(h, q, n); return getU32<Str>(tbl<Str>(h, key), key); }
-export function get_str_f64(h: usize, q: usize, n: u32): f64 { let key = strKey(h, q, n); return getF64<Str>(tbl<Str>(h, key), key); }
-export function get_str_i64(h: usize, q: usize, n: u32): i64 { let key = strKey(h, q, n); return <i64>getBits<Str, u64>(tbl<Str>(h, key), key); }
-export function get_str_any(h: usize, q: usize, n: u32): i32 { let key = strKey(h, q, n); return getAny<Str>(tbl<Str>(h, key), key); }
-export function get_str_str(h: usize, q: usize, n: u32): usize { let key = strKey(h, q, n); return getStr<Str>(tbl<Str>(h, key), key); }
-export function set_str_i32(h: usize, q: usize, n: u32, v: i32): i32 { let key = strKey(h, q, n); return setBits<Str, u32>(tbl<Str>(h, key), key, <u32>v); }
-export function set_str_f64(h: usize, q: usize, n: u32, v: f64): i32 { let key = strKey(h, q, n); return setBits<Str, u64>(tbl<Str>(h, key), key, reinterpret<u64>(v)); }
-export function set_str_i64(h: usize, q: usize, n: u32, v: i64): i32 { let key = strKey(h, q, n); return setBits<Str, u64>(tbl<Str>(h, key), key, <u64>v); }
-export function set_str_any(h: usize, q: usize, n: u32, cand: i32): i32 { let key = strKey(h, q, n); return setAny<Str>(tbl<Str>(h, key), key, cand); }
-export function set_str_str(h: usize, q: usize, n: u32, vq: usize, vn: u32): i32 {
-  let v = strValue(vq, vn);
-  let key = strKey(h, q, n);
-  return setStr<Str>(tbl<Str>(h, key), key, v);
-}
-export function has_str_v4(h: usize, q: usize, n: u32): bool { let key = strKey(h, q, n); return findPair<Str, u32>(tbl<Str>(h, key), key) != 0; }
-export function has_str_v8(h: usize, q: usize, n: u32): bool { let key = strKey(h, q, n); return findPair<Str, u64>(tbl<Str>(h, key), key) != 0; }
-export function has_str_v12(h: usize, q: usize, n: u32): bool { let key = strKey(h, q, n); return findPair<Str, Str>(tbl<Str>(h, key), key) != 0; }
-export function del_str_v4(h: usize, q: usize, n: u32): bool { let key = strKey(h, q, n); return removePair<Str, u32>(tbl<Str>(h, key), key); }
-export function del_str_v8(h: usize, q: usize, n: u32): bool { let key = strKey(h, q, n); return removePair<Str, u64>(tbl<Str>(h, key), key); }
-export function del_str_v12(h: usize, q: usize, n: u32): bool { let key = strKey(h, q, n); return removePair<Str, Str>(tbl<Str>(h, key), key); }
-export function delany_str(h: usize, q: usize, n: u32): i32 { let key = strKey(h, q, n); return delAny<Str>(tbl<Str>(h, key), key); }
-
-
-// ---- add and getOrSet (update.ts): `status` tells a failure apart from a value ----
-
-// i32 keys
-export function add_i32_i32(h: usize, k: i32, d: f64): f64 { return add32<u32>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), d, true); }
-export function add_i32_u32(h: usize, k: i32, d: f64): f64 { return add32<u32>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), d, false); }
-export function add_i32_f64(h: usize, k: i32, d: f64): f64 { return addF64<u32>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), d); }
-export function add_i32_i64(h: usize, k: i32, d: i64): i64 { return add64<u32>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), d, true, false); }
-export function add_i32_u64(h: usize, k: i32, d: i64, negative: bool): i64 { return add64<u32>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), d, false, negative); }
-export function gos_i32_i32(h: usize, k: i32, v: i32): f64 { return <f64><i32>getOrSetBits<u32, u32>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), <u32>v); }
-export function gos_i32_u32(h: usize, k: i32, v: i32): f64 { return <f64>getOrSetBits<u32, u32>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), <u32>v); }
-export function gos_i32_f64(h: usize, k: i32, v: f64): f64 { return reinterpret<f64>(getOrSetBits<u32, u64>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), reinterpret<u64>(v))); }
-export function gos_i32_i64(h: usize, k: i32, v: i64): i64 { return <i64>getOrSetBits<u32, u64>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), <u64>v); }
-export function gos_i32_str(h: usize, k: i32, vq: usize, vn: u32): usize { return getOrSetStr<u32>(tbl<u32>(h, <u32>k), <u32>k, hashKey<u32>(h, <u32>k), strValue(vq, vn)); }
-
-// f64 keys
-export function add_f64_i32(h: usize, k: f64, d: f64): f64 { return add32<u64>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), d, true); }
-export function add_f64_u32(h: usize, k: f64, d: f64): f64 { return add32<u64>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), d, false); }
-export function add_f64_f64(h: usize, k: f64, d: f64): f64 { return addF64<u64>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), d); }
-export function add_f64_i64(h: usize, k: f64, d: i64): i64 { return add64<u64>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), d, true, false); }
-export function add_f64_u64(h: usize, k: f64, d: i64, negative: bool): i64 { return add64<u64>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), d, false, negative); }
-export function gos_f64_i32(h: usize, k: f64, v: i32): f64 { return <f64><i32>getOrSetBits<u64, u32>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), <u32>v); }
-export function gos_f64_u32(h: usize, k: f64, v: i32): f64 { return <f64>getOrSetBits<u64, u32>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), <u32>v); }
-export function gos_f64_f64(h: usize, k: f64, v: f64): f64 { return reinterpret<f64>(getOrSetBits<u64, u64>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), reinterpret<u64>(v))); }
-export function gos_f64_i64(h: usize, k: f64, v: i64): i64 { return <i64>getOrSetBits<u64, u64>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), <u64>v); }
-export function gos_f64_str(h: usize, k: f64, vq: usize, vn: u32): usize { return getOrSetStr<u64>(tbl<u64>(h, f64key(k)), f64key(k), hashKey<u64>(h, f64key(k)), strValue(vq, vn)); }
-
-// i64 keys
-export function add_i64_i32(h: usize, k: i64, d: f64): f64 { return add32<u64>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), d, true); }
-export function add_i64_u32(h: usize, k: i64, d: f64): f64 { return add32<u64>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), d, false); }
-export function add_i64_f64(h: usize, k: i64, d: f64): f64 { return addF64<u64>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), d); }
-export function add_i64_i64(h: usize, k: i64, d: i64): i64 { return add64<u64>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), d, true, false); }
-export function add_i64_u64(h: usize, k: i64, d: i64, negative: bool): i64 { return add64<u64>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), d, false, negative); }
-export function gos_i64_i32(h: usize, k: i64, v: i32): f64 { return <f64><i32>getOrSetBits<u64, u32>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), <u32>v); }
-export function gos_i64_u32(h: usize, k: i64, v: i32): f64 { return <f64>getOrSetBits<u64, u32>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), <u32>v); }
-export function gos_i64_f64(h: usize, k: i64, v: f64): f64 { return reinterpret<f64>(getOrSetBits<u64, u64>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), reinterpret<u64>(v))); }
-export function gos_i64_i64(h: usize, k: i64, v: i64): i64 { return <i64>getOrSetBits<u64, u64>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), <u64>v); }
-export function gos_i64_str(h: usize, k: i64, vq: usize, vn: u32): usize { return getOrSetStr<u64>(tbl<u64>(h, <u64>k), <u64>k, hashKey<u64>(h, <u64>k), strValue(vq, vn)); }
-
-// str keys
-export function add_str_i32(h: usize, q: usize, n: u32, d: f64): f64 { let key = strKey(h, q, n); return add32<Str>(tbl<Str>(h, key), key, hashKey<Str>(h, key), d, true); }
-export function add_str_u32(h: usize, q: usize, n: u32, d: f64): f64 { let key = strKey(h, q, n); return add32<Str>(tbl<Str>(h, key), key, hashKey<Str>(h, key), d, false); }
-export function add_str_f64(h: usize, q: usize, n: u32, d: f64): f64 { let key = strKey(h, q, n); return addF64<Str>(tbl<Str>(h, key), key, hashKey<Str>(h, key), d); }
-export function add_str_i64(h: usize, q: usize, n: u32, d: i64): i64 { let key = strKey(h, q, n); return add64<Str>(tbl<Str>(h, key), key, hashKey<Str>(h, key), d, true, false); }
-export function add_str_u64(h: usize, q: usize, n: u32, d: i64, negative: bool): i64 { let key = strKey(h, q, n); return add64<Str>(tbl<Str>(h, key), key, hashKey<Str>(h, key), d, false, negative); }
-export function gos_str_i32(h: usize, q: usize, n: u32, v: i32): f64 { let key = strKey(h, q, n); return <f64><i32>getOrSetBits<Str, u32>(tbl<Str>(h, key), key, hashKey<Str>(h, key), <u32>v); }
-export function gos_str_u32(h: usize, q: usize, n: u32, v: i32): f64 { let key = strKey(h, q, n); return <f64>getOrSetBits<Str, u32>(tbl<Str>(h, key), key, hashKey<Str>(h, key), <u32>v); }
-export function gos_str_f64(h: usize, q: usize, n: u32, v: f64): f64 { let key = strKey(h, q, n); return reinterpret<f64>(getOrSetBits<Str, u64>(tbl<Str>(h, key), key, hashKey<Str>(h, key), reinterpret<u64>(v))); }
-export function gos_str_i64(h: usize, q: usize, n: u32, v: i64): i64 { let key = strKey(h, q, n); return <i64>getOrSetBits<Str, u64>(tbl<Str>(h, key), key, hashKey<Str>(h, key), <u64>v); }
-export function gos_str_str(h: usize, q: usize, n: u32, vq: usize, vn: u32): usize {
-  let v = strValue(vq, vn);
-  let key = strKey(h, q, n);
-  return getOrSetStr<Str>(tbl<Str>(h, key), key, hashKey<Str>(h, key), v);
-}
-
-// ---- validated gets of shared maps (number kinds) --------------------------
-
-export function sget_i32_i32(h: usize, k: i32): f64 { return sget<u32>(h, <u32>k, 0); }
-export function sget_i32_u32(h: usize, k: i32): f64 { return sget<u32>(h, <u32>k, 1); }
-export function sget_i32_f64(h: usize, k: i32): f64 { return sget<u32>(h, <u32>k, 2); }
-export function sget_f64_i32(h: usize, k: f64): f64 { return sget<u64>(h, f64key(k), 0); }
-export function sget_f64_u32(h: usize, k: f64): f64 { return sget<u64>(h, f64key(k), 1); }
-export function sget_f64_f64(h: usize, k: f64): f64 { return sget<u64>(h, f64key(k), 2); }
+// ---- per pair of kinds: get, set, has, del, delany, add, gos (getOrSet), table, the shared build's
+// sget, wset, wdel, wadd, iteration steps, batches. Generated from one table of kinds by
+// assembly/per-kind.mjs (npm run build:wasm), one line each over the generic operations.
+export * from "./per-kind";
 
 // ---- locked writes of shared maps (number kinds) ----------------------------
 
@@ -357,25 +215,6 @@ export function thread_after(rec: usize): usize { return threadAfter(rec); }
 /** The thread whose record is at `rec` is dead: 1, or 0 when no other thread has that record. */
 export function thread_record_dead(rec: usize): i32 { return threadMarkDead(rec) ? 1 : 0; }
 
-export function wset_i32_i32(h: usize, k: i32, v: i32): i32 { return wsetBits<u32, u32>(h, <u32>k, <u32>v); }
-export function wset_i32_f64(h: usize, k: i32, v: f64): i32 { return wsetBits<u32, u64>(h, <u32>k, reinterpret<u64>(v)); }
-export function wset_f64_i32(h: usize, k: f64, v: i32): i32 { return wsetBits<u64, u32>(h, f64key(k), <u32>v); }
-export function wset_f64_f64(h: usize, k: f64, v: f64): i32 { return wsetBits<u64, u64>(h, f64key(k), reinterpret<u64>(v)); }
-export function wdel_i32_v4(h: usize, k: i32): i32 { return wdelBits<u32, u32>(h, <u32>k); }
-export function wdel_i32_v8(h: usize, k: i32): i32 { return wdelBits<u32, u64>(h, <u32>k); }
-export function wdel_f64_v4(h: usize, k: f64): i32 { return wdelBits<u64, u32>(h, f64key(k)); }
-export function wdel_f64_v8(h: usize, k: f64): i32 { return wdelBits<u64, u64>(h, f64key(k)); }
-export function wadd_i32_i32(h: usize, k: i32, d: f64): f64 { return waddBits<u32>(h, <u32>k, d, 0); }
-export function wadd_i32_u32(h: usize, k: i32, d: f64): f64 { return waddBits<u32>(h, <u32>k, d, 1); }
-export function wadd_i32_f64(h: usize, k: i32, d: f64): f64 { return waddBits<u32>(h, <u32>k, d, 2); }
-export function wadd_f64_i32(h: usize, k: f64, d: f64): f64 { return waddBits<u64>(h, f64key(k), d, 0); }
-export function wadd_f64_u32(h: usize, k: f64, d: f64): f64 { return waddBits<u64>(h, f64key(k), d, 1); }
-export function wadd_f64_f64(h: usize, k: f64, d: f64): f64 { return waddBits<u64>(h, f64key(k), d, 2); }
-// String keys (a query area, as add_str_*): a word count shared by workers adds in one call too.
-export function wadd_str_i32(h: usize, q: usize, n: u32, d: f64): f64 { return waddBits<Str>(h, strKey(h, q, n), d, 0); }
-export function wadd_str_u32(h: usize, q: usize, n: u32, d: f64): f64 { return waddBits<Str>(h, strKey(h, q, n), d, 1); }
-export function wadd_str_f64(h: usize, q: usize, n: u32, d: f64): f64 { return waddBits<Str>(h, strKey(h, q, n), d, 2); }
-
 // ---- iteration -------------------------------------------------------------
 
 export function iter_start(h: usize): usize { return iterStart(h); }
@@ -384,26 +223,9 @@ export function iter_release(it: usize, mapAlive: bool): void { iterRelease(it, 
 export function iter_sweep_dead(): i32 { return iterSweepDead(); }
 /** Bytes of an iterator slot's cursor, which a shared map's step saves and puts back before a retry. */
 export const ITER_SAVE: u32 = <u32>I_CURSOR_END;
-export function iter_next_k4_v4(it: usize, max: u32): u32 { return iterNext<u32, u32>(it, max); }
-export function iter_next_k4_v8(it: usize, max: u32): u32 { return iterNext<u32, u64>(it, max); }
-export function iter_next_k8_v4(it: usize, max: u32): u32 { return iterNext<u64, u32>(it, max); }
-export function iter_next_k8_v8(it: usize, max: u32): u32 { return iterNext<u64, u64>(it, max); }
-export function iter_next_k4_v12(it: usize, max: u32): u32 { return iterNext<u32, Str>(it, max); }
-export function iter_next_k8_v12(it: usize, max: u32): u32 { return iterNext<u64, Str>(it, max); }
-export function iter_next_k12_v4(it: usize, max: u32): u32 { return iterNext<Str, u32>(it, max); }
-export function iter_next_k12_v8(it: usize, max: u32): u32 { return iterNext<Str, u64>(it, max); }
-export function iter_next_k12_v12(it: usize, max: u32): u32 { return iterNext<Str, Str>(it, max); }
 
-// A small private map's whole iteration in one call (iter.ts iterSmall): -1 if it holds more than max.
-export function iter_small_k4_v4(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<u32, u32>(h, cur, k, v, max); }
-export function iter_small_k4_v8(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<u32, u64>(h, cur, k, v, max); }
-export function iter_small_k8_v4(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<u64, u32>(h, cur, k, v, max); }
-export function iter_small_k8_v8(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<u64, u64>(h, cur, k, v, max); }
-export function iter_small_k4_v12(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<u32, Str>(h, cur, k, v, max); }
-export function iter_small_k8_v12(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<u64, Str>(h, cur, k, v, max); }
-export function iter_small_k12_v4(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<Str, u32>(h, cur, k, v, max); }
-export function iter_small_k12_v8(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<Str, u64>(h, cur, k, v, max); }
-export function iter_small_k12_v12(h: usize, cur: usize, k: usize, v: usize, max: u32): i32 { return iterSmall<Str, Str>(h, cur, k, v, max); }
+// Per pair of kinds (per-kind.ts): iter_next_k*_v* a step, iter_small_k*_v* a small private map's whole
+// iteration in one call (-1 if it holds more than max), iter_fill_k*_v* a dump's chunk.
 
 // Dumps (toArrays, number kinds): a cursor in the caller's memory, entries to any buffers, a chunk a call.
 /** Start a dump of map (or table) h with its cursor at `cur` (DUMP_CURSOR bytes): a read of the map. */
@@ -418,44 +240,9 @@ export const DUMP_CURSOR: u32 = <u32>ITER_CURSOR;
 export const ITER_SMALL_MAX: u32 = 16;
 /** Entries of room past `max` that iter_small_* may write (a bucket's worth: iter.ts copyBucket). */
 export const ITER_SMALL_SLACK: u32 = BUCKET_SLOTS;
-export function iter_fill_k4_v4(cur: usize, k: usize, v: usize, max: u32): u32 { return iterFill<u32, u32>(cur, k, v, max); }
-export function iter_fill_k4_v8(cur: usize, k: usize, v: usize, max: u32): u32 { return iterFill<u32, u64>(cur, k, v, max); }
-export function iter_fill_k8_v4(cur: usize, k: usize, v: usize, max: u32): u32 { return iterFill<u64, u32>(cur, k, v, max); }
-export function iter_fill_k8_v8(cur: usize, k: usize, v: usize, max: u32): u32 { return iterFill<u64, u64>(cur, k, v, max); }
 
 // ---- batch operations over arrays in linear memory (see batch.ts) -----------
-// Names: batch<op>_<key>_<v4|v8>; keys, values and outputs are addresses.
-
-export function batchget_i32_v4(h: usize, k: usize, out: usize, n: u32, missing: i64): void { batchGet<u32, u32, u32>(h, k, out, n, <u64>missing); }
-export function batchget_i32_v8(h: usize, k: usize, out: usize, n: u32, missing: i64): void { batchGet<u32, u32, u64>(h, k, out, n, <u64>missing); }
-export function batchget_f64_v4(h: usize, k: usize, out: usize, n: u32, missing: i64): void { batchGet<f64, u64, u32>(h, k, out, n, <u64>missing); }
-export function batchget_f64_v8(h: usize, k: usize, out: usize, n: u32, missing: i64): void { batchGet<f64, u64, u64>(h, k, out, n, <u64>missing); }
-export function batchget_i64_v4(h: usize, k: usize, out: usize, n: u32, missing: i64): void { batchGet<u64, u64, u32>(h, k, out, n, <u64>missing); }
-export function batchget_i64_v8(h: usize, k: usize, out: usize, n: u32, missing: i64): void { batchGet<u64, u64, u64>(h, k, out, n, <u64>missing); }
-export function batchhas_i32_v4(h: usize, k: usize, out: usize, n: u32): void { batchHas<u32, u32, u32>(h, k, out, n); }
-export function batchhas_i32_v8(h: usize, k: usize, out: usize, n: u32): void { batchHas<u32, u32, u64>(h, k, out, n); }
-export function batchhas_f64_v4(h: usize, k: usize, out: usize, n: u32): void { batchHas<f64, u64, u32>(h, k, out, n); }
-export function batchhas_f64_v8(h: usize, k: usize, out: usize, n: u32): void { batchHas<f64, u64, u64>(h, k, out, n); }
-export function batchhas_i64_v4(h: usize, k: usize, out: usize, n: u32): void { batchHas<u64, u64, u32>(h, k, out, n); }
-export function batchhas_i64_v8(h: usize, k: usize, out: usize, n: u32): void { batchHas<u64, u64, u64>(h, k, out, n); }
-export function batchdel_i32_v4(h: usize, k: usize, n: u32): u32 { return batchDelete<u32, u32, u32>(h, k, n); }
-export function batchdel_i32_v8(h: usize, k: usize, n: u32): u32 { return batchDelete<u32, u32, u64>(h, k, n); }
-export function batchdel_f64_v4(h: usize, k: usize, n: u32): u32 { return batchDelete<f64, u64, u32>(h, k, n); }
-export function batchdel_f64_v8(h: usize, k: usize, n: u32): u32 { return batchDelete<f64, u64, u64>(h, k, n); }
-export function batchdel_i64_v4(h: usize, k: usize, n: u32): u32 { return batchDelete<u64, u64, u32>(h, k, n); }
-export function batchdel_i64_v8(h: usize, k: usize, n: u32): u32 { return batchDelete<u64, u64, u64>(h, k, n); }
-export function batchset_i32_v4(h: usize, k: usize, v: usize, n: u32, f: usize, o: usize): i32 { return batchSet<u32, u32, u32>(h, k, v, n, f, o); }
-export function batchset_i32_v8(h: usize, k: usize, v: usize, n: u32, f: usize, o: usize): i32 { return batchSet<u32, u32, u64>(h, k, v, n, f, o); }
-export function batchset_f64_v4(h: usize, k: usize, v: usize, n: u32, f: usize, o: usize): i32 { return batchSet<f64, u64, u32>(h, k, v, n, f, o); }
-export function batchset_f64_v8(h: usize, k: usize, v: usize, n: u32, f: usize, o: usize): i32 { return batchSet<f64, u64, u64>(h, k, v, n, f, o); }
-export function batchset_i64_v4(h: usize, k: usize, v: usize, n: u32, f: usize, o: usize): i32 { return batchSet<u64, u64, u32>(h, k, v, n, f, o); }
-export function batchset_i64_v8(h: usize, k: usize, v: usize, n: u32, f: usize, o: usize): i32 { return batchSet<u64, u64, u64>(h, k, v, n, f, o); }
-export function batchundo_i32_v4(h: usize, k: usize, n: u32, f: usize, o: usize): void { batchUndo<u32, u32, u32>(h, k, n, f, o); }
-export function batchundo_i32_v8(h: usize, k: usize, n: u32, f: usize, o: usize): void { batchUndo<u32, u32, u64>(h, k, n, f, o); }
-export function batchundo_f64_v4(h: usize, k: usize, n: u32, f: usize, o: usize): void { batchUndo<f64, u64, u32>(h, k, n, f, o); }
-export function batchundo_f64_v8(h: usize, k: usize, n: u32, f: usize, o: usize): void { batchUndo<f64, u64, u64>(h, k, n, f, o); }
-export function batchundo_i64_v4(h: usize, k: usize, n: u32, f: usize, o: usize): void { batchUndo<u64, u64, u32>(h, k, n, f, o); }
-export function batchundo_i64_v8(h: usize, k: usize, n: u32, f: usize, o: usize): void { batchUndo<u64, u64, u64>(h, k, n, f, o); }
+// Per pair of kinds (per-kind.ts): batch<op>_<key>_<v4|v8>; keys, values and outputs are addresses.
 
 /** A block of linear memory the JS side keeps for batch copies (per module instance); 0 when memory runs out. */
 export function scratch_alloc(bytes: u32): usize { return alloc(<usize>bytes, false); }
