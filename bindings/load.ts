@@ -103,6 +103,12 @@ export class Core {
   /** The lockTimeout and recoveryTime (ms) last given to the instance's allocator lock (shared build). */
   allocTimeoutMs = -1;
   allocRecoveryMs = -1;
+  /**
+   * A full fence between a JS-side validated read's loads and its second read of the counts (shared
+   * build): the core's read_fence where this thread's CPU is not known to keep loads in order, else
+   * nothing (bindings/shared.ts sets it when it makes the instance; docs/design.md, "Memory order").
+   */
+  readFence: () => void = () => {};
 
   constructor(module: WebAssembly.Module, exports: CoreExports, memory: WebAssembly.Memory, shared: boolean) {
     this.module = module;

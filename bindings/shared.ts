@@ -95,6 +95,8 @@ function instantiate(memory: WebAssembly.Memory, module: WebAssembly.Module): Co
   x.canBlock.value = canBlock ? 1 : 0;
   if (x.wlog_init(threadId) !== 1) throw new RangeError("HashMap: out of memory for this thread's write log of shared maps");
   const c = new Core(module, x, memory, true);
+  // Decided once: a CPU found to be x86 later (Chromium answers late) keeps fences it does not need.
+  if (!strongOrder()) c.readFence = x.read_fence;
   watchThreads(c);
   return c;
 }
@@ -406,7 +408,7 @@ export class MapLock {
 
   /** Whether the counts are still those #snapshot read. */
   #unchanged(): boolean {
-    if (!strongOrder) this.#core.x.read_fence();
+    this.#core.readFence();
     const seqs = this.#seqs;
     if (Atomics.load(this.#i32, this.#seq) !== seqs[0]) return false;
     const t = this.#tables;
@@ -537,7 +539,7 @@ export class MapLock {
 
   /** Whether no write happened since #beginRead returned s (on a table: nor a whole-map write). */
   #validate(s: number): boolean {
-    if (!strongOrder) this.#core.x.read_fence(); // the read's loads before the count's (docs/design.md, "Memory order")
+    this.#core.readFence(); // the read's loads before the count's (docs/design.md, "Memory order")
     const root = this.#root;
     return Atomics.load(this.#i32, this.#seq) === s && (root === null || Atomics.load(root.#i32, root.#seq) === this.#rootSeq);
   }

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 
 process.env.TOPHASH_FENCES = '1';
 const { HashMap } = await import('../bindings/index.js');
-const { sharedBuildFenced } = await import('../bindings/shared.js');
+const { sharedBuildFenced, homeCore } = await import('../bindings/shared.js');
 const { compileShared, buildBytes } = await import('../bindings/load.js');
 const { SHARED_BUILD, FENCE_SITES } = await import('../build/wasm.js');
 const { holdLockAndDie } = await import('./helpers.js');
@@ -16,6 +16,9 @@ const { holdLockAndDie } = await import('./helpers.js');
 describe('the fenced shared build', () => {
   it('is the one taken, and differs from the x86 build only by its fences', () => {
     expect(sharedBuildFenced()).toBe(true);
+    // The JS side's validated reads fence too (string keys, iteration, whole-map reads).
+    const c = homeCore().core;
+    expect(c.readFence).toBe(c.x.read_fence);
     const [plain, fenced] = [compileShared(true), compileShared(false)];
     // Neither imports the marker the fences replace; both have the same interface.
     for (const m of [plain, fenced])

@@ -135,6 +135,14 @@ function disposeQuietly(m: AnyMap): void {
 
 // ---- 1. atomic add ---------------------------------------------------------------------------------
 
+describe('memory order', () => {
+  it("the JS side's validated reads fence exactly where the CPU is not x86 (tests/fenced.test.ts forces the fences on x86)", () => {
+    const x86 = process.arch === 'x64' || process.arch === 'ia32';
+    const c = homeCore().core;
+    expect(c.readFence === c.x.read_fence).toBe(!x86);
+  });
+});
+
 describe('shared: atomic add from 4 threads on overlapping keys', () => {
   const THREADS = 4,
     OPS = 100_000,
