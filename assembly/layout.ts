@@ -182,7 +182,7 @@ export const H_SEQ: usize = 88;
 export const H_REFS: usize = 96;
 /**
  * Shared maps: a starving thread's claim, 0 when none. A thread that has waited too long for the map
- * (bindings/shared.ts, "fair locks") stores a deadline here (wall-clock milliseconds, low 32 bits);
+ * (bindings/maplock.ts, "fair locks") stores a deadline here (wall-clock milliseconds, low 32 bits);
  * until it passes or is cleared, other writers defer to it: the core's locked writes answer busy.
  */
 export const H_WANT: usize = 104;

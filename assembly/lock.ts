@@ -13,7 +13,7 @@
 //     compare-and-swap before it writes and back to even after (the JS side,
 //     or the core itself for the writes named below); readers run the
 //     plain lookup code between two reads of an even count, and retry when it
-//     moved. Those waits are in JS (bindings/shared.ts), which has a clock for
+//     moved. Those waits are in JS (bindings/maplock.ts), which has a clock for
 //     lockTimeout and knows whether the thread may block.
 //   - The allocator is shared by every map of a memory: its lock (A_LOCK,
 //     futex.ts) is taken inside alloc and free, because they are called from

@@ -17,7 +17,7 @@
 // within it, the bucket), is flagged HF_FIXED_SEED, and names its root in H_ROOT. A shared map's
 // seed never changes (clear keeps it): threads pick a key's table before they lock it.
 //
-// Locks (lock.ts, bindings/shared.ts; docs/design.md "Concurrency protocol"): an operation on one
+// Locks (lock.ts, bindings/maplock.ts; docs/design.md "Concurrency protocol"): an operation on one
 // key takes its table's lock; an operation on the whole map (setMany, deleteMany, clear, and reads
 // of the whole map that could not validate) takes the root's lock and then waits until no table's
 // lock is held. A table's lock is taken only while the root's is free (seqTryLock backs off

@@ -11,44 +11,15 @@
 // the iteration ends, on return() (break or throw in for...of), and through a
 // FinalizationRegistry for an iterator abandoned half way. A private map of at
 // most SMALL (16) entries takes no slot: its first next() fills the whole map into
-// an area of a small ring in one core call (see SMALL below). Result objects and
+// an area of a small ring in one core call (small-ring.ts). Result objects and
 // entry arrays are fresh each time: reuse is never observable.
 
-import { ITER_BATCH as BATCH, ITER_KEYS, ITER_SAVE, ITER_VALS, HDR_MOD, HDR_EPOCH, HDR_COUNT, ITER_SMALL_MAX as SMALL, DUMP_CURSOR as CURSOR, ITER_SMALL_SLACK } from './contract.js';
-import { core as privateCore, type Core, type Heap } from './load.js';
-import type { MapLock } from './shared.js';
+import { ITER_BATCH as BATCH, ITER_KEYS, ITER_SAVE, ITER_VALS, HDR_MOD, HDR_EPOCH, HDR_COUNT } from './contract.js';
+import type { MapLock } from './maplock.js';
 import { STRING, KIND_SIZE, kindView } from './kinds.js';
-import { readStringIn, STR_FIELD } from './strings.js';
-import { stepName, smallName } from './exports.js';
-
-/** What an iterator and the finalizers need of a map, kept apart from the HashMap object. */
-export interface MapCore {
-  h: number;
-  disposed: boolean;
-  readonly kk: number;
-  readonly vk: number;
-  /** The JS-side table of 'any' values, or null for numeric value kinds. */
-  vals: unknown[] | null;
-  /** The module instance the map lives in. */
-  readonly core: Core;
-  /** A shared map's root lock; null for a private map. */
-  readonly lock: MapLock | null;
-  /** A shared map's tables (assembly/tables.ts): their locks and addresses; null for a private map. */
-  readonly tables: readonly MapLock[] | null;
-  readonly tableAddrs: readonly number[] | null;
-  /** The core's step for the map's kinds, looked up by its first iterator (the lookup builds its name: a string per iterator cost 40% of a 10-entry map's iteration). */
-  step: Step | null;
-  /** The core's whole iteration of a small private map for the map's kinds, looked up by the first iterator that needs it. */
-  small: SmallFill | null;
-  /** The Core's ring of areas for small iterations, once an iterator of the map has needed it (ringOf). */
-  ring: Ring | null;
-}
-
-/** What an iterator calls back on its map to revalidate an entry. */
-export interface Revalidate<K, V> {
-  has(key: K): boolean;
-  get(key: K): V | undefined;
-}
+import { readStrings } from './strings.js';
+import { disposedError, NoMap, type MapState, type Step } from './map-state.js';
+import { SMALL, AREA_HALF, ringOf, nextArea, fillArea, dropLease, copyOut, type Lease } from './small-ring.js';
 
 const EMPTY_U32 = new Uint32Array(0);
 const EMPTY_STRINGS: string[] = [];
@@ -65,109 +36,12 @@ const BATCH_FIRST = 8;
 /** Bytes of an iterator slot: the cursor (ITER_KEYS bytes, saved around a shared map's step), then keys and values. */
 const SLOT_END = ITER_VALS + (ITER_VALS - ITER_KEYS);
 
-export type Step = (it: number, max: number) => number;
-
-/**
- * A private map of at most SMALL entries (the core's ITER_SMALL_MAX) is iterated whole by one call of
- * the core at the first next(), into an area of a ring the iterator borrows: no slot is taken, so
- * nothing needs a FinalizationRegistry entry (whose registration and removal cost more than all the
- * rest of a 10-entry iteration), and nothing is copied if the iterator ends (or breaks) before RING
- * later small iterations have started. The ring holds a Lease per area, not the iterator (which would
- * keep its map alive): the small iteration that reuses an area copies the entries out of it into its
- * Lease and bumps the map's modification counter (evictLease), which sends the iterator off its fast
- * path to pick the copies up (#views). An abandoned iterator costs one copy. Such an iteration hands out the entries the map held at its
- * start, each unless deleted meanwhile and with its value of the moment: none added later (Go's
- * rules allow either), and it holds no slot (stats().liveIterators does not count it).
- */
-const RING = 8;
-/** Bytes of one area: keys, then values, SMALL + ITER_SMALL_SLACK entries of 8 bytes each. */
-const AREA_HALF = (SMALL + ITER_SMALL_SLACK) * 8;
-
-type SmallFill = (h: number, cur: number, keys: number, vals: number, max: number) => number;
-
-/**
- * What the ring keeps of an iterator borrowing an area: enough to copy the area out when it is
- * needed again, and nothing that keeps the map object alive (its MapCore is a few fields; the map's
- * finalizer drops its 'any' value table). `keys` is null until the copy.
- */
-interface Lease {
-  readonly c: MapCore;
-  /** The area's index in the ring, and the address of its keys (its values follow, AREA_HALF on). */
-  readonly area: number;
-  readonly kAddr: number;
-  readonly n: number;
-  readonly withValues: boolean;
-  keys: Array<number | bigint | string> | null;
-  vals: Array<number | bigint | string>;
-}
-
-/** A Core's ring of areas for small iterations: RING areas after one cursor, and the lease of each. */
-interface Ring {
-  base: number;
-  owners: Array<Lease | null>;
-  next: number;
-}
-
-/**
- * Copy a lease's entries out of its area, which another small iteration is about to fill, and make
- * the map's iterators leave their fast path (the counter moves), so that its iterator takes the copies.
- */
-function evictLease(l: Lease): void {
-  const c = l.c;
-  const H = c.core.heap(l.kAddr + 2 * AREA_HALF);
-  l.vals = l.withValues ? copyOut(c.core, H, c.vk, l.kAddr + AREA_HALF, l.n) : EMPTY_STRINGS;
-  l.keys = copyOut(c.core, H, c.kk, l.kAddr, l.n);
-  if (!c.disposed) c.core.x.map_note_change(c.h);
-}
-
-/** The Core's ring, allocated at first use; null when memory has run out (iterators then take slots). */
-function ringOf(c: Core): Ring | null {
-  let ring = c.cache.get('smallRing') as Ring | undefined;
-  if (ring === undefined) {
-    const base = c.x.scratch_alloc(CURSOR + RING * 2 * AREA_HALF) >>> 0;
-    if (base === 0) return null;
-    c.cache.set('smallRing', (ring = { base, owners: new Array(RING).fill(null), next: 0 }));
-  }
-  return ring;
-}
-
-/** n keys or values of `kind` at byte address `addr` (strings: the addresses of their fields), as a new array. */
-function copyOut(c: Core, H: Heap, kind: number, addr: number, n: number): Array<number | bigint | string> {
-  if (kind === STRING) return readStrings(c, H.u32, addr >>> 2, n, []);
-  const out = new Array<number | bigint>(n);
-  const view = kindView(H, kind);
-  const base = addr / KIND_SIZE[kind];
-  for (let i = 0; i < n; i++) out[i] = view[base + i];
-  return out;
-}
-
-function stepFor(c: Core, kk: number, vk: number): Step {
-  const name = stepName(kk, vk);
-  let step = c.cache.get(name) as Step | undefined;
-  if (step === undefined) c.cache.set(name, (step = c.op<Step>(name)));
-  return step;
-}
-
-/** Decode the n string fields whose addresses are at u32 index `base` into `out`. */
-function readStrings(c: Core, u32: Uint32Array, base: number, n: number, out: string[]): string[] {
-  // One set of views for the batch, renewed when a field lies past it (a shared memory's cached views
-  // keep their old length when another thread grows the memory).
-  let H = c.heap(1);
-  let end = H.u8.length;
-  for (let i = 0; i < n; i++) {
-    const f = u32[base + i];
-    if (f + STR_FIELD > end) end = (H = c.heap(f + STR_FIELD)).u8.length;
-    out[i] = readStringIn(c, H, f);
-  }
-  return out;
-}
-
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 
 /** An iterator's slot, its map, and the lock of the table it iterates (a shared map's; else null). */
 interface Held {
   it: number;
-  c: MapCore;
+  c: MapState;
   lock: MapLock | null;
 }
 
@@ -180,19 +54,14 @@ const abandoned = new FinalizationRegistry<Held>((x) => {
 });
 
 /** Give an iterator slot back (under its table's lock on a shared map: it changes the table's count of iterators). */
-function releaseSlot(c: MapCore, it: number, tableLock: MapLock | null): void {
+function releaseSlot(c: MapState, it: number, tableLock: MapLock | null): void {
   const lock = c.disposed ? null : tableLock;
   if (lock === null) return c.core.x.iter_release(it, c.disposed ? 0 : 1);
   lock.write(() => c.core.x.iter_release(it, 1));
 }
 
-export function disposedError(): TypeError {
-  return new TypeError('HashMap: this map was disposed');
-}
-
 export class HashMapIterator<K, V, T> implements IterableIterator<T> {
-  readonly #map: Revalidate<K, V>;
-  readonly #c: MapCore;
+  readonly #c: MapState;
   readonly #mode: number;
   readonly #step: Step;
   #it = 0;
@@ -238,11 +107,10 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   #strVals: string[] | null = null;
   #valBase = 0;
 
-  constructor(map: Revalidate<K, V>, c: MapCore, mode: number) {
-    this.#map = map;
+  constructor(c: MapState, mode: number) {
     this.#c = c;
     this.#mode = mode;
-    this.#step = c.step ??= stepFor(c.core, c.kk, c.vk);
+    this.#step = c.ops.step;
     this.#th = c.tableAddrs === null ? c.h : c.tableAddrs[0];
     this.#tlock = c.tables === null ? null : c.tables[0];
   }
@@ -413,23 +281,16 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     const c = this.#c;
     const ring = (c.ring ??= ringOf(c.core));
     if (ring === null) return false;
-    const a = ring.next;
-    const kAddr = ring.base + CURSOR + a * 2 * AREA_HALF;
-    let u32 = c.core.heap(c.h + HDR_EPOCH + 4).u32;
-    if (u32[(c.h + HDR_COUNT) >>> 2] > SMALL) return false;
-    const prev = ring.owners[a];
-    if (prev !== null) {
-      // Before the counter is read: the eviction may move it (when prev iterates this same map).
-      ring.owners[a] = null;
-      evictLease(prev);
-      u32 = c.core.heap(c.h + HDR_EPOCH + 4).u32;
-    }
+    if (c.core.headerField(c.h, HDR_COUNT) > SMALL) return false;
+    // Before the counter is read: the eviction may move it (when the area's lease is of this same map).
+    const kAddr = nextArea(ring);
+    const u32 = c.core.heap(c.h + HDR_EPOCH + 4).u32;
     const mod = u32[(c.h + HDR_MOD) >>> 2];
     const epoch = u32[(c.h + HDR_EPOCH) >>> 2];
-    const fill = (c.small ??= c.core.op<SmallFill>(smallName(c.kk, c.vk)));
-    const n = fill(c.h, ring.base, kAddr, kAddr + AREA_HALF, SMALL);
+    const n = c.ops.small(c.h, ring.base, kAddr, kAddr + AREA_HALF, SMALL);
     if (n < 0) return false;
-    ring.next = (a + 1) % RING;
+    const strings = c.kk === STRING || c.vk === STRING;
+    this.#lease = fillArea(ring, c, kAddr, n, this.#mode !== KEYS, !strings);
     this.#mod = this.#gate = mod;
     this.#epoch = epoch;
     this.#ended = true;
@@ -438,15 +299,13 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
     this.#kAddr = kAddr;
     this.#vAddr = kAddr + AREA_HALF;
     this.#end = kAddr + 2 * AREA_HALF;
-    if (c.kk === STRING || c.vk === STRING) {
+    if (strings) {
       // Strings are decoded now, while their fields are where the core said: the area stays free.
       const H = c.core.heap(this.#end);
       this.#keys = copyOut(c.core, H, c.kk, kAddr, n);
       this.#vals = this.#mode === KEYS ? EMPTY_STRINGS : copyOut(c.core, H, c.vk, kAddr + AREA_HALF, n);
       this.#keyBase = this.#valBase = 0;
       this.#copied = true;
-    } else {
-      this.#lease = ring.owners[a] = { c, area: a, kAddr, n, withValues: this.#mode !== KEYS, keys: null, vals: EMPTY_STRINGS };
     }
     this.#views();
     return true;
@@ -456,8 +315,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
   #dropArea(): void {
     const lease = this.#lease;
     if (lease === null) return;
-    const owners = this.#c.ring!.owners;
-    if (owners[lease.area] === lease) owners[lease.area] = null;
+    dropLease(this.#c.ring!, lease);
     this.#lease = null;
   }
 
@@ -580,11 +438,11 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
       // Never hand out a deleted entry or a stale value. On a shared map another thread may delete the
       // key between two calls: one get decides (a shared map holds no undefined values).
       if (c.lock !== null && mode !== KEYS) {
-        value = this.#map.get(key);
+        value = this.#c.get(key) as V | undefined;
         if (value === undefined) return SKIP;
       } else {
-        if (!this.#map.has(key)) return SKIP;
-        if (mode !== KEYS) value = this.#map.get(key);
+        if (!this.#c.has(key)) return SKIP;
+        if (mode !== KEYS) value = this.#c.get(key) as V | undefined;
       }
       // The key may have been deleted and added again: then what we hand out now is the new entry,
       // which the core has not necessarily passed yet. Remember it, so it is not produced twice.
@@ -620,11 +478,7 @@ export class HashMapIterator<K, V, T> implements IterableIterator<T> {
 // next() that checks for it, so each iteration after a GC would start in slow code again. An anchor
 // object keeps the shape, and the optimised code, alive. (Without it, a for...of after gc() ran in
 // slow code again, at more than twice the time per entry.)
-export const SHAPE_ANCHOR = new HashMapIterator<number, number, number>(
-  { has: () => false, get: () => undefined },
-  { h: 0, disposed: true, kk: 0, vk: 0, vals: null, core: privateCore, lock: null, tables: null, tableAddrs: null, step: null, small: null, ring: null },
-  KEYS,
-);
+export const SHAPE_ANCHOR = new HashMapIterator<number, number, number>(new NoMap(), KEYS);
 
 // Inherit from %IteratorPrototype%, as Map's iterators do, so iterator helpers work where the runtime has them.
 const IteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));

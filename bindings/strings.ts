@@ -245,3 +245,17 @@ function decode(v: Uint8Array | Uint16Array, i: number, len: number): string {
   }
   return s;
 }
+
+/** Decode the n string fields whose addresses are at u32 index `base` into `out`. */
+export function readStrings(c: Core, u32: Uint32Array, base: number, n: number, out: string[]): string[] {
+  // One set of views for the batch, renewed when a field lies past it (a shared memory's cached views
+  // keep their old length when another thread grows the memory).
+  let H = c.heap(1);
+  let end = H.u8.length;
+  for (let i = 0; i < n; i++) {
+    const f = u32[base + i];
+    if (f + STR_FIELD > end) end = (H = c.heap(f + STR_FIELD)).u8.length;
+    out[i] = readStringIn(c, H, f);
+  }
+  return out;
+}

@@ -192,3 +192,13 @@ export function probeHolder(c: Core, record: number): void {
     })
     .catch(() => watched.delete(name));
 }
+
+/** Whether this thread may block in Atomics.wait (a browser page's main thread may not). */
+export const canBlock: boolean = (() => {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+})();
