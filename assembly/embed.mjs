@@ -7,7 +7,9 @@
 // and build/wasm.d.ts, its declarations. It also holds CORE, the constants the builds export
 // (immutable globals: header offsets, sizes, status codes), read here from an instance of each build
 // (they must agree), so that the bindings take every number of the contract from the core itself,
-// typed, without compiling anything when they load (bindings/contract.ts).
+// typed, without compiling anything when they load (bindings/contract.ts); and KINDS and EXPORTS,
+// the kinds and the name of each pair of kinds' export in each family, from build/per-kind.json
+// (assembly/per-kind.mjs: bindings/exports.ts).
 //
 // The strings are ASCII, one character per byte, through a table (BYTE_OF: character code -> byte):
 // the 93 most frequent bytes of the two builds are printable characters (all but ' and \), the rest
@@ -54,6 +56,7 @@ function codeTable(sample) {
 const privateBuild = readFileSync(file('build/tophash.wasm'));
 const sharedBuild = readFileSync(file('build/tophash-shared.wasm'));
 const fences = JSON.parse(readFileSync(file('build/fences.json'), 'utf8'));
+const perKind = JSON.parse(readFileSync(file('build/per-kind.json'), 'utf8'));
 const code = codeTable(Buffer.concat([privateBuild, sharedBuild]));
 
 /**
@@ -92,6 +95,8 @@ const js = [
   `export const SHARED_BUILD = '${literal(sharedBuild.map((b) => code[b]))}';`,
   `export const FENCE_SITES = ${JSON.stringify(fences)};`,
   `export const CORE = ${JSON.stringify(core)};`,
+  `export const KINDS = ${JSON.stringify(perKind.kinds)};`,
+  `export const EXPORTS = ${JSON.stringify(perKind.exports)};`,
   '',
 ].join('\n');
 const dts = [
@@ -109,6 +114,13 @@ const dts = [
   `export const CORE: { ${Object.keys(core)
     .map((n) => `readonly ${n}: number;`)
     .join(' ')} };`,
+  '/** The kinds, in the order of their codes (bindings/kinds.ts): name and slot size (assembly/per-kind.mjs). */',
+  'export const KINDS: readonly { readonly name: string; readonly size: number }[];',
+  '/** The core\'s export in each family for a pair of kinds (null: none there), at key kind * KINDS.length + value kind (assembly/per-kind.mjs). */',
+  'export const EXPORTS: readonly ExportNames[];',
+  `export interface ExportNames { ${Object.keys(perKind.exports[0])
+    .map((f) => `readonly ${f}: string${perKind.exports.some((e) => e[f] === null) ? ' | null' : ''};`)
+    .join(' ')} }`,
   '',
 ].join('\n');
 writeFileSync(file('build/wasm.js'), js);

@@ -1,15 +1,65 @@
-// The core's per-kind exports, generated (first step of `npm run build:wasm`): writes
-// assembly/per-kind.ts, which assembly/index.ts re-exports. Each export is one line that instantiates
-// a generic operation (ops.ts, map.ts, update.ts, iter.ts, batch.ts, tables.ts) with the storage
-// types of a pair of kinds. The tables below are the only place those pairs are spelled in the core:
-// adding a kind is a row of KEYS or VALUES here (and its codec in the bindings); the bindings spell the
-// same names in bindings/exports.ts, and tests/exports.test.ts checks that both builds export exactly
-// the names the bindings can ask for.
+// The core's per-kind exports, generated (first step of `npm run build:wasm`) from one table of kinds
+// (KINDS) and the storages they map to (KEYS, SIZES and the families below). It writes both halves
+// of the contract:
+//  - assembly/per-kind.ts, which assembly/index.ts re-exports: each export one line that instantiates
+//    a generic operation (ops.ts, map.ts, update.ts, iter.ts, batch.ts, tables.ts) with the storage
+//    types of a pair of kinds;
+//  - build/per-kind.json: the kinds (name, slot size) and, for each pair of kinds, the name of its
+//    export in each family, which assembly/embed.mjs puts into build/wasm.js (KINDS, EXPORTS) for the
+//    bindings (bindings/exports.ts, bindings/kinds.ts). Every name there must be one written here,
+//    and every export written here named there, or the build fails.
+// Adding a kind is a row of KINDS (a new storage: a row of KEYS or SIZES too) and its codecs in the
+// bindings (bindings/codecs.ts).
 //
 // Names are <op>_<key>_<value>: the key part is the key's storage (i32 for int32 and uint32, f64,
 // i64 for both bigint kinds, str), the value part what the operation needs of the value (its storage
 // for get, its bits for set, its size for has and delete: v4, v8, v12; its arithmetic for add).
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
+
+/**
+ * The kinds, in the bindings' order (their codes: bindings/kinds.ts). Each names its slot size and the
+ * storage part it gives each family: `key`, its key storage (KEYS; null: not a key kind); `get`,
+ * `set`, `add` and `gos`, the value part of those families (null: the family has no export for it);
+ * `number`, whether it is a JS number (the shared build's one-call operations exist for those).
+ */
+const KINDS = [
+  { name: 'int32', size: 4, key: 'i32', get: 'i32', set: 'i32', add: 'i32', gos: 'i32', number: true },
+  { name: 'uint32', size: 4, key: 'i32', get: 'u32', set: 'i32', add: 'u32', gos: 'u32', number: true },
+  { name: 'float64', size: 8, key: 'f64', get: 'f64', set: 'f64', add: 'f64', gos: 'f64', number: true },
+  { name: 'bigint64', size: 8, key: 'i64', get: 'i64', set: 'i64', add: 'i64', gos: 'i64', number: false },
+  { name: 'biguint64', size: 8, key: 'i64', get: 'i64', set: 'i64', add: 'u64', gos: 'i64', number: false },
+  { name: 'string', size: 12, key: 'str', get: 'str', set: 'str', add: null, gos: 'str', number: false },
+  { name: 'any', size: 4, key: null, get: 'any', set: 'any', add: null, gos: null, number: false },
+];
+
+/** The export of each family for key kind k and value kind v (null: none), as the bindings look them up. */
+function pairNames(k, v) {
+  const vs = `v${v.size}`;
+  const numbers = k.number && v.number;
+  const batch = k.key !== 'str' && v.name !== 'string';
+  const bv = v.size === 4 ? 'v4' : 'v8';
+  return {
+    get: `get_${k.key}_${v.get}`,
+    set: `set_${k.key}_${v.set}`,
+    has: `has_${k.key}_${vs}`,
+    del: v.name === 'any' ? `delany_${k.key}` : `del_${k.key}_${vs}`,
+    add: v.add === null ? null : `add_${k.key}_${v.add}`,
+    gos: v.gos === null ? null : `gos_${k.key}_${v.gos}`,
+    table: `table_${k.key}`,
+    sget: numbers ? `sget_${k.key}_${v.get}` : null,
+    wset: numbers ? `wset_${k.key}_${v.set}` : null,
+    wdel: numbers ? `wdel_${k.key}_${vs}` : null,
+    wadd: (k.number || k.key === 'str') && v.number ? `wadd_${k.key}_${v.add}` : null,
+    step: `iter_next_k${k.size}_${vs}`,
+    small: `iter_small_k${k.size}_${vs}`,
+    fill: batch && v.name !== 'any' ? `iter_fill_k${k.size}_${vs}` : null,
+    batchget: batch ? `batchget_${k.key}_${bv}` : null,
+    batchhas: batch ? `batchhas_${k.key}_${bv}` : null,
+    batchdel: batch ? `batchdel_${k.key}_${bv}` : null,
+    batchset: batch ? `batchset_${k.key}_${bv}` : null,
+    batchundo: batch ? `batchundo_${k.key}_${bv}` : null,
+  };
+}
 
 /**
  * Key storages: the export's parameters for the key, the key bits (`x`) the generic code takes, their
@@ -145,4 +195,15 @@ import { Str, hashKey } from "./strings";
 import { getBits, getF64, setBits, setAny, getI32, getU32, getAny, delAny, strKey, getStr, strValue, setStr, sget, wsetBits, wdelBits, waddBits } from "./ops";
 `;
 writeFileSync(new URL('./per-kind.ts', import.meta.url), header + lines.join('\n') + '\n');
+
+// The bindings' half: every pair of kinds' names, checked against the exports just written.
+const written = new Set(lines.filter((l) => l.startsWith('export')).map((l) => l.match(/^export function (\w+)/)[1]));
+const exportsOf = KINDS.filter((k) => k.key !== null).flatMap((k) => KINDS.map((v) => pairNames(k, v)));
+const named = new Set(exportsOf.flatMap((n) => Object.values(n)).filter((x) => x !== null));
+const unwritten = [...named].filter((n) => !written.has(n));
+const unnamed = [...written].filter((n) => !named.has(n));
+if (unwritten.length > 0 || unnamed.length > 0) throw new Error(`per-kind.mjs: names without an export: ${unwritten.join(', ') || 'none'}; exports without a name: ${unnamed.join(', ') || 'none'}`);
+mkdirSync(new URL('../build/', import.meta.url), { recursive: true });
+const kinds = KINDS.map((k) => ({ name: k.name, size: k.size }));
+writeFileSync(new URL('../build/per-kind.json', import.meta.url), JSON.stringify({ kinds, exports: exportsOf }) + '\n');
 console.log(`per-kind.mjs: ${lines.filter((l) => l.startsWith('export')).length} exports in assembly/per-kind.ts`);

@@ -8,7 +8,7 @@
 // memory the earlier ones are undone too (see assembly/batch.ts).
 
 import type { Core, Heap } from './load.js';
-import { batchNames, fillName } from './exports.js';
+import { exportNames } from './exports.js';
 import { INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, describe, withArticle, kindView } from './kinds.js';
 
 type NumArray = Int32Array | Uint32Array | Float64Array | BigInt64Array | BigUint64Array;
@@ -96,13 +96,13 @@ function batchOps(c: Core, kk: number, vk: number): BatchOps {
   const i = kk * 2 + (KIND_SIZE[vk] === 4 ? 0 : 1);
   let ops = cache[i];
   if (ops === undefined) {
-    const n = batchNames(kk, vk)!;
+    const n = exportNames(kk, vk);
     ops = {
-      get: c.op<BatchGet>(n.get),
-      has: c.op<BatchHas>(n.has),
-      del: c.op<BatchDel>(n.del),
-      set: c.op<BatchSet>(n.set),
-      undo: c.op<BatchUndo>(n.undo),
+      get: c.op<BatchGet>(n.batchget!),
+      has: c.op<BatchHas>(n.batchhas!),
+      del: c.op<BatchDel>(n.batchdel!),
+      set: c.op<BatchSet>(n.batchset!),
+      undo: c.op<BatchUndo>(n.batchundo!),
     };
     cache[i] = ops;
   }
@@ -253,7 +253,7 @@ export function toArrays(c: Core, tables: readonly number[], kk: number, vk: num
   }
   const keys = new ARRAY_OF[kk](count);
   const vals = new ARRAY_OF[vk](count);
-  const fill = c.op<Fill>(fillName(kk, vk));
+  const fill = c.op<Fill>(exportNames(kk, vk).fill!);
   const base = scratchBase(c);
   const cur = base + OLD_OFF;
   let pos = 0;

@@ -3,6 +3,7 @@
 
 import type { ValueKind } from './public.js';
 import type { Heap } from './load.js';
+import { KINDS } from '../build/wasm.js';
 
 export type { KeyKind, ValueKind, KeyOf, ValueOf } from './public.js';
 
@@ -14,16 +15,9 @@ export const BIGUINT64 = 4;
 export const STRING = 5;
 export const ANY = 6;
 
-export const KIND_NAMES: readonly ValueKind[] = ['int32', 'uint32', 'float64', 'bigint64', 'biguint64', 'string', 'any'];
-
-/** Bytes a kind takes in a bucket slot ('any' is a 4-byte index into a JS table, 'string' a 12-byte field). */
-export const KIND_SIZE: readonly number[] = [4, 4, 8, 8, 8, 12, 4];
-/** Name of the key part of the wasm exports (see assembly/index.ts). */
-export const KEY_ABI: readonly string[] = ['i32', 'i32', 'f64', 'i64', 'i64', 'str'];
-/** Name of the value part of the wasm get exports. */
-export const GET_ABI: readonly string[] = ['i32', 'u32', 'f64', 'i64', 'i64', 'str', 'any'];
-/** Name of the value part of the wasm set exports: int32 and uint32 share their bits. */
-export const SET_ABI: readonly string[] = ['i32', 'i32', 'f64', 'i64', 'i64', 'str', 'any'];
+/** The kinds' names and the bytes each takes in a bucket slot ('any' is a 4-byte index into a JS table, 'string' a 12-byte field), by code: from the one table of kinds (assembly/per-kind.mjs). */
+export const KIND_NAMES = KINDS.map((k) => k.name) as readonly ValueKind[];
+export const KIND_SIZE: readonly number[] = KINDS.map((k) => k.size);
 
 export const I64_MIN = -(2n ** 63n);
 export const I64_MAX = 2n ** 63n - 1n;

@@ -10,9 +10,9 @@
 // through it once the HashMap is collected.
 
 import { core as privateCore, type Core } from './load.js';
-import { KIND_NAMES } from './kinds.js';
+import { KIND_NAMES, ANY } from './kinds.js';
 import type { MapLock } from './maplock.js';
-import { opNames, sharedOpNames, sharedStrAddName, tableName, stepName, smallName } from './exports.js';
+import { exportNames } from './exports.js';
 import { queryAreas, type QueryArea } from './strings.js';
 import type { Ring } from './small-ring.js';
 
@@ -56,9 +56,8 @@ export function opsFor(c: Core, kk: number, vk: number): Ops {
 }
 
 function makeOps(c: Core, kk: number, vk: number): Ops {
-  const n = opNames(kk, vk);
-  const s = sharedOpNames(kk, vk);
-  const fn = (name: string | null | undefined): CoreFn | null => (name == null ? null : c.op<CoreFn>(name));
+  const n = exportNames(kk, vk);
+  const fn = (name: string | null): CoreFn | null => (name === null ? null : c.op<CoreFn>(name));
   return {
     get: c.op<CoreFn>(n.get),
     set: c.op<CoreFn>(n.set),
@@ -66,13 +65,13 @@ function makeOps(c: Core, kk: number, vk: number): Ops {
     del: c.op<CoreFn>(n.del),
     add: fn(n.add),
     gos: fn(n.gos),
-    step: c.op<Step>(stepName(kk, vk)),
-    small: c.op<SmallFill>(smallName(kk, vk)),
-    table: c.op<CoreFn>(tableName(kk)),
-    sget: fn(s?.sget),
-    wset: fn(s?.wset),
-    wdel: fn(s?.wdel),
-    wadd: fn(s?.wadd ?? sharedStrAddName(kk, vk)),
+    step: c.op<Step>(n.step),
+    small: c.op<SmallFill>(n.small),
+    table: c.op<CoreFn>(n.table),
+    sget: fn(n.sget),
+    wset: fn(n.wset),
+    wdel: fn(n.wdel),
+    wadd: fn(n.wadd),
   };
 }
 
@@ -158,7 +157,7 @@ export abstract class MapState {
     const areas = queryAreas(c);
     this.ka = areas.key;
     this.va = areas.value;
-    this.vals = vk === KIND_NAMES.indexOf('any') ? [] : null;
+    this.vals = vk === ANY ? [] : null;
     this.lock = locks?.root ?? null;
     this.tables = locks?.tables ?? null;
     this.tableAddrs = locks?.addrs ?? null;

@@ -1,11 +1,13 @@
-// The names of the core's exports come from one table (bindings/exports.ts). Both builds must export
-// exactly the functions that table can ask for, among the per-kind families: a new family, a renamed
-// export or a kind pair left out fails here, when the package is built and tested, not at run time
-// in a user's program. (The other exports, the lifecycle and scratch functions, are typed in
+// The names of the core's exports come from one table of kinds (assembly/per-kind.mjs), which writes
+// both the exports and the names the bindings look up (build/wasm.js EXPORTS: bindings/exports.ts).
+// Both builds must export exactly the functions that table can ask for, among the per-kind families:
+// a new family, a renamed export or a kind pair left out fails here, when the package is built and
+// tested, not at run time in a user's program. (The other exports, the lifecycle and scratch functions, are typed in
 // bindings/load.ts and checked by the type checker.)
 import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { allExportNames } from '../bindings/exports.js';
+import { KIND_NAMES, KIND_SIZE, INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY } from '../bindings/kinds.js';
 import { core } from '../bindings/load.js';
 import { homeCore } from '../bindings/shared.js';
 
@@ -35,6 +37,14 @@ describe('export names', () => {
       expect(asked.size).toBeGreaterThan(100);
     });
   }
+});
+
+describe('the table of kinds', () => {
+  it("names the kinds in the order of bindings/kinds.ts's codes, with their slot sizes", () => {
+    const codes = { int32: INT32, uint32: UINT32, float64: FLOAT64, bigint64: BIGINT64, biguint64: BIGUINT64, string: STRING, any: ANY };
+    expect(KIND_NAMES.map((k) => codes[k])).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(KIND_SIZE).toEqual([4, 4, 8, 8, 8, 12, 4]);
+  });
 });
 
 describe("the README's export list", () => {
