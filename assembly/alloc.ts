@@ -67,7 +67,7 @@ export const ADDRESS_SPACE: u64 = 1 << 32;
 
 // Allocator header fields, from ALLOC_BASE.
 const A_MAGIC: usize = 0;
-const A_TOP: usize = 4;
+export const A_TOP: usize = 4;
 /** Free list of iterator slots (see iter.ts). */
 export const A_HITER_FREE: usize = 8;
 /** Iterator slots in the pool, busy or idle. */
@@ -78,7 +78,7 @@ export const A_HITER_TOTAL: usize = 12;
  * takes the lock, so that a waiter always knows whose hold it waits for. It guards everything in this
  * header.
  */
-const A_LOCK: usize = 16;
+export const A_LOCK: usize = 16;
 /**
  * The lock holder's undo log (shared build): the old value of every word it changed, so that a thread
  * that takes the lock over from a dead holder (lock.ts) can put the allocator back as it was
@@ -154,11 +154,6 @@ export function heapReleaseDead(dead: usize): void {
 // @ts-ignore: decorator
 @inline export function threadsHead(): usize {
   return allocBase() + A_THREADS;
-}
-
-/** Address of the allocator's lock word (for the tests that stop a thread inside it). */
-export function allocLockWord(): usize {
-  return allocBase() + A_LOCK;
 }
 
 /** Store a word of allocator state with the lock held, its old value logged first (shared build). */
@@ -473,11 +468,3 @@ export function couldFit(bytes: u64): bool {
   return bytes <= room;
 }
 
-/** Bytes handed out from the bump region so far (for tests and stats). */
-export function heapTop(): usize {
-  if (!lockHeap()) return 0;
-  ensureInit();
-  let top = <usize>load<u32>(allocBase() + A_TOP);
-  unlockHeap();
-  return top;
-}

@@ -37,9 +37,9 @@
 // as constants (HDR_*): count and the modification counter.
 
 import { newMap, clearMap, freeMap, bumpMod, findLongCandidates } from "./map";
-import { iterStart, iterRelease, dumpStart, ITER_CURSOR, iterPoolSize, iterReserve, iterSweepDead, I_KEYS as IT_KEYS, I_VALS as IT_VALS, I_CURSOR_END, BATCH_MAX as IT_BATCH } from "./iter";
+import { iterStart, iterRelease, dumpStart, ITER_CURSOR, iterReserve, iterSweepDead, I_KEYS as IT_KEYS, I_VALS as IT_VALS, I_CURSOR_END, BATCH_MAX as IT_BATCH } from "./iter";
 export { SWEEP_NONE, SWEEP_DONE, SWEEP_BUSY } from "./iter";
-import { heapTop, alloc, free, allocLockWord } from "./alloc";
+import { alloc, free, allocBase, A_TOP, A_HITER_TOTAL, A_LOCK } from "./alloc";
 
 import { expandSeed } from "./hash";
 
@@ -158,12 +158,18 @@ export function map_stat(h: usize, field: u32): f64 {
   }
   return -1;
 }
-export function heap_top(): usize { return heapTop(); }
-export function iter_pool_size(): u32 { return iterPoolSize(); }
 /** Give the iterator pool its first slots now, so that iterations work once memory has run out: 1, or 0 when memory runs out. */
 export function iter_reserve(): i32 { return iterReserve() ? 1 : 0; }
-/** Address of the allocator's lock word: a thread stopped while it holds it is presumed dead after recoveryTime (lock.ts). */
-export function alloc_lock_word(): usize { return allocLockWord(); }
+/**
+ * The allocator's header (alloc.ts): its address in this build's memory (per build: it follows the
+ * build's static data, so embed.mjs leaves it out of CORE), and the offsets of the heap's top, of the
+ * count of iterator slots in the pool and of the allocator's lock word. Read through a view, as a
+ * map's header is: what a thread that holds the lock is doing, how much memory the allocator has used.
+ */
+export const ALLOC_HEADER: u32 = <u32>allocBase();
+export const ALLOC_TOP: u32 = <u32>A_TOP;
+export const ALLOC_ITER_SLOTS: u32 = <u32>A_HITER_TOTAL;
+export const ALLOC_LOCK: u32 = <u32>A_LOCK;
 
 // ---- per pair of kinds: get, set, has, del, delany, add, gos (getOrSet), table, the shared build's
 // sget, wset, wdel, wadd, iteration steps, batches. Generated from one table of kinds by

@@ -28,3 +28,6 @@ export const { WRITE_BUSY, WRITE_DEAD, ST_RANGE, ST_BUSY, ST_DEAD } = CORE;
 
 /** Results of a recovery, of watching a lock's holder, of a write lock refused for the root, of attaching, of sweeping a dead thread's iterators. */
 export const { RECOVER_TAKEN, RECOVER_BROKEN, WLOCK_ROOT_BUSY, WATCH_MOVED, WATCH_DEAD, ATTACH_OK, ATTACH_FULL, SWEEP_NONE, SWEEP_BUSY } = CORE;
+
+/** The allocator header's fields (at the instance's ALLOC_HEADER): the heap's top, the iterator slots in the pool, the allocator's lock word. */
+export const { ALLOC_TOP, ALLOC_ITER_SLOTS, ALLOC_LOCK } = CORE;

@@ -19,8 +19,8 @@ type Fn = (...args: never[]) => unknown;
  * The wasm module's exports: the interface documented in assembly/index.ts and docs/design.md. Its
  * constants are not read from here but from bindings/contract.ts; these globals are per instance:
  * per-call results (found, status, lockTimedOut, readTorn), the settings the bindings give an
- * instance (canBlock, lockTimeoutNs, recoveryNs), and the build's own MAP_TABLES.
- * Functions that return an address (map_new, map_table, iter_start, scratch_alloc, heap_top, get_*_str,
+ * instance (canBlock, lockTimeoutNs, recoveryNs), and the build's own MAP_TABLES and ALLOC_HEADER.
+ * Functions that return an address (map_new, map_table, iter_start, scratch_alloc, get_*_str,
  * gos_*_str) return it as an i32, negative above 2 GiB: callers take it `>>> 0`.
  */
 export interface CoreExports {
@@ -30,6 +30,8 @@ export interface CoreExports {
   readonly lockTimedOut: WebAssembly.Global;
   readonly readTorn: WebAssembly.Global;
   readonly MAP_TABLES: WebAssembly.Global;
+  /** The allocator header's address (the build's own: it follows its static data). */
+  readonly ALLOC_HEADER: WebAssembly.Global;
   readonly canBlock: WebAssembly.Global;
   readonly lockTimeoutNs: WebAssembly.Global;
   readonly recoveryNs: WebAssembly.Global;
@@ -38,10 +40,7 @@ export interface CoreExports {
   map_clear(h: number): number;
   map_free(h: number): void;
   map_stat(h: number, field: number): number;
-  heap_top(): number;
-  iter_pool_size(): number;
   iter_reserve(): number;
-  alloc_lock_word(): number;
   iter_start(h: number): number;
   iter_release(it: number, mapAlive: number): void;
   iter_sweep_dead(): number;

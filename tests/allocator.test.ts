@@ -6,10 +6,9 @@
 // its model says.
 import { describe, it, expect } from 'vitest';
 import { HashMap } from '../bindings/index.js';
-import { core } from '../bindings/load.js';
-import { rng } from './helpers.js';
+import { rng, heapTop } from './helpers.js';
 
-const top = (): number => core.x.heap_top() >>> 0;
+const top = (): number => heapTop() >>> 0;
 /** What small blocks of other size classes (headers, small directories) may take of new memory. */
 const SMALL_SLACK = 64 * 1024;
 

@@ -4,8 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { inspect } from 'node:util';
 import { HashMap, type KeyKind as AnyKeyKind, type ValueKind as AnyValueKind } from '../bindings/index.js';
 import type { NumericKeyKind as KeyKind, NumericValueKind as ValueKind } from './helpers.js';
-import { core } from '../bindings/load.js';
-import { rng, KEY_KINDS, VALUE_KINDS, keyMaker, valueMaker, normKey, withSeed, seeded } from './helpers.js';
+import { rng, KEY_KINDS, VALUE_KINDS, keyMaker, valueMaker, normKey, withSeed, seeded, heapTop } from './helpers.js';
 
 type AnyMap = HashMap<unknown, unknown>;
 type ErrorClass = typeof TypeError | typeof RangeError;
@@ -443,12 +442,12 @@ describe('options', () => {
     const opts = { key: 'int32', value: 'int32', seed: 3 };
     const warm = () => expectThrow(ctor([...good, ['x', 1]], opts), TypeError, 'bad key in entries');
     for (let i = 0; i < 5; i++) warm();
-    const top = core.x.heap_top();
+    const top = heapTop();
     for (let i = 0; i < 200; i++) {
       warm();
       expectThrow(ctor([...good, [1.5, 1]], opts), RangeError, 'unfitting key in entries');
     }
-    expect(core.x.heap_top()).toBe(top);
+    expect(heapTop()).toBe(top);
     // Entries are accepted from any iterable of entry objects, including array-likes with 0 and 1.
     const m = new HashMap<number, unknown>(
       new Map([
@@ -574,9 +573,9 @@ describe('use after dispose', () => {
       m.dispose();
     };
     for (let i = 0; i < 5; i++) make();
-    const top = core.x.heap_top();
+    const top = heapTop();
     for (let i = 0; i < 100; i++) make();
-    expect(core.x.heap_top()).toBe(top);
+    expect(heapTop()).toBe(top);
   });
 });
 
@@ -815,9 +814,9 @@ describe('out of memory under maxBytes', () => {
   it('a failed constructor leaks nothing', () => {
     const fail = () => expectThrow(() => new HashMap(null, { key: 'int32', capacity: 50_000, maxBytes: 100_000 }), RangeError, 'too big');
     for (let i = 0; i < 3; i++) fail();
-    const top = core.x.heap_top();
+    const top = heapTop();
     for (let i = 0; i < 100; i++) fail();
-    expect(core.x.heap_top()).toBe(top);
+    expect(heapTop()).toBe(top);
   });
 });
 

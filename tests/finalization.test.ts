@@ -1,7 +1,7 @@
 // Maps and iterators dropped without dispose()/return() are freed by their FinalizationRegistry.
 import { describe, it, expect } from 'vitest';
 import { HashMap } from '../bindings/index.js';
-import { core } from '../bindings/load.js';
+import { heapTop, iterPoolSize } from './helpers.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -27,13 +27,13 @@ describe('FinalizationRegistry', () => {
     };
     build();
     await collect();
-    const top = core.x.heap_top() >>> 0;
+    const top = heapTop() >>> 0;
     // 50 more maps of ~20k entries each would need about 16 MB of fresh memory if nothing was freed.
     for (let round = 0; round < 3; round++) {
       build();
       await collect();
     }
-    expect((core.x.heap_top() >>> 0) - top).toBeLessThan(2_000_000);
+    expect((heapTop() >>> 0) - top).toBeLessThan(2_000_000);
   });
 
   it('releases the slot of an iterator abandoned half way', async () => {
@@ -49,11 +49,11 @@ describe('FinalizationRegistry', () => {
     expect(m.stats().liveIterators).toBe(100);
     await collect();
     expect(m.stats().liveIterators).toBe(0);
-    const pool = core.x.iter_pool_size();
+    const pool = iterPoolSize();
     abandon();
     await collect();
     expect(m.stats().liveIterators).toBe(0);
-    expect(core.x.iter_pool_size()).toBe(pool); // released slots were reused
+    expect(iterPoolSize()).toBe(pool); // released slots were reused
     m.dispose();
   });
 
@@ -82,9 +82,9 @@ describe('FinalizationRegistry', () => {
     };
     for (let i = 0; i < 20; i++) make();
     await collect();
-    const top = core.x.heap_top() >>> 0;
+    const top = heapTop() >>> 0;
     for (let i = 0; i < 20; i++) make();
     await collect();
-    expect((core.x.heap_top() >>> 0) - top).toBeLessThan(1_000_000);
+    expect((heapTop() >>> 0) - top).toBeLessThan(1_000_000);
   });
 });

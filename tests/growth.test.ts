@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { HashMap, type HashMapStats } from '../bindings/index.js';
 import type { NumericKeyKind as KeyKind, NumericValueKind as ValueKind } from './helpers.js';
 import { core } from '../bindings/load.js';
-import { rng, KEY_KINDS, VALUE_KINDS, withSeed } from './helpers.js';
+import { rng, KEY_KINDS, VALUE_KINDS, withSeed, heapTop } from './helpers.js';
 import { expandSeed, bucketOf } from './hashref.js';
 
 type AnyMap = HashMap<unknown, unknown>;
@@ -494,9 +494,9 @@ describe('memory', () => {
     };
     // Same seed and keys each time: every map needs exactly the same blocks, so the top must not move at all.
     for (let j = 0; j < 10; j++) run(0, true, 'int32', 'int32');
-    const top = core.x.heap_top();
+    const top = heapTop();
     for (let j = 0; j < 1000; j++) run(0, true, 'int32', 'int32');
-    expect(core.x.heap_top()).toBe(top);
+    expect(heapTop()).toBe(top);
     // Random seeds and other kinds: the peak count of overflow buckets varies a little from map to map,
     // but a leak of even 16 bytes per map would add 16 KB over 1000 maps.
     for (const [kk, vk] of [
@@ -505,9 +505,9 @@ describe('memory', () => {
       ['bigint64', 'int32'],
     ] as [KeyKind, ValueKind][]) {
       for (let j = 0; j < 10; j++) run(j, false, kk, vk);
-      const top2 = core.x.heap_top();
+      const top2 = heapTop();
       for (let j = 0; j < 1000; j++) run(j, false, kk, vk);
-      expect(core.x.heap_top() - top2, `${kk} => ${vk}`).toBeLessThan(16 * 1024);
+      expect(heapTop() - top2, `${kk} => ${vk}`).toBeLessThan(16 * 1024);
     }
   });
 
@@ -516,7 +516,7 @@ describe('memory', () => {
     for (let i = 0; i < 300_000; i++) big.set(ikey(i), i);
     const bytes = big.stats().bytes;
     big.dispose();
-    const top = core.x.heap_top();
+    const top = heapTop();
     // 20 maps of 10k int32 entries hold well under what the big one gave back
     const maps: HashMap<number, number>[] = [];
     for (let j = 0; j < 20; j++) {
@@ -528,7 +528,7 @@ describe('memory', () => {
     expect(held).toBeLessThan(bytes);
     // Segments are page-sized classes: small maps cannot always reuse a big map's blocks exactly,
     // but most of what they need must come from freed memory.
-    expect(core.x.heap_top() - top).toBeLessThan(held);
+    expect(heapTop() - top).toBeLessThan(held);
     for (const m of maps) m.dispose();
   });
 });

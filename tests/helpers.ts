@@ -1,6 +1,8 @@
 // Shared test helpers: a seeded random generator and key/value makers per kind.
 import type { KeyKind, ValueKind, SharedHandle } from '../bindings/index.js';
 import type { HandleFields } from '../bindings/shared.js';
+import { core, type Core } from '../bindings/load.js';
+import { ALLOC_TOP, ALLOC_ITER_SLOTS, ALLOC_LOCK } from '../bindings/contract.js';
 
 import { Worker } from 'node:worker_threads';
 import { rng } from './rng.js';
@@ -108,4 +110,21 @@ export async function holdLock(handle: SharedHandle, lock: number | 'root' | 'al
 /** holdLock, then terminate the worker: a writer that died holding the lock, proved dead by its exit. */
 export async function holdLockAndDie(handle: SharedHandle, lock: number | 'root' | 'allocator'): Promise<void> {
   await (await holdLock(handle, lock)).terminate();
+}
+
+/**
+ * The allocator's header of a Core (assembly/alloc.ts), read through a view as the bindings read a
+ * map's header: the heap's top (bytes the allocator has taken from memory), the iterator slots in
+ * its pool, and the address of its lock word.
+ */
+export function heapTop(c: Core = core): number {
+  return c.headerField(c.x.ALLOC_HEADER.value >>> 0, ALLOC_TOP);
+}
+
+export function iterPoolSize(c: Core = core): number {
+  return c.headerField(c.x.ALLOC_HEADER.value >>> 0, ALLOC_ITER_SLOTS);
+}
+
+export function allocLockWord(c: Core = core): number {
+  return (c.x.ALLOC_HEADER.value >>> 0) + ALLOC_LOCK;
 }

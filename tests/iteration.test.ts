@@ -7,9 +7,8 @@
 import { describe, it, expect } from 'vitest';
 import { HashMap } from '../bindings/index.js';
 import type { NumericKeyKind as KeyKind, NumericValueKind as ValueKind } from './helpers.js';
-import { core } from '../bindings/load.js';
 import { ITER_SMALL_MAX } from '../bindings/contract.js';
-import { rng, keyMaker, valueMaker, normKey, withSeed, seeded } from './helpers.js';
+import { rng, keyMaker, valueMaker, normKey, withSeed, seeded, heapTop, iterPoolSize } from './helpers.js';
 
 /** The largest map an iterator copies whole at its start instead of walking it live (bindings/iterators.ts). */
 const SMALL_MAX = ITER_SMALL_MAX;
@@ -645,9 +644,9 @@ describe('iterator slots are released: break, return(), throw', () => {
       mut.fill(1000);
       // Warm up: make sure the pool has a free slot, so a leak would show as growth.
       for (const _ of m) break;
-      const pool0 = core.x.iter_pool_size();
+      const pool0 = iterPoolSize();
       const bytes0 = m.stats().bytes;
-      const heap0 = core.x.heap_top();
+      const heap0 = heapTop();
       let sum = 0;
       for (let i = 0; i < 100_000; i++) {
         switch (i % 3) {
@@ -675,8 +674,8 @@ describe('iterator slots are released: break, return(), throw', () => {
       const s = m.stats();
       expect(s.liveIterators).toBe(0);
       expect(s.bytes).toBe(bytes0);
-      expect(core.x.iter_pool_size()).toBe(pool0);
-      expect(core.x.heap_top()).toBe(heap0);
+      expect(iterPoolSize()).toBe(pool0);
+      expect(heapTop()).toBe(heap0);
       sameContent(m, model, 'after 1e5 breaks');
       m.dispose();
     });
@@ -685,7 +684,7 @@ describe('iterator slots are released: break, return(), throw', () => {
   it('return(), throw, early return from a function, destructuring and forEach throw release the slot', () => {
     const m = newMap('float64', 'float64');
     for (let i = 0; i < 500; i++) m.set(i * 0.5, i);
-    const pool0 = core.x.iter_pool_size();
+    const pool0 = iterPoolSize();
 
     const it = m.entries();
     expect(m.stats().liveIterators).toBe(0); // a slot is taken only by the first next()
@@ -727,7 +726,7 @@ describe('iterator slots are released: break, return(), throw', () => {
       }
     }
     expect(m.stats().liveIterators).toBe(0);
-    expect(core.x.iter_pool_size()).toBeLessThanOrEqual(pool0 + 4);
+    expect(iterPoolSize()).toBeLessThanOrEqual(pool0 + 4);
 
     // Many iterators alive at once make the pool grow; releasing them makes them reusable.
     const many = Array.from({ length: 37 }, () => m.keys());
@@ -735,13 +734,13 @@ describe('iterator slots are released: break, return(), throw', () => {
     expect(m.stats().liveIterators).toBe(37);
     for (const x of many) x.return!();
     expect(m.stats().liveIterators).toBe(0);
-    const pool1 = core.x.iter_pool_size();
+    const pool1 = iterPoolSize();
     for (let r = 0; r < 50; r++) {
       const again = Array.from({ length: 37 }, () => m.keys());
       for (const x of again) x.next();
       for (const x of again) x.return!();
     }
-    expect(core.x.iter_pool_size()).toBe(pool1);
+    expect(iterPoolSize()).toBe(pool1);
     expect(m.stats().liveIterators).toBe(0);
 
     // An iteration that runs to its end releases by itself.
@@ -862,11 +861,11 @@ describe('iterators after clear() and dispose()', () => {
       expect(() => b.next()).toThrow(TypeError);
     };
     cycle();
-    const pool0 = core.x.iter_pool_size();
-    const heap0 = core.x.heap_top();
+    const pool0 = iterPoolSize();
+    const heap0 = heapTop();
     for (let i = 0; i < 2000; i++) cycle();
-    expect(core.x.iter_pool_size()).toBe(pool0);
-    expect(core.x.heap_top()).toBe(heap0);
+    expect(iterPoolSize()).toBe(pool0);
+    expect(heapTop()).toBe(heap0);
   });
 });
 
@@ -1263,7 +1262,7 @@ describe(`maps of at most ITER_SMALL_MAX (${SMALL_MAX}) entries: copied whole at
         for (let k = 0; k <= SMALL_MAX; k++) warm.set(k, k);
         expect([...warm.keys()].length).toBe(SMALL_MAX + 1); // a slot, as sameContent's iterations of larger maps take
         warm.dispose();
-        const pool = core.x.iter_pool_size();
+        const pool = iterPoolSize();
         for (let round = 0; round < 40; round++) {
           const m = newMap(kk, vk, { seed: seed * 64 + round });
           const model = new Model();
@@ -1283,7 +1282,7 @@ describe(`maps of at most ITER_SMALL_MAX (${SMALL_MAX}) entries: copied whole at
           sameContent(m, model, `round ${round} end`);
           m.dispose();
         }
-        expect(core.x.iter_pool_size()).toBe(pool);
+        expect(iterPoolSize()).toBe(pool);
       });
     });
   });
@@ -1376,15 +1375,15 @@ describe(`maps of at most ITER_SMALL_MAX (${SMALL_MAX}) entries: copied whole at
   it('abandoned small iterations hold no slot and no memory', () => {
     const m = newMap('int32', 'int32');
     for (let k = 0; k < SMALL_MAX; k++) m.set(k, -k);
-    const pool = core.x.iter_pool_size();
-    const top = core.x.heap_top();
+    const pool = iterPoolSize();
+    const top = heapTop();
     for (let i = 0; i < 10_000; i++) {
       const it = i % 2 ? m.keys() : m.entries();
       it.next();
       expect(m.stats().liveIterators).toBe(0);
     }
-    expect(core.x.iter_pool_size()).toBe(pool);
-    expect(core.x.heap_top()).toBe(top);
+    expect(iterPoolSize()).toBe(pool);
+    expect(heapTop()).toBe(top);
     // A map one entry larger is walked live: its iterator takes a slot until it ends.
     m.set(SMALL_MAX, 0);
     const it = m.keys();

@@ -5,7 +5,7 @@
 // did not fit). A file of its own: the process must start with the whole address space free.
 import { describe, it, expect } from 'vitest';
 import { HashMap } from '../bindings/index.js';
-import { core } from '../bindings/load.js';
+import { iterPoolSize } from './helpers.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -20,7 +20,7 @@ describe('iterator pool', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(m.stats().liveIterators).toBe(0);
-    expect(core.x.iter_pool_size()).toBeLessThanOrEqual(8);
+    expect(iterPoolSize()).toBeLessThanOrEqual(8);
     const big = new HashMap<number, number>(null, { key: 'int32', value: 'int32', capacity: 2 ** 27 });
     big.set(1, 2);
     expect(big.get(1)).toBe(2);

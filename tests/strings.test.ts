@@ -11,9 +11,8 @@
 import { describe, it, expect } from 'vitest';
 import { inspect } from 'node:util';
 import { HashMap, type KeyKind, type ValueKind, type HashMapStats } from '../bindings/index.js';
-import { core } from '../bindings/load.js';
 import { ITER_SMALL_MAX } from '../bindings/contract.js';
-import { rng, keyMaker, valueMaker, normKey, withSeed, seeded, type NumericKeyKind, type NumericValueKind } from './helpers.js';
+import { rng, keyMaker, valueMaker, normKey, withSeed, seeded, type NumericKeyKind, type NumericValueKind, heapTop } from './helpers.js';
 
 /** The largest map an iterator copies whole at its start instead of walking it live (bindings/iterators.ts). */
 const SMALL_MAX = ITER_SMALL_MAX;
@@ -751,12 +750,12 @@ describe('bad input changes nothing', () => {
       bad();
       badValue();
     }
-    const top = core.x.heap_top();
+    const top = heapTop();
     for (let i = 0; i < 100; i++) {
       bad();
       badValue();
     }
-    expect(core.x.heap_top()).toBe(top);
+    expect(heapTop()).toBe(top);
   });
 
   it('batch operations throw a TypeError on every map with a string kind, and change nothing', () => {
@@ -1149,9 +1148,9 @@ describe('memory: inline strings and out-of-line blocks', () => {
       return tomb;
     };
     for (let j = 0; j < 5; j++) make('dispose');
-    const top = core.x.heap_top();
+    const top = heapTop();
     for (let j = 0; j < 30; j++) expect(make(j % 2 ? 'dispose' : 'clear')).toBeGreaterThan(0);
-    expect(core.x.heap_top()).toBe(top);
+    expect(heapTop()).toBe(top);
   });
 
   it('dispose() frees string blocks: maps made afterwards reuse the memory', () => {
@@ -1163,9 +1162,9 @@ describe('memory: inline strings and out-of-line blocks', () => {
       m.dispose();
     };
     for (let j = 0; j < 5; j++) make(j);
-    const top = core.x.heap_top();
+    const top = heapTop();
     for (let j = 0; j < 30; j++) make(j);
-    expect(core.x.heap_top()).toBe(top);
+    expect(heapTop()).toBe(top);
 
     // A map of big strings, disposed: smaller maps of strings built afterwards mostly reuse its memory.
     const big = mk(S, S, { seed: 171 });
@@ -1173,7 +1172,7 @@ describe('memory: inline strings and out-of-line blocks', () => {
     for (let i = 0; i < 3000; i++) big.set(memKey(rand, i), memValue(rand));
     const bytes = big.stats().bytes;
     big.dispose();
-    const top2 = core.x.heap_top();
+    const top2 = heapTop();
     const maps: AnyMap[] = [];
     for (let j = 0; j < 5; j++) {
       const m = mk(S, 'int32', { seed: j });
@@ -1182,7 +1181,7 @@ describe('memory: inline strings and out-of-line blocks', () => {
     }
     const held = maps.reduce((a, m) => a + m.stats().bytes, 0);
     expect(held).toBeLessThan(bytes);
-    expect(core.x.heap_top() - top2).toBeLessThan(held);
+    expect(heapTop() - top2).toBeLessThan(held);
     for (const m of maps) m.dispose();
   });
 });

@@ -11,7 +11,7 @@ import { describe, it, expect } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import { HashMap, LockTimeoutError } from '../bindings/index.js';
 import { homeCore } from '../bindings/shared.js';
-import { rng, fieldsOf, holdLockAndDie } from './helpers.js';
+import { rng, fieldsOf, holdLockAndDie, allocLockWord } from './helpers.js';
 import { strKey, strKeyNum, strVal, strValParse } from './codecs.js';
 
 /** Short: a survivor that waited this long for a dead holder would throw LockTimeoutError (its death is proved at once). */
@@ -149,7 +149,7 @@ describe("shared: a thread stopped inside the allocator's lock", () => {
     const m = new HashMap<number, number>(null, { key: 'int32', value: 'int32', shared: true, lockTimeout: LOCK_TIMEOUT, recoveryTime: RECOVERY });
     try {
       const { core } = homeCore();
-      const word = core.x.alloc_lock_word() >>> 0;
+      const word = allocLockWord(core);
       const ctl = new SharedArrayBuffer(4);
       // The worker takes the allocator's lock's futex word as a holder would (one more holder in the
       // word's count, state held) without naming itself, and never releases it.

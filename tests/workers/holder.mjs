@@ -6,6 +6,7 @@
 // It posts 'held' once it holds the lock, then idles (its event loop stays alive).
 import { HashMap } from '../../dist/index.js';
 import { coreFor } from '../../dist/shared.js';
+import { ALLOC_LOCK } from '../../dist/contract.js';
 import { workerData, post, check } from './common.mjs';
 
 const { handle, lock } = workerData;
@@ -14,7 +15,7 @@ const c = coreFor(handle.memoryId, handle.memory, handle.module);
 if (lock === 'allocator') {
   // The allocator's 64-bit lock word: the futex word (one more holder in its count, state held) and
   // this thread's record above it, as the core's lockWord writes them.
-  const w = new BigInt64Array(handle.memory.buffer, c.x.alloc_lock_word() >>> 0, 1);
+  const w = new BigInt64Array(handle.memory.buffer, (c.x.ALLOC_HEADER.value >>> 0) + ALLOC_LOCK, 1);
   for (;;) {
     const v = Atomics.load(w, 0);
     const word = Number(v & 0xffffffffn);
