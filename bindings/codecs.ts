@@ -80,31 +80,42 @@ function checkKey(m: MapState, key: unknown): void {
   if (!m.key.fits(key)) throw misfit(m.kk, key, 'key');
 }
 
-/** int32, uint32, float64: numbers as they are; a miss is NaN (float64: with `found` clear). */
-class NumberValues implements ValueCodec {
-  readonly #kind: number;
+/** Numbers and bigints: stored as they are, checked against their kind first. */
+abstract class ScalarValues implements ValueCodec {
+  protected readonly kind: number;
   constructor(kind: number) {
-    this.#kind = kind;
+    this.kind = kind;
   }
-  decode(m: MapState, r: number | bigint): unknown {
-    return r === r || (this.#kind === FLOAT64 && m.found()) ? r : undefined;
-  }
+  abstract decode(m: MapState, r: number | bigint): unknown;
+  abstract getOrSet(m: MapState, key: unknown, value: unknown): unknown;
+  abstract add(m: MapState, key: unknown, delta: unknown): unknown;
   set(m: MapState, key: unknown, value: unknown): void {
-    if (!fits(this.#kind, value)) throw misfit(this.#kind, value, 'value');
+    if (!fits(this.kind, value)) throw misfit(this.kind, value, 'value');
     if ((m.key.call1(m, m.ops.set, key, value) as number) < 0) throw m.oom('set; the map is unchanged');
   }
-  getOrSet(m: MapState, key: unknown, value: unknown): unknown {
-    if (!fits(this.#kind, value)) throw misfit(this.#kind, value, 'value');
-    const r = m.key.call1(m, m.ops.gos!, key, value) as number;
-    if ((r === 0 || r !== r) && m.status() !== 0) throw m.oom('getOrSet; the map is unchanged');
-    return r;
+  /** The core's getOrSet of a value checked against the kind: its raw result. */
+  protected gos(m: MapState, key: unknown, value: unknown): number | bigint {
+    if (!fits(this.kind, value)) throw misfit(this.kind, value, 'value');
+    return m.key.call1(m, m.ops.gos!, key, value);
   }
   deleted(_m: MapState, r: number | bigint): boolean {
     return r !== 0;
   }
+}
+
+/** int32, uint32, float64: numbers as they are; a miss is NaN (float64: with `found` clear). */
+class NumberValues extends ScalarValues {
+  decode(m: MapState, r: number | bigint): unknown {
+    return r === r || (this.kind === FLOAT64 && m.found()) ? r : undefined;
+  }
+  getOrSet(m: MapState, key: unknown, value: unknown): unknown {
+    const r = this.gos(m, key, value) as number;
+    if ((r === 0 || r !== r) && m.status() !== 0) throw m.oom('getOrSet; the map is unchanged');
+    return r;
+  }
   add(m: MapState, key: unknown, delta: unknown): unknown {
     checkKey(m, key);
-    const vk = this.#kind;
+    const vk = this.kind;
     if (typeof delta !== 'number') throw new TypeError(`HashMap: add's delta ${describe(delta)} is not a number (value kind '${KIND_NAMES[vk]}')`);
     // Integer kinds take integer deltas: a tiny fraction would round away in the sum and go unnoticed.
     if (vk !== FLOAT64 && !Number.isInteger(delta)) throw rangeOfSum(key, delta, vk);
@@ -115,33 +126,21 @@ class NumberValues implements ValueCodec {
 }
 
 /** bigint64, biguint64: i64 bits; a miss is 0n with `found` clear; biguint64 values are read unsigned. */
-class BigValues implements ValueCodec {
-  readonly #kind: number;
-  constructor(kind: number) {
-    this.#kind = kind;
-  }
+class BigValues extends ScalarValues {
   #out(r: bigint): bigint {
-    return this.#kind === BIGUINT64 ? BigInt.asUintN(64, r) : r;
+    return this.kind === BIGUINT64 ? BigInt.asUintN(64, r) : r;
   }
   decode(m: MapState, r: number | bigint): unknown {
     return r !== 0n || m.found() ? this.#out(r as bigint) : undefined;
   }
-  set(m: MapState, key: unknown, value: unknown): void {
-    if (!fits(this.#kind, value)) throw misfit(this.#kind, value, 'value');
-    if ((m.key.call1(m, m.ops.set, key, value) as number) < 0) throw m.oom('set; the map is unchanged');
-  }
   getOrSet(m: MapState, key: unknown, value: unknown): unknown {
-    if (!fits(this.#kind, value)) throw misfit(this.#kind, value, 'value');
-    const r = m.key.call1(m, m.ops.gos!, key, value) as bigint;
+    const r = this.gos(m, key, value) as bigint;
     if (r === 0n && m.status() !== 0) throw m.oom('getOrSet; the map is unchanged');
     return this.#out(r);
   }
-  deleted(_m: MapState, r: number | bigint): boolean {
-    return r !== 0;
-  }
   add(m: MapState, key: unknown, delta: unknown): unknown {
     checkKey(m, key);
-    const vk = this.#kind;
+    const vk = this.kind;
     if (typeof delta !== 'bigint') throw new TypeError(`HashMap: add's delta ${describe(delta)} is not a bigint (value kind '${KIND_NAMES[vk]}')`);
     // A delta beyond ±(2^64 - 1) leaves no sum that fits either kind. biguint64 deltas may be negative
     // (a decrement): the core takes them with a sign flag.
