@@ -13,7 +13,8 @@
 // depend on the value's size (v4, v8, v12).
 //
 //   get   returns f64 for i32/u32 values (NaN = missing), f64 for f64 values and
-//         i64 for i64 values (missing: `found` is 0), i32 for any (-1 = missing),
+//         i64 for i64 values (missing: RES_FOUND clear in the result word,
+//         result_word()), i32 for any (-1 = missing),
 //         for str the address of the value's field (0 = missing), which the JS
 //         side decodes before its next call
 //   set   returns 1 inserted, 0 updated, -1 out of memory (map unchanged);
@@ -25,7 +26,7 @@
 //         when another write holds it: WRITE_BUSY (-2), for wadd NaN with
 //         `status` ST_BUSY, nothing changed (the JS side waits, then redoes it)
 //   sget  (shared maps, number kinds) get between two reads of the map's
-//         sequence count: as get, but NaN with the global `readTorn` set when a
+//         sequence count: as get, but NaN with RES_TORN in the result word when a
 //         write was in progress or came between (the JS side then waits and
 //         retries); lock.ts
 //   add   (numeric values) returns the new value; gos (getOrSet) the value now
@@ -45,6 +46,8 @@ import { expandSeed } from "./hash";
 
 import { TABLES, tableFor, tableAt, tableOfHash, newShared, clearShared, freeShared, busyTable, statShared, rootAttach } from "./tables";
 export { ATTACH_OK, ATTACH_FULL } from "./tables";
+/** The result word's bits (thread.ts): a get of an f64 or i64 value found its key; a validated get overlapped a write. */
+export { RES_FOUND, RES_TORN } from "./thread";
 import { status, ST_BUSY, ST_DEAD } from "./update";
 export { status } from "./update";
 import { TAG_BLOCK, TAG_WIDE, F_PTR, F_LEN, BK_CHARS, Q_CHARS, Q_SLACK, strLongBegin, strLongFeed, strLongHash, strUseField } from "./strings";
@@ -54,7 +57,6 @@ import {
 
 export { STAT_COUNT, STAT_B, STAT_OVERFLOW, STAT_GROWING, STAT_SAME_SIZE, STAT_OLD_BUCKETS, STAT_NEVACUATE, STAT_BYTES, STAT_ITERATORS, STAT_TOMBSTONES } from "./layout";
 
-export { found } from "./ops";
 
 export const HDR_COUNT: u32 = <u32>H_COUNT;
 export const HDR_MOD: u32 = <u32>H_MOD;
@@ -74,7 +76,6 @@ export const STR_TAG_WIDE: u32 = TAG_WIDE;
 export const STR_F_PTR: u32 = <u32>F_PTR;
 export const STR_F_LEN: u32 = <u32>F_LEN;
 export const STR_BK_CHARS: u32 = <u32>BK_CHARS;
-export { readTorn } from "./lock";
 export { canBlock, lockTimeoutNs, recoveryNs, lockTimedOut } from "./futex";
 import { seqTryLock, seqUnlock, seqAbort, seqRecover, seqRecoverFree, seqBeat, seqWatch, seqHolder, rootBusy, WRITE_BUSY, WRITE_DEAD } from "./lock";
 
@@ -83,7 +84,7 @@ import { memoryOrder } from "./futex";
 export { WRITE_BUSY, WRITE_DEAD, RECOVER_MOVED, RECOVER_TAKEN, RECOVER_BROKEN, WATCH_MOVED, WATCH_UNKNOWN, WATCH_DEAD } from "./lock";
 import { logInit, threadsMarkDead, threadMarkDead, threadAfter } from "./wlog";
 
-import { ownRecord, threadNamed, threadLockId } from "./thread";
+import { ownRecord, threadNamed, threadLockId, resultWord } from "./thread";
 
 export { ST_RANGE, ST_BUSY, ST_DEAD } from "./update";
 export const ITER_KEYS: u32 = <u32>IT_KEYS;
@@ -210,6 +211,8 @@ export function read_fence(): void { memoryOrder(); }
 export function wlog_init(tid: u32): i32 { return logInit(tid) ? 1 : 0; }
 /** This instance's thread record (a browser names its Web Lock after it). */
 export function thread_record(): usize { return ownRecord(); }
+/** The address of this instance's result word (thread.ts): after wlog_init in the shared build, where it is in the thread's record. */
+export function result_word(): usize { return resultWord(); }
 /** A thread with id `tid` has exited: mark its records dead; returns how many. */
 export function thread_dead(tid: u32): i32 { return threadsMarkDead(tid); }
 /** This thread holds the Web Lock of id `id` (`tophash:thread:<id>`) for its life. */

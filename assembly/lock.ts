@@ -48,9 +48,6 @@ import { pack, holderOf, memoryOrder } from "./futex";
 import { logBegin, logEnd, logCommit, logUndo, logIsFor, logLost, logCommitted, logClaimUndo, logClaimDone, logUndoing } from "./wlog";
 import { heapReleaseDead } from "./alloc";
 
-/** Set by a validated read (index.ts sget_*) whose lookup a write overlapped: the JS side then takes its waiting path. Per call, per instance. */
-export let readTorn: i32 = 0;
-
 /** A map's sequence count, at w (its H_SEQ field): even when no write is in progress. A plain load in the private build, where it stays 0. */
 // @ts-ignore: decorator
 @inline export function seqCount(w: usize): u32 {
@@ -58,12 +55,10 @@ export let readTorn: i32 = 0;
   return atomic.load<u32>(w);
 }
 
-/** Whether a read that started at count s (of the count at w) saw no write: s even and the count unchanged; else readTorn is set. The caller orders its loads before it (memoryOrder). */
+/** Whether a read that started at count s (of the count at w) saw no write: s even and the count unchanged. The caller orders its loads before it (memoryOrder). */
 // @ts-ignore: decorator
 @inline export function seqValid(w: usize, s: u32): bool {
-  if ((s & 1) == 0 && seqCount(w) == s) return true;
-  readTorn = 1;
-  return false;
+  return (s & 1) == 0 && seqCount(w) == s;
 }
 
 /** Returned by a locked write (index.ts wset_*, wdel_*; wadd_* says it in `status`) that found another write holding the map: the JS side then waits for it. */

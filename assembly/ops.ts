@@ -3,8 +3,8 @@
 // or u64 bits, or Str, a string field), V the value's (u32 or u64 bits, Str). Everything here is
 // @inline: an export compiles to its own specialised copy, with no call between.
 //
-// `found` is this file's one global: per call, whether the last get of an f64 or i64 value (or a
-// validated get of f64) found its key, since those values have no spare bit pattern for "missing".
+// A get of an f64 or i64 value (or a validated get) also says in the thread's result word whether
+// it found its key, since those values have no spare bit pattern for "missing" (thread.ts RES_*).
 
 import { findPair, findPairAt, insertPair, insertPairAt, removePair, removePairAt, lastInserted, lastValue } from "./map";
 import { Str, strPrepare, strCommit, strRelease, copySlot, hashKey } from "./strings";
@@ -13,24 +13,22 @@ import { mstore } from "./wlog";
 import { tableFor } from "./tables";
 import { seqCount, seqValid, seqTryLock, seqUnlock, WRITE_BUSY, WRITE_DEAD } from "./lock";
 import { memoryOrder } from "./futex";
+import { setResult, RES_FOUND, RES_TORN } from "./thread";
 import { add32, addF64, status, ST_BUSY, ST_DEAD } from "./update";
-
-/** Whether the last get of an f64 or i64 value found its key. Per call, per instance. */
-export let found: i32 = 0;
 
 // ---- gets and sets of one key --------------------------------------------------
 
 // @ts-ignore: decorator
 @inline export function getBits<K, V>(h: usize, k: K): u64 {
   let p = findPair<K, V>(h, k);
-  if (p == 0) { found = 0; return 0; }
-  found = 1;
-  return <u64>load<V>(p + valOffset<K, V>());
+  setResult(p != 0 ? RES_FOUND : 0);
+  return p == 0 ? 0 : <u64>load<V>(p + valOffset<K, V>());
 }
 // @ts-ignore: decorator
 @inline export function getF64<K>(h: usize, k: K): f64 {
-  let bits = getBits<K, u64>(h, k);
-  return found ? reinterpret<f64>(bits) : NaN;
+  let p = findPair<K, u64>(h, k);
+  setResult(p != 0 ? RES_FOUND : 0);
+  return p == 0 ? NaN : load<f64>(p + valOffset<K, u64>());
 }
 // @ts-ignore: decorator
 @inline export function setBits<K, V>(h: usize, k: K, v: V): i32 {
@@ -106,7 +104,7 @@ export let found: i32 = 0;
 /**
  * A get between two reads of the sequence counts of the key's table and of the map's root (a
  * whole-map write changes tables under the root's lock alone): its result if neither moved, else
- * NaN with readTorn set. `kind` picks the value: 0 int32, 1 uint32, 2 float64.
+ * NaN with RES_TORN in the result word. `kind` picks the value: 0 int32, 1 uint32, 2 float64.
  */
 // @ts-ignore: decorator
 @inline export function sget<K>(h: usize, key: K, kind: i32): f64 {
@@ -115,16 +113,21 @@ export let found: i32 = 0;
   let rs = seqCount(h + H_SEQ);
   let s = seqCount(t + H_SEQ);
   let r: f64 = NaN;
+  let res: u32 = 0;
   if (kind == 2) {
     let p = findPairAt<K, u64>(t, key, hash);
-    found = p != 0 ? 1 : 0;
-    if (p != 0) r = load<f64>(p + valOffset<K, u64>());
+    if (p != 0) { r = load<f64>(p + valOffset<K, u64>()); res = RES_FOUND; }
   } else {
     let p = findPairAt<K, u32>(t, key, hash);
     if (p != 0) r = kind == 0 ? <f64>load<i32>(p + valOffset<K, u32>()) : <f64>load<u32>(p + valOffset<K, u32>());
   }
   memoryOrder(); // the lookup's loads before the counts' second reads
-  return seqValid(t + H_SEQ, s) && seqValid(h + H_SEQ, rs) ? r : NaN;
+  if (seqValid(t + H_SEQ, s) && seqValid(h + H_SEQ, rs)) {
+    setResult(res);
+    return r;
+  }
+  setResult(RES_TORN);
+  return NaN;
 }
 // ---- one-call locked writes of a shared map (number kinds) ---------------------
 

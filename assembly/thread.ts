@@ -10,6 +10,7 @@
 //   record, the thread's fields (the others are the log's, wlog.ts):
 //   28 tid (Node's threadId; 0 where there is none)   32 dead   36 beat   40 next (the list)
 //   56 lock id (the Web Lock the thread holds for its life: bindings/threads.ts; 0 if none)
+//   60 result word (what this thread's last get says beyond its value: resultWord below)
 
 /** Bytes of a record (and of a write log's header): one cache line, so that threads' records never share one. */
 export const RECORD_SIZE: usize = 64;
@@ -24,12 +25,40 @@ export const R_NEXT: usize = 40;
 /** The word a browser thread's Web Lock is named by (bindings/threads.ts), 0 if none. */
 export const R_NAMED: usize = 56;
 
+/** The thread's result word: what its last get said beyond the value it returned (RES_* bits). */
+export const R_RESULT: usize = 60;
+
 /** This instance's record; 0 until the write log makes it (wlog.ts logInit). */
 let record: usize = 0;
+
+/**
+ * The result word: what the last get of this instance said beyond its value, which the JS side reads
+ * through a view (a WebAssembly.Global read costs about as much as a lookup): RES_FOUND, the get of
+ * a float64 or bigint value found its key (those values have no spare bit pattern for "missing");
+ * RES_TORN, a validated get (ops.ts sget) overlapped a write. Each such get writes the whole word.
+ * A static word in the private build; the record's R_RESULT in the shared build, where each thread
+ * needs its own (until the log makes the record, a static word, which no get uses).
+ */
+let resultAt: usize = memory.data(4, 4);
+export const RES_FOUND: u32 = 1;
+export const RES_TORN: u32 = 2;
 
 /** This instance's record is at l (wlog.ts logInit, once). */
 export function setOwnRecord(l: usize): void {
   record = l;
+  resultAt = l + R_RESULT;
+}
+
+/** Where this instance's result word is. */
+// @ts-ignore: decorator
+@inline export function resultWord(): usize {
+  return resultAt;
+}
+
+/** Set the result word (only this thread writes its own). */
+// @ts-ignore: decorator
+@inline export function setResult(r: u32): void {
+  store<u32>(resultAt, r);
 }
 
 /** This instance's record (0 before logInit): what its lock words name. */

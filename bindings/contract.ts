@@ -31,3 +31,6 @@ export const { RECOVER_TAKEN, RECOVER_BROKEN, WLOCK_ROOT_BUSY, WATCH_MOVED, WATC
 
 /** The allocator header's fields (at the instance's ALLOC_HEADER): the heap's top, the iterator slots in the pool, the allocator's lock word. */
 export const { ALLOC_TOP, ALLOC_ITER_SLOTS, ALLOC_LOCK } = CORE;
+
+/** The result word's bits (the core's result_word): a get of a float64 or bigint value found its key; a shared map's validated get overlapped a write. */
+export const { RES_FOUND, RES_TORN } = CORE;

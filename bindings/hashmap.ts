@@ -129,15 +129,15 @@ export class HashMap<K, V> implements Map<K, V> {
 
   /**
    * After a fast get returned NaN: a missing key, a stored NaN (float64 values: the core's `found`
-   * flag), or on a shared map a torn read. A shared map's fast get is the core's validated get, which
+   * flag in the result word), or on a shared map a torn read. A shared map's fast get is the core's validated get, which
    * reads the sequence count before and after its lookup (no JS atomics: V8 calls Atomics.load as a
-   * builtin); when a write was in progress or came between it sets `readTorn`, and the general path
+   * builtin); when a write was in progress or came between it says so in the result word, and the general path
    * waits and retries. The core checks every bucket it reaches through a pointer against the memory
    * size, so a torn read cannot trap in a lookup of number keys.
    */
   #getMissed(key: K, r: number): V | undefined {
     const m = this.#m;
-    if (m instanceof SharedMap && m.torn()) return m.get(key) as V | undefined;
+    if (m.lock !== null && (m as SharedMap).torn()) return m.get(key) as V | undefined;
     return (this.#fastVal === NUM_F64 && m.found() ? r : undefined) as V | undefined;
   }
 

@@ -18,17 +18,15 @@ type Fn = (...args: never[]) => unknown;
 /**
  * The wasm module's exports: the interface documented in assembly/index.ts and docs/design.md. Its
  * constants are not read from here but from bindings/contract.ts; these globals are per instance:
- * per-call results (found, status, lockTimedOut, readTorn), the settings the bindings give an
+ * per-call results (status, lockTimedOut), the settings the bindings give an
  * instance (canBlock, lockTimeoutNs, recoveryNs), and the build's own MAP_TABLES and ALLOC_HEADER.
  * Functions that return an address (map_new, map_table, iter_start, scratch_alloc, get_*_str,
  * gos_*_str) return it as an i32, negative above 2 GiB: callers take it `>>> 0`.
  */
 export interface CoreExports {
   readonly memory?: WebAssembly.Memory;
-  readonly found: WebAssembly.Global;
   readonly status: WebAssembly.Global;
   readonly lockTimedOut: WebAssembly.Global;
-  readonly readTorn: WebAssembly.Global;
   readonly MAP_TABLES: WebAssembly.Global;
   /** The allocator header's address (the build's own: it follows its static data). */
   readonly ALLOC_HEADER: WebAssembly.Global;
@@ -64,6 +62,7 @@ export interface CoreExports {
   dump_start(cur: number, h: number): void;
   wlog_init(tid: number): number;
   thread_record(): number;
+  result_word(): number;
   thread_dead(tid: number): number;
   thread_record_dead(rec: number): number;
   thread_named(id: number): void;
@@ -115,6 +114,7 @@ export class Core {
     this.memory = memory;
     this.shared = shared;
     this.#views = makeViews(memory.buffer);
+    this.findResultWord();
   }
 
   /**
@@ -133,6 +133,20 @@ export class Core {
     const f = this.x[name];
     if (typeof f !== 'function') throw new Error(`tophash: the wasm core has no export ${name}`);
     return f as F;
+  }
+
+  /** Index of the instance's result word in a Uint32Array of its memory (the core's result_word). */
+  #resultIndex = 0;
+
+  /** Take the instance's result word's address from the core: at start, and again once the shared build's log has made this thread's record. */
+  findResultWord(): void {
+    this.#resultIndex = (this.x.result_word() >>> 0) >>> 2;
+  }
+
+  /** The result word (RES_* bits): what the last get said beyond its value, read through a view (a Global's value costs about a lookup). */
+  result(): number {
+    const i = this.#resultIndex;
+    return this.heap(4 * i + 4).u32[i];
   }
 
   /** A header field of map h, read through a view (no wasm call). */

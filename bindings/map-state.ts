@@ -10,6 +10,7 @@
 // through it once the HashMap is collected.
 
 import { core as privateCore, type Core } from './load.js';
+import { RES_FOUND } from './contract.js';
 import { KIND_NAMES, ANY } from './kinds.js';
 import type { MapLock } from './maplock.js';
 import { exportNames } from './exports.js';
@@ -172,7 +173,7 @@ export abstract class MapState {
 
   /** Whether the core's last get found its key (a float64 NaN or a bigint 0n is a value too). */
   found(): boolean {
-    return this.core.x.found.value !== 0;
+    return (this.core.result() & RES_FOUND) !== 0;
   }
 
   /** The core's status after add or getOrSet (assembly/update.ts). */

@@ -67,6 +67,7 @@ function instantiate(memory: WebAssembly.Memory, module: WebAssembly.Module): Co
   x.canBlock.value = canBlock ? 1 : 0;
   if (x.wlog_init(threadId) !== 1) throw new RangeError("HashMap: out of memory for this thread's write log of shared maps");
   const c = new Core(module, x, memory, true);
+  c.findResultWord(); // in this thread's record now
   // Decided once: a CPU found to be x86 later (Chromium answers late) keeps fences it does not need.
   if (!strongOrder()) c.readFence = x.read_fence;
   watchThreads(c);
