@@ -13,6 +13,7 @@ import type { CoreFn } from './map-state.js';
 import { RawMap, newMap } from './raw-map.js';
 import { SharedMap, newSharedMap, attachSharedMap } from './shared-map.js';
 import { mapOptions } from './options.js';
+import { RES_FOUND, RES_TORN } from './contract.js';
 import { core as privateCore } from './load.js';
 import type { HashMapOptions, HashMapStats, KeyArray, ValueArray, SharedHandle, KeyKindsOf, ValueKindsOf } from './public.js';
 
@@ -137,8 +138,10 @@ export class HashMap<K, V> implements Map<K, V> {
    */
   #getMissed(key: K, r: number): V | undefined {
     const m = this.#m;
-    if (m.lock !== null && (m as SharedMap).torn()) return m.get(key) as V | undefined;
-    return (this.#fastVal === NUM_F64 && m.found() ? r : undefined) as V | undefined;
+    if (m.lock === null) return (this.#fastVal === NUM_F64 && (m.core.result() & RES_FOUND) !== 0 ? r : undefined) as V | undefined;
+    const w = m.core.result();
+    if ((w & RES_TORN) !== 0) return m.get(key) as V | undefined;
+    return (this.#fastVal === NUM_F64 && (w & RES_FOUND) !== 0 ? r : undefined) as V | undefined;
   }
 
   set(key: K, value: V): this {

@@ -137,16 +137,24 @@ export class Core {
 
   /** Index of the instance's result word in a Uint32Array of its memory (the core's result_word). */
   #resultIndex = 0;
+  /** A view that reaches it: a private memory's growth detaches it (it then reads undefined), and result() takes a new one. */
+  #resultView: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
 
   /** Take the instance's result word's address from the core: at start, and again once the shared build's log has made this thread's record. */
   findResultWord(): void {
     this.#resultIndex = (this.x.result_word() >>> 0) >>> 2;
+    this.#resultView = this.heap(4 * this.#resultIndex + 4).u32;
   }
 
   /** The result word (RES_* bits): what the last get said beyond its value, read through a view (a Global's value costs about a lookup). */
   result(): number {
-    const i = this.#resultIndex;
-    return this.heap(4 * i + 4).u32[i];
+    const w = this.#resultView[this.#resultIndex];
+    return w !== undefined ? w : this.#resultAgain();
+  }
+
+  #resultAgain(): number {
+    this.#resultView = this.heap(4 * this.#resultIndex + 4).u32;
+    return this.#resultView[this.#resultIndex];
   }
 
   /** A header field of map h, read through a view (no wasm call). */
