@@ -230,19 +230,21 @@ function rebuildChain<K, V>(h: usize, b: usize, yb: usize, ybit: u32): void {
         }
         continue;
       }
-      if (ybit != 0 && (<u32>hashKey<K>(h, keyAt<K>(pairAt<K, V>(src, s))) & ybit) != 0) {
-        movePair<K, V>(yb, y, src, s, top);
-        if (++y == BUCKET_SLOTS) {
-          yb = overflowOf(yb);
-          y = 0;
-        }
-      } else {
-        if (dst != src || d != s) movePair<K, V>(dst, d, src, s, top);
-        if (++d == BUCKET_SLOTS) {
-          prevDst = dst;
-          dst = overflowOf(dst);
-          d = 0;
-        }
+      // Whether an entry goes to Y is a coin toss, which a branch would mispredict half the time: the
+      // destination is chosen by select. An X entry already in place moves onto itself, except in the
+      // shared build, where a store is logged (a write's log has room for the stores it needs).
+      let toY = ybit != 0 && (<u32>hashKey<K>(h, keyAt<K>(pairAt<K, V>(src, s))) & ybit) != 0;
+      if (!ASC_FEATURE_THREADS || toY || dst != src || d != s) movePair<K, V>(select<usize>(yb, dst, toY), select<u32>(y, d, toY), src, s, top);
+      y += <u32>toY;
+      d += <u32>!toY;
+      if (y == BUCKET_SLOTS) {
+        yb = overflowOf(yb);
+        y = 0;
+      }
+      if (d == BUCKET_SLOTS) {
+        prevDst = dst;
+        dst = overflowOf(dst);
+        d = 0;
       }
     }
     src = overflowOf(src);
