@@ -6,7 +6,13 @@
 //     iterator, a same-size grow re-packs the chains to free overflow buckets.
 // hashGrow copies no entry. Each later insert or delete first evacuates the old
 // bucket it is about to touch and one more (nevacuate), so no operation ever
-// rehashes the whole map.
+// rehashes the whole map. Except a small one: a private map's doubling from
+// fewer than 2^ONE_STEP_B buckets, with no live iterator, evacuates every old
+// bucket in the insert that starts it. Spread over later writes, that little
+// work cost more in bookkeeping (each write's growWork, lookups that check
+// whether their old bucket moved) than the moves themselves, and incremental
+// evacuation is there for latency, which only a large table's doubling hurts.
+// (The shared build stays incremental: a write's log holds its own stores.)
 //
 // Doubling happens in place. The doubled array's lower half is the old array
 // itself: the directory gets twice the entries, the old segments stay where they
@@ -51,6 +57,8 @@ const LOAD_NUM: u64 = 13;
 const LOAD_DEN_SHIFT: u64 = 1; // LOAD_DEN = 2
 /** Cap on the overflow threshold's exponent, as in Go: 2^15 overflow buckets is "too many" for any large map. */
 const OVERFLOW_B_CAP: u32 = 15;
+/** A private map's doubling from fewer than 2^ONE_STEP_B buckets (at most about 830 entries) evacuates in one step when no iterator is live. */
+export const ONE_STEP_B: u32 = 8;
 /** How far advanceMark looks past nevacuate for already evacuated buckets, as in Go: bounds the work of one write. */
 const MARK_LOOKAHEAD: u32 = 1024;
 
@@ -95,7 +103,13 @@ export function hashGrow<K, V>(h: usize): bool {
   }
   hset(h, H_B, B + 1);
   startGrowth(h, GROW_DOUBLE, oldN, oldN);
+  if (!ASC_FEATURE_THREADS && B < ONE_STEP_B && hget(h, H_ITERS) == 0) evacuateAll<K, V>(h, oldN);
   return true;
+}
+
+/** Evacuate every old bucket now (ONE_STEP_B); one that finds no memory stops it, and later writes go on with the rest. */
+function evacuateAll<K, V>(h: usize, oldN: u32): void {
+  for (let i: u32 = 0; i < oldN; i++) if (!evacuate<K, V>(h, i)) return;
 }
 
 function startGrowth(h: usize, kind: u32, oldN: u32, split: u32): void {
@@ -158,15 +172,22 @@ function splitChain<K, V>(h: usize, b: usize, old: u32, bsize: usize): bool {
     mstore<u32>(slot, <u32>seg);
   }
   let yb = bucketAt(h, y, bsize);
-  // Reserve the Y chain's overflow buckets first, so that the move cannot fail half way. Counted
-  // without hashing: at most every real entry goes to Y; reserved buckets left empty are freed after.
-  let total: u32 = 0;
-  let src = b;
-  do {
-    total += <u32>popcnt(realSlots(load<u64>(src)));
-    src = overflowOf(src);
-  } while (src != 0);
-  let reserved = total > BUCKET_SLOTS ? (total - 1) / BUCKET_SLOTS : 0;
+  // Reserve the Y chain's overflow buckets first, so that the move cannot fail half way. A chain of
+  // one bucket needs none; a longer one has its Y entries counted (a hash each), so that no overflow
+  // bucket is taken to be freed again at once; buckets left empty are freed after.
+  let reserved: u32 = 0;
+  if (overflowOf(b) != 0) {
+    let ys: u32 = 0;
+    let src = b;
+    do {
+      for (let m = realSlots(load<u64>(src)); m != 0; m &= m - 1) {
+        let s = <u32>(ctz(m) >> 3);
+        if ((<u32>hashKey<K>(h, keyAt<K>(pairAt<K, V>(src, s))) & ybit) != 0) ys++;
+      }
+      src = overflowOf(src);
+    } while (src != 0);
+    reserved = ys > BUCKET_SLOTS ? (ys - 1) / BUCKET_SLOTS : 0;
+  }
   let tail = yb;
   for (let need = reserved; need > 0; need--) {
     let o = newOverflow(h, bsize);
