@@ -176,6 +176,52 @@ describe('wasm memory growth', () => {
 // ---- doubling ----------------------------------------------------------------
 
 describe('doubling', () => {
+  it('a small doubling is done in one step only while no iterator is live; an iterator held across small doublings yields each entry present throughout exactly once', () => {
+    for (const seed of [1, 2, 3]) {
+      withSeed(seed, () => {
+        // Two maps grow through the same small doublings (B 6 -> 7 -> 8), one with an iterator in the
+        // middle of its walk (more entries than its first batches take), one with none.
+        const withIt = new HashMap<number, number>(null, { key: 'int32', value: 'int32', seed });
+        const without = new HashMap<number, number>(null, { key: 'int32', value: 'int32', seed });
+        for (let i = 0; i < 300; i++) {
+          withIt.set(i, i);
+          without.set(i, i);
+        }
+        expect(withIt.stats().B).toBe(6);
+        const it = withIt.keys();
+        const seen = new Map<number, number>();
+        const see = (r: IteratorResult<number>) => {
+          if (!r.done) seen.set(r.value, (seen.get(r.value) ?? 0) + 1);
+        };
+        see(it.next());
+        const doublings = { withIt: [] as boolean[], without: [] as boolean[] };
+        for (let i = 300; i < 840; i++) {
+          for (const [name, m] of [
+            ['withIt', withIt],
+            ['without', without],
+          ] as const) {
+            const B = m.stats().B;
+            m.set(i, i);
+            const s = m.stats();
+            if (s.B !== B) doublings[name].push(s.growing);
+          }
+          if (i % 7 === 0) see(it.next());
+        }
+        for (let r = it.next(); !r.done; r = it.next()) see(r);
+        // Two doublings each, from fewer than 2^GROW_ONE_STEP_B buckets: still growing after the insert
+        // that started them only where the iterator was live.
+        expect(GROW_ONE_STEP_B).toBeGreaterThanOrEqual(8);
+        expect(doublings.withIt).toEqual([true, true]);
+        expect(doublings.without).toEqual([false, false]);
+        for (let i = 0; i < 300; i++) expect(seen.get(i), `key ${i}, present throughout`).toBe(1);
+        for (const [k, times] of seen) expect(times, `key ${k}`).toBe(1);
+        for (let i = 0; i < 840; i++) expect(withIt.get(i)).toBe(i);
+        withIt.dispose();
+        without.dispose();
+      });
+    }
+  });
+
   it('grows from empty to 1e6 int32 entries: stats track every growth, lookups stay right throughout', () => {
     const N = 1_000_000;
     const m = new HashMap<number, number>(null, { key: 'int32', value: 'int32', seed: 1234 });
