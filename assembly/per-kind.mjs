@@ -8,8 +8,9 @@
 //    export in each family, which assembly/embed.mjs puts into build/wasm.js (KINDS, EXPORTS) for the
 //    bindings (bindings/exports.ts, bindings/kinds.ts). Every name there must be one written here,
 //    and every export written here named there, or the build fails.
-// Adding a kind is a row of KINDS (a new storage: a row of KEYS or SIZES too) and its codecs in the
-// bindings (bindings/codecs.ts).
+// Adding a kind is a row of KINDS (a new storage: a row of KEYS or SIZES too) and, in the bindings,
+// its row of KIND_TRAITS and `fits` case (bindings/kinds.ts), its codecs (bindings/codecs.ts) and its
+// name in bindings/public.d.ts.
 //
 // Names are <op>_<key>_<value>: the key part is the key's storage (i32 for int32 and uint32, f64,
 // i64 for both bigint kinds, str), the value part what the operation needs of the value (its storage

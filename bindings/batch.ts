@@ -9,13 +9,10 @@
 
 import type { Core, Heap } from './load.js';
 import { exportNames } from './exports.js';
-import { INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, ANY, KIND_NAMES, KIND_SIZE, describe, withArticle, kindView } from './kinds.js';
+import { STRING, ANY, KIND_NAMES, KIND_SIZE, KIND_TRAITS, fits, describe, withArticle, kindView, type NumArray, type ArrayCtor } from './kinds.js';
 
-type NumArray = Int32Array | Uint32Array | Float64Array | BigInt64Array | BigUint64Array;
-type ArrayCtor = { new (n: number): NumArray; readonly name: string };
-
-/** The typed array that carries each kind. */
-export const ARRAY_OF: readonly ArrayCtor[] = [Int32Array, Uint32Array, Float64Array, BigInt64Array, BigUint64Array];
+/** The typed array that carries kind k (checkKinds has made sure it has one). */
+const arrayOf = (k: number): ArrayCtor => KIND_TRAITS[k].array!;
 
 /** Elements per wasm call: 8192 keeps the scratch block at 200 KiB. */
 const CHUNK = 8192;
@@ -57,7 +54,7 @@ function at(kind: number, addr: number): number {
 }
 
 function checkArray(kind: number, a: unknown, what: string): asserts a is NumArray {
-  const C = ARRAY_OF[kind];
+  const C = arrayOf(kind);
   if (!(a instanceof C)) {
     throw new TypeError(`HashMap: ${what} must be ${withArticle(C.name)} for kind '${KIND_NAMES[kind]}', got ${describe(a)}`);
   }
@@ -109,44 +106,24 @@ function batchOps(c: Core, kk: number, vk: number): BatchOps {
   return ops;
 }
 
-const bits = new BigInt64Array(1);
-const bitsF64 = new Float64Array(bits.buffer);
-const bitsI32 = new Int32Array(bits.buffer);
+/** Where getMany's `missing` value is turned into its 64-bit pattern. */
+const missingWord = new BigInt64Array(1);
 
-/** The 64-bit pattern of `missing` for value kind vk, after checking it fits. */
+/** The 64-bit pattern of `missing` for value kind vk (by default 0, 0n or NaN by kind), after checking it fits. */
 function missingBits(vk: number, missing: unknown): bigint {
-  const big = vk === BIGINT64 || vk === BIGUINT64;
-  if (missing === undefined) return vk === FLOAT64 ? 0x7ff8000000000000n : 0n;
-  if (big ? typeof missing !== 'bigint' : typeof missing !== 'number') {
-    throw new TypeError(`HashMap: getMany's missing value ${describe(missing)} is not a ${big ? 'bigint' : 'number'}`);
-  }
-  switch (vk) {
-    case FLOAT64:
-      bitsF64[0] = missing as number;
-      return bits[0];
-    case INT32:
-    case UINT32: {
-      const x = missing as number;
-      if (vk === INT32 ? (x | 0) !== x : x >>> 0 !== x) {
-        throw new RangeError(`HashMap: getMany's missing value ${describe(x)} does not fit value kind '${KIND_NAMES[vk]}'`);
-      }
-      bitsI32[0] = x;
-      return BigInt(bitsI32[0]);
-    }
-    default: {
-      const x = missing as bigint;
-      if ((vk === BIGINT64 ? BigInt.asIntN(64, x) : BigInt.asUintN(64, x)) !== x) {
-        throw new RangeError(`HashMap: getMany's missing value ${describe(x)} does not fit value kind '${KIND_NAMES[vk]}'`);
-      }
-      return BigInt.asIntN(64, x);
-    }
-  }
+  const t = KIND_TRAITS[vk];
+  if (missing === undefined) missing = t.missing;
+  else if (typeof missing !== t.type) throw new TypeError(`HashMap: getMany's missing value ${describe(missing)} is not a ${t.type}`);
+  else if (!fits(vk, missing)) throw new RangeError(`HashMap: getMany's missing value ${describe(missing)} does not fit value kind '${KIND_NAMES[vk]}'`);
+  missingWord[0] = 0n;
+  new (arrayOf(vk))(missingWord.buffer, 0, 1)[0] = missing as never;
+  return missingWord[0];
 }
 
 export function getMany(c: Core, h: number, kk: number, vk: number, keys: unknown, out: unknown, missing: unknown): NumArray {
   checkKinds(kk, vk, 'getMany');
   checkArray(kk, keys, 'keys');
-  if (out === undefined) out = new ARRAY_OF[vk](keys.length);
+  if (out === undefined) out = new (arrayOf(vk))(keys.length);
   checkArray(vk, out, 'out');
   if (out.length !== keys.length) throw new RangeError(`HashMap: getMany's out has length ${out.length}, keys ${keys.length}`);
   const m = missingBits(vk, missing);
@@ -251,8 +228,8 @@ export function toArrays(c: Core, tables: readonly number[], kk: number, vk: num
   if (kk === STRING || vk === STRING || vk === ANY) {
     throw new TypeError(`HashMap: toArrays needs numeric key and value kinds; this map's are '${KIND_NAMES[kk]}' => '${KIND_NAMES[vk]}'`);
   }
-  const keys = new ARRAY_OF[kk](count);
-  const vals = new ARRAY_OF[vk](count);
+  const keys = new (arrayOf(kk))(count);
+  const vals = new (arrayOf(vk))(count);
   const fill = c.op<Fill>(exportNames(kk, vk).fill!);
   const base = scratchBase(c);
   const cur = base + OLD_OFF;

@@ -7,7 +7,8 @@
 // value codec stores a value (a string first into the value query area; an 'any' value into the
 // map's JS table, whose index the slot keeps), turns a core result back into a value, and says what
 // a delete's or an add's result means. The operations over them (raw-map.ts) are then the same for
-// every pair of kinds; a new kind is a row of the kinds table and its codecs here.
+// every pair of kinds; a new kind is a row of the kinds table (assembly/per-kind.mjs), its traits
+// (kinds.ts) and its codecs here.
 
 import { INT32, UINT32, FLOAT64, BIGINT64, BIGUINT64, STRING, KIND_NAMES, fits, misfit, describe, I64_MIN, I64_MAX, U64_MAX } from './kinds.js';
 import { ST_RANGE } from './contract.js';

@@ -61,9 +61,40 @@ export const NUM_I32 = 1;
 export const NUM_U32 = 2;
 export const NUM_F64 = 3;
 
+/** A typed array that carries a kind in batches, and the arrays' common type. */
+export type NumArray = Int32Array | Uint32Array | Float64Array | BigInt64Array | BigUint64Array;
+export type ArrayCtor = { new (n: number): NumArray; new (b: ArrayBufferLike, at: number, n: number): NumArray; readonly name: string };
+
+/**
+ * What the bindings know of each kind beyond its name and size (the generated table, KIND_NAMES and
+ * KIND_SIZE) and its `fits` case: the JS type of its members; its number test (the fast paths); the
+ * typed array that carries it in batches (null: batches do not take it); the view of wasm memory its
+ * slots are read through (a string's is its field's address, an 'any' value's its index); and
+ * getMany's default for a missing key. A new kind is a row here, a `fits` case, its codecs
+ * (codecs.ts), its row of assembly/per-kind.mjs and its name in public.d.ts.
+ */
+interface KindTraits {
+  readonly type: 'number' | 'bigint' | 'string' | 'any';
+  readonly test: number;
+  readonly array: ArrayCtor | null;
+  readonly view: 'i32' | 'u32' | 'f64' | 'i64' | 'u64';
+  readonly missing: number | bigint;
+}
+
+/** The traits of each kind, by code. */
+export const KIND_TRAITS: readonly KindTraits[] = [
+  { type: 'number', test: NUM_I32, array: Int32Array, view: 'i32', missing: 0 },
+  { type: 'number', test: NUM_U32, array: Uint32Array, view: 'u32', missing: 0 },
+  { type: 'number', test: NUM_F64, array: Float64Array, view: 'f64', missing: NaN },
+  { type: 'bigint', test: NUM_NONE, array: BigInt64Array, view: 'i64', missing: 0n },
+  { type: 'bigint', test: NUM_NONE, array: BigUint64Array, view: 'u64', missing: 0n },
+  { type: 'string', test: NUM_NONE, array: null, view: 'u32', missing: 0 },
+  { type: 'any', test: NUM_NONE, array: null, view: 'u32', missing: 0 },
+];
+
 /** The number test of a kind: NUM_I32, NUM_U32 or NUM_F64 for the number kinds, else NUM_NONE. */
 export function numberTest(kind: number): number {
-  return kind === INT32 ? NUM_I32 : kind === UINT32 ? NUM_U32 : kind === FLOAT64 ? NUM_F64 : NUM_NONE;
+  return KIND_TRAITS[kind].test;
 }
 
 /** Whether `x` passes number test `t`: the same answer as fits() for the kind of `t`, false for NUM_NONE. */
@@ -80,8 +111,9 @@ export function passes(t: number, x: unknown): boolean {
 export function misfit(kind: number, x: unknown, what: 'key' | 'value'): Error {
   const name = KIND_NAMES[kind];
   const option = `the option '${what}' sets it`;
-  if (kind === STRING) return new TypeError(`HashMap: ${what} ${describe(x)} is not a string (${what} kind 'string': ${option})`);
-  const wantBig = kind === BIGINT64 || kind === BIGUINT64;
+  const type = KIND_TRAITS[kind].type;
+  if (type === 'string') return new TypeError(`HashMap: ${what} ${describe(x)} is not a string (${what} kind 'string': ${option})`);
+  const wantBig = type === 'bigint';
   const isRightType = wantBig ? typeof x === 'bigint' : typeof x === 'number';
   if (!isRightType) {
     const fits = typeof x === 'string' ? 'string' : typeof x === 'bigint' ? 'bigint64' : typeof x === 'number' ? 'float64' : '';
@@ -118,18 +150,6 @@ export function withArticle(name: string): string {
 }
 
 /** The view of memory that holds values of `kind` (an 'any' value is a u32 index into the JS table). */
-export function kindView(H: Heap, kind: number): Int32Array | Uint32Array | Float64Array | BigInt64Array | BigUint64Array {
-  switch (kind) {
-    case INT32:
-      return H.i32;
-    case UINT32:
-    case ANY:
-      return H.u32;
-    case FLOAT64:
-      return H.f64;
-    case BIGINT64:
-      return H.i64;
-    default:
-      return H.u64;
-  }
+export function kindView(H: Heap, kind: number): NumArray {
+  return H[KIND_TRAITS[kind].view];
 }
