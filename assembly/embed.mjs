@@ -116,10 +116,10 @@ const dts = [
     .join(' ')} };`,
   '/** The kinds, in the order of their codes (bindings/kinds.ts): name and slot size (assembly/per-kind.mjs). */',
   'export const KINDS: readonly { readonly name: string; readonly size: number }[];',
-  '/** The core\'s export in each family for a pair of kinds (null: none there), at key kind * KINDS.length + value kind (assembly/per-kind.mjs). */',
-  'export const EXPORTS: readonly ExportNames[];',
-  `export interface ExportNames { ${Object.keys(perKind.exports[0])
-    .map((f) => `readonly ${f}: string${perKind.exports.some((e) => e[f] === null) ? ' | null' : ''};`)
+  '/** The core\'s export in each family for a pair of kinds (null: none there), at key kind * KINDS.length + value kind (assembly/per-kind.mjs); null for a kind that cannot be a key. */',
+  'export const EXPORTS: readonly (ExportNames | null)[];',
+  `export interface ExportNames { ${Object.keys(perKind.exports.find((e) => e !== null))
+    .map((f) => `readonly ${f}: string${perKind.exports.some((e) => e !== null && e[f] === null) ? ' | null' : ''};`)
     .join(' ')} }`,
   '',
 ].join('\n');

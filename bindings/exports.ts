@@ -8,10 +8,12 @@ export type { ExportNames };
 
 /** The core's export in each family for key kind kk and value kind vk (null where the family has none). */
 export function exportNames(kk: number, vk: number): ExportNames {
-  return EXPORTS[kk * KINDS.length + vk];
+  const n = EXPORTS[kk * KINDS.length + vk];
+  if (n === null) throw new Error(`tophash: kind ${KINDS[kk].name} cannot be a key`);
+  return n;
 }
 
 /** Every export name the bindings may ask for, over every pair of kinds. */
 export function allExportNames(): Set<string> {
-  return new Set(EXPORTS.flatMap((n) => Object.values(n)).filter((x): x is string => x !== null));
+  return new Set(EXPORTS.flatMap((n) => (n === null ? [] : Object.values(n))).filter((x): x is string => x !== null));
 }
