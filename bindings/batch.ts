@@ -9,7 +9,7 @@
 
 import type { Core, Heap } from './load.js';
 import { exportNames } from './exports.js';
-import { STRING, ANY, KIND_NAMES, KIND_SIZE, KIND_TRAITS, fits, describe, withArticle, kindView, type NumArray, type ArrayCtor } from './kinds.js';
+import { ANY, KIND_NAMES, KIND_SIZE, KIND_TRAITS, fits, describe, withArticle, kindView, type NumArray, type ArrayCtor } from './kinds.js';
 
 /** The typed array that carries kind k (checkKinds has made sure it has one). */
 const arrayOf = (k: number): ArrayCtor => KIND_TRAITS[k].array!;
@@ -60,10 +60,10 @@ function checkArray(kind: number, a: unknown, what: string): asserts a is NumArr
   }
 }
 
-/** Batch operations work over typed arrays: numeric kinds only ('any' values are allowed where `anyOk`, as for hasMany). */
+/** Batch operations work over typed arrays: kinds that have one (KIND_TRAITS), and 'any' values where `anyOk` (hasMany reads no value). */
 function checkKinds(kk: number, vk: number, method: string, anyOk = false): void {
-  if (kk === STRING) throw new TypeError(`HashMap: ${method} needs a numeric key kind; this map's keys are 'string'`);
-  if (vk === STRING || (vk === ANY && !anyOk)) {
+  if (KIND_TRAITS[kk].array === null) throw new TypeError(`HashMap: ${method} needs a numeric key kind; this map's keys are '${KIND_NAMES[kk]}'`);
+  if (KIND_TRAITS[vk].array === null && !(anyOk && vk === ANY)) {
     throw new TypeError(`HashMap: ${method} needs a numeric value kind; this map's values are '${KIND_NAMES[vk]}'`);
   }
 }
@@ -225,7 +225,7 @@ type Fill = (cur: number, k: number, v: number, max: number) => number;
  * written), each chunk copied out with TypedArray.set. The caller runs it as one read of the map.
  */
 export function toArrays(c: Core, tables: readonly number[], kk: number, vk: number, count: number): [NumArray, NumArray] {
-  if (kk === STRING || vk === STRING || vk === ANY) {
+  if (KIND_TRAITS[kk].array === null || KIND_TRAITS[vk].array === null) {
     throw new TypeError(`HashMap: toArrays needs numeric key and value kinds; this map's are '${KIND_NAMES[kk]}' => '${KIND_NAMES[vk]}'`);
   }
   const keys = new (arrayOf(kk))(count);

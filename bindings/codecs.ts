@@ -81,6 +81,10 @@ function checkKey(m: MapState, key: unknown): void {
   if (!m.key.fits(key)) throw misfit(m.kk, key, 'key');
 }
 
+function noArithmetic(m: MapState): TypeError {
+  return new TypeError(`HashMap: add needs a numeric value kind; this map's values are '${KIND_NAMES[m.vk]}'`);
+}
+
 /** Numbers and bigints: stored as they are, checked against their kind first. */
 abstract class ScalarValues implements ValueCodec {
   protected readonly kind: number;
@@ -115,6 +119,7 @@ class NumberValues extends ScalarValues {
     return r;
   }
   add(m: MapState, key: unknown, delta: unknown): unknown {
+    if (m.ops.add === null) throw noArithmetic(m);
     checkKey(m, key);
     const vk = this.kind;
     if (typeof delta !== 'number') throw new TypeError(`HashMap: add's delta ${describe(delta)} is not a number (value kind '${KIND_NAMES[vk]}')`);
@@ -163,10 +168,6 @@ class BigValues extends ScalarValues {
     this.set(m, key, sum);
     return sum;
   }
-}
-
-function noArithmetic(m: MapState): TypeError {
-  return new TypeError(`HashMap: add needs a numeric value kind; this map's values are '${KIND_NAMES[m.vk]}'`);
 }
 
 /** Strings: written into the value query area first (writing the key may grow memory, which moves nothing already written); read back from their field's address (0: missing). */
