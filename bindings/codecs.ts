@@ -232,7 +232,7 @@ class AnyValues implements ValueCodec {
   }
 }
 
-/** The key codec of each key kind, by kind code. */
-export const KEY_CODECS: readonly KeyCodec[] = [new NumberKeys(INT32), new NumberKeys(UINT32), new NumberKeys(FLOAT64), new NumberKeys(BIGINT64), new NumberKeys(BIGUINT64), new StringKeys()];
+/** The key codec of each kind, by kind code: null for a kind that cannot be a key ('any'). */
+export const KEY_CODECS: readonly (KeyCodec | null)[] = [new NumberKeys(INT32), new NumberKeys(UINT32), new NumberKeys(FLOAT64), new NumberKeys(BIGINT64), new NumberKeys(BIGUINT64), new StringKeys(), null];
 /** The value codec of each value kind, by kind code. */
 export const VALUE_CODECS: readonly ValueCodec[] = [new NumberValues(INT32), new NumberValues(UINT32), new NumberValues(FLOAT64), new BigValues(BIGINT64), new BigValues(BIGUINT64), new StringValues(), new AnyValues()];

@@ -49,7 +49,7 @@ function reserveReadMemory(c: Core): void {
 
 export class RawMap extends MapState {
   constructor(c: Core, h: number, kk: number, vk: number, locks: Locks | null = null) {
-    super(c, h, kk, vk, [KEY_CODECS[kk], VALUE_CODECS[vk]], locks);
+    super(c, h, kk, vk, [KEY_CODECS[kk]!, VALUE_CODECS[vk]], locks);
     reserveReadMemory(c);
   }
 
