@@ -18,6 +18,8 @@ export interface MapOptions {
   readonly kk: number;
   readonly vk: number;
   readonly capacity: number;
+  /** The capacity is only a hint taken from the entries given (no capacity option): a map that cannot have it starts empty instead. */
+  readonly capacityHint: boolean;
   /** The seed's two words, and whether it was given (a fixed seed: clear keeps it). */
   readonly seedLo: number;
   readonly seedHi: number;
@@ -41,7 +43,8 @@ export function mapOptions(entries: unknown, options: unknown): MapOptions {
   checkOptionNames(o);
   const kk = kindCode(o.key, 'key', FLOAT64);
   const vk = kindCode(o.value, 'value', ANY);
-  const capacity = integerOption(o, 'capacity', U32_MAX) ?? 0;
+  const given = integerOption(o, 'capacity', U32_MAX);
+  const capacity = given ?? Math.min(entryCount(entries), U32_MAX);
   const seed = integerOption(o, 'seed', U32_MAX);
   const maxBytes = maxBytesOption(o.maxBytes);
   const shared = o.shared;
@@ -52,7 +55,14 @@ export function mapOptions(entries: unknown, options: unknown): MapOptions {
     throw new TypeError("HashMap: a shared map needs a value kind other than 'any' (JS values cannot be shared between threads): give options.value");
   }
   const fixedSeed = seed !== undefined;
-  return { kk, vk, capacity, seedLo: fixedSeed ? seed : randomWord(), seedHi: fixedSeed ? 0 : randomWord(), fixedSeed, maxBytes, shared: shared === true, lockTimeout, recoveryTime };
+  return { kk, vk, capacity, capacityHint: given === undefined, seedLo: fixedSeed ? seed : randomWord(), seedHi: fixedSeed ? 0 : randomWord(), fixedSeed, maxBytes, shared: shared === true, lockTimeout, recoveryTime };
+}
+
+/** How many entries the constructor was given, where that is known before iterating them (an array, a Map, a Set), else 0. */
+function entryCount(entries: unknown): number {
+  if (Array.isArray(entries)) return entries.length;
+  if (entries instanceof Map || entries instanceof Set) return entries.size;
+  return 0;
 }
 
 function maxBytesOption(x: unknown): number {

@@ -24,9 +24,12 @@ const registry = new FinalizationRegistry<RawMap>((m) => {
   if (m.vals !== null) m.vals = [];
 });
 
-/** A new map in Core c's memory, as the options say: its address. RangeError when memory runs out. */
+/** A new map in Core c's memory, as the options say (room for the entries given, unless a capacity was): its address. RangeError when memory runs out. */
 export function newMap(c: Core, o: MapOptions): number {
-  const h = c.x.map_new(KIND_SIZE[o.kk], KIND_SIZE[o.vk], o.capacity, o.seedLo, o.seedHi, o.fixedSeed ? 1 : 0, o.maxBytes) >>> 0;
+  const make = (capacity: number) => c.x.map_new(KIND_SIZE[o.kk], KIND_SIZE[o.vk], capacity, o.seedLo, o.seedHi, o.fixedSeed ? 1 : 0, o.maxBytes) >>> 0;
+  let h = make(o.capacity);
+  // Room for the entries given was only a hint: without it the map grows as they come, as far as memory allows.
+  if (h === 0 && o.capacityHint && o.capacity > 0) h = make(0);
   if (h === 0) throw outOfMemory(`a map with capacity ${o.capacity}${o.maxBytes ? ` within maxBytes ${o.maxBytes}` : ''}`);
   return h;
 }

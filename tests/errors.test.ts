@@ -582,6 +582,28 @@ describe('use after dispose', () => {
 // ---- out of memory ---------------------------------------------------------
 
 describe('out of memory under maxBytes', () => {
+  it('entries given as an array, Map or Set make room for their count up front, unless a capacity is given; when that room does not fit maxBytes, the map grows as they come instead', () => {
+    const pairs = Array.from({ length: 2000 }, (_, i) => [i % 10, i] as [number, number]);
+    for (const entries of [pairs, new Map(pairs.map(([k, v]) => [k + 10 * v, v])), new Set(pairs)]) {
+      const name = entries.constructor.name;
+      // 2000 distinct entries' room (B = 9) is far over 8 KiB; the ten distinct keys of the array fit.
+      const wide = new HashMap<number, number>(entries as Iterable<[number, number]>, { key: 'int32', value: 'int32' });
+      const n = entries instanceof Map ? entries.size : 10;
+      expect(wide.size, name).toBe(n);
+      expect(wide.stats().B, name).toBe(9); // room for 2000, made at once
+      wide.dispose();
+      if (entries instanceof Map) continue;
+      const small = new HashMap<number, number>(entries as Iterable<[number, number]>, { key: 'int32', value: 'int32', maxBytes: 8192 });
+      expect(small.size).toBe(10);
+      expect(small.stats().B).toBeLessThan(2);
+      for (let k = 0; k < 10; k++) expect(small.get(k)).toBe(1990 + k);
+      small.dispose();
+      const given = new HashMap<number, number>(entries as Iterable<[number, number]>, { key: 'int32', value: 'int32', capacity: 0 });
+      expect(given.stats().B).toBeLessThan(2); // the option wins
+      given.dispose();
+    }
+  });
+
   // Issue 20: a map filled to its budget and emptied by deletes held a third as many entries the next
   // time (its overflow buckets and an unfinished doubling kept the budget). Emptied, it starts again
   // from its first array, as clear does. The same seed and keys each round: how many entries fit under

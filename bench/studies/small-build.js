@@ -2,7 +2,8 @@
 //   node bench/studies/small-build.js [n]   (n: entries, 1000 unless given)
 // 1. Map: n int32 keys set into a new Map; HashMap: a new map disposed at once; n keys set into a map
 //    made with `capacity: n` (no growth); n keys set into a map made empty (every doubling); each
-//    repeated 2000 times a pass, median of 9 passes, microseconds a map.
+//    repeated 2000 times a pass, median of 9 passes, microseconds a map; and both constructors given
+//    an array of the n [key, value] pairs (a HashMap makes room for them up front).
 // 2. The same build from empty, the map made with capacities just below each doubling threshold: the
 //    difference between two rows is what the doublings between them cost.
 import { HashMap } from '../../dist/index.js';
@@ -36,6 +37,7 @@ function build(options) {
 }
 
 const kinds = { key: 'int32', value: 'int32' };
+const pairs = Array.from(keys, (k, i) => [k, i]);
 const rows = {
   'Map, from empty': time(() => {
     for (let r = 0; r < R; r++) {
@@ -48,6 +50,12 @@ const rows = {
   }),
   'HashMap, with capacity n': time(build({ ...kinds, capacity: n })),
   'HashMap, from empty': time(build(kinds)),
+  'new Map(pairs)': time(() => {
+    for (let r = 0; r < R; r++) new Map(pairs);
+  }),
+  'new HashMap(pairs)': time(() => {
+    for (let r = 0; r < R; r++) new HashMap(pairs, kinds).dispose();
+  }),
 };
 for (const [k, v] of Object.entries(rows)) console.log(`${k.padEnd(28)} ${v.toFixed(2)} us`);
 console.log(`Map / HashMap from empty: ${(rows['Map, from empty'] / rows['HashMap, from empty']).toFixed(2)}`);
