@@ -17,6 +17,18 @@ export function median(a) {
   return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
+/** The median time of `passes` runs of f, in ms, after `warmup` runs that are not timed. */
+export function medianTime(f, passes = 9, warmup = 0) {
+  for (let w = 0; w < warmup; w++) f();
+  const t = [];
+  for (let r = 0; r < passes; r++) {
+    const t0 = now();
+    f();
+    t.push(now() - t0);
+  }
+  return median(t);
+}
+
 export const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
 
 // Key kinds. Each kind's timed section runs in a child process of its own

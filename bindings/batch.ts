@@ -106,8 +106,9 @@ function batchOps(c: Core, kk: number, vk: number): BatchOps {
   return ops;
 }
 
-/** Where getMany's `missing` value is turned into its 64-bit pattern. */
+/** Where getMany's `missing` value is turned into its 64-bit pattern: written through the view of its kind's array. */
 const missingWord = new BigInt64Array(1);
+const missingViews = KIND_TRAITS.map((t) => (t.array === null ? null : new t.array(missingWord.buffer, 0, 1)));
 
 /** The 64-bit pattern of `missing` for value kind vk (by default 0, 0n or NaN by kind), after checking it fits. */
 function missingBits(vk: number, missing: unknown): bigint {
@@ -116,7 +117,7 @@ function missingBits(vk: number, missing: unknown): bigint {
   else if (typeof missing !== t.type) throw new TypeError(`HashMap: getMany's missing value ${describe(missing)} is not a ${t.type}`);
   else if (!fits(vk, missing)) throw new RangeError(`HashMap: getMany's missing value ${describe(missing)} does not fit value kind '${KIND_NAMES[vk]}'`);
   missingWord[0] = 0n;
-  new (arrayOf(vk))(missingWord.buffer, 0, 1)[0] = missing as never;
+  missingViews[vk]![0] = missing as never;
   return missingWord[0];
 }
 

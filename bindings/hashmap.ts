@@ -14,7 +14,7 @@ import { RawMap, newMap } from './raw-map.js';
 import { SharedMap, newSharedMap, attachSharedMap } from './shared-map.js';
 import { mapOptions } from './options.js';
 import { RES_FOUND, RES_TORN } from './contract.js';
-import { core as privateCore, type Core } from './load.js';
+import { core as privateCore } from './load.js';
 import type { HashMapOptions, HashMapStats, KeyArray, ValueArray, SharedHandle, KeyKindsOf, ValueKindsOf } from './public.js';
 
 /** The map HashMap.attach hands its constructor (set for that one call): attach's private way in. */
@@ -34,8 +34,6 @@ export class HashMap<K, V> implements Map<K, V> {
   // (see #getMissed); its writes go through SharedMap. A disposed map has none: every operation then
   // takes the general path, which throws.
   #h: number;
-  /** The map's Core, whose result word a fast get's miss reads. */
-  readonly #core: Core;
   #fastKey = NUM_NONE;
   #fastGet = NUM_NONE;
   #fastPair = NUM_NONE;
@@ -54,7 +52,6 @@ export class HashMap<K, V> implements Map<K, V> {
     }
     this.#m = m;
     this.#h = m.h;
-    this.#core = m.core;
     const ops = m.ops;
     const keyTest = numberTest(m.kk);
     this.#fastVal = numberTest(m.vk);
@@ -140,8 +137,8 @@ export class HashMap<K, V> implements Map<K, V> {
    * size, so a torn read cannot trap in a lookup of number keys.
    */
   #getMissed(key: K, r: number): V | undefined {
-    if (this.#fastPair !== NUM_NONE) return (this.#fastVal === NUM_F64 && (this.#core.result() & RES_FOUND) !== 0 ? r : undefined) as V | undefined;
     const m = this.#m;
+    if (m.lock === null) return (this.#fastVal === NUM_F64 && m.found() ? r : undefined) as V | undefined;
     const w = m.core.result();
     if ((w & RES_TORN) !== 0) return m.get(key) as V | undefined;
     return (this.#fastVal === NUM_F64 && (w & RES_FOUND) !== 0 ? r : undefined) as V | undefined;

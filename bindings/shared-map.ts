@@ -7,7 +7,7 @@
 //
 // Also here: making a shared map, and attaching one from a handle.
 
-import { STAT_COUNT, HDR_SIZE, WRITE_BUSY, WRITE_DEAD, ST_BUSY, ST_DEAD, RES_TORN } from './contract.js';
+import { STAT_COUNT, HDR_SIZE, WRITE_BUSY, WRITE_DEAD, ST_BUSY, ST_DEAD } from './contract.js';
 import type { Core } from './load.js';
 import { FLOAT64, ANY, KIND_NAMES, NUM_NONE, numberTest, passes, describe, type ValueKind } from './kinds.js';
 import type { MapLock } from './maplock.js';
@@ -117,11 +117,6 @@ export class SharedMap extends RawMap {
 
   size(): number {
     return this.lock.readAll(() => this.core.x.map_stat(this.live(), STAT_COUNT));
-  }
-
-  /** After the core's validated get gave NaN: whether it was a torn read (a write came between), which the caller then retries. */
-  torn(): boolean {
-    return (this.core.result() & RES_TORN) !== 0;
   }
 
   /** What the map's handle carries. */

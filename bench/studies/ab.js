@@ -7,6 +7,7 @@
 // machine's drift, which moves single rows of `npm run bench` by tens of percent between runs.
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
+import { median } from '../lib.js';
 
 const [oldPath, newPath, roundsArg] = process.argv.slice(2);
 if (!oldPath || !newPath) throw new Error('usage: node bench/studies/ab.js <old dist/index.js> <new dist/index.js> [rounds]');
@@ -87,7 +88,6 @@ for (let r = 0; r < ROUNDS; r++) {
     }
   }
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 console.log('case'.padEnd(30), 'old ns'.padStart(8), 'new ns'.padStart(8), '  new/old');
 for (const [name, [a, b]] of Object.entries(times)) {
   const ops = all[0][name].ops;

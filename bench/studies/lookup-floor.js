@@ -6,6 +6,7 @@
 // JS loop; then HashMap.getMany over a 1e6-entry int32 map with keys in the same kind of order.
 // Median of 9 passes, ns a key.
 import { HashMap } from '../../dist/index.js';
+import { medianTime } from '../lib.js';
 
 const Q = 1 << 20;
 const words = new Uint32Array((16 << 20) / 4);
@@ -14,16 +15,8 @@ const lines = words.length / 16;
 const q = new Uint32Array(Q);
 for (let i = 0; i < Q; i++) q[i] = (Math.imul(i, 40503) >>> 0) % lines;
 
-function time(f) {
-  const xs = [];
-  for (let r = 0; r < 9; r++) {
-    const t0 = performance.now();
-    f();
-    xs.push(performance.now() - t0);
-  }
-  xs.sort((a, b) => a - b);
-  return ((xs[4] * 1e6) / Q).toFixed(1);
-}
+/** Median of 9 passes of f, ns a key. */
+const time = (f) => ((medianTime(f) * 1e6) / Q).toFixed(1);
 
 const n = 1e6;
 const keys = new Int32Array(n);

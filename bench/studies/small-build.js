@@ -7,6 +7,7 @@
 // 2. The same build from empty, the map made with capacities just below each doubling threshold: the
 //    difference between two rows is what the doublings between them cost.
 import { HashMap } from '../../dist/index.js';
+import { medianTime } from '../lib.js';
 
 const n = Number(process.argv[2] ?? 1000);
 const R = 2000;
@@ -14,17 +15,7 @@ const keys = new Int32Array(n);
 for (let i = 0; i < n; i++) keys[i] = Math.imul(i, 2654435761) | 0;
 
 /** Median of 9 passes of f (after 3 warm-up passes), microseconds per map. */
-function time(f) {
-  for (let w = 0; w < 3; w++) f();
-  const xs = [];
-  for (let r = 0; r < 9; r++) {
-    const t0 = performance.now();
-    f();
-    xs.push(performance.now() - t0);
-  }
-  xs.sort((a, b) => a - b);
-  return (xs[4] * 1e3) / R;
-}
+const time = (f) => (medianTime(f, 9, 3) * 1e3) / R;
 
 function build(options) {
   return () => {
