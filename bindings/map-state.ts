@@ -49,7 +49,7 @@ export interface Ops {
 }
 
 /** The Ops of a Core for kinds kk and vk, made at their first use. */
-export function opsFor(c: Core, kk: number, vk: number): Ops {
+function opsFor(c: Core, kk: number, vk: number): Ops {
   let cache = c.cache.get('ops') as (Ops | undefined)[] | undefined;
   if (cache === undefined) c.cache.set('ops', (cache = []));
   const i = kk * KIND_NAMES.length + vk;

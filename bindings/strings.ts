@@ -190,7 +190,7 @@ export function readString(c: Core, f: number): string {
  * readString with views H that reach the field at f (a batch of fields reads the views once: a
  * c.heap() call per string was a noticeable part of a string key's cost in a keys() loop).
  */
-export function readStringIn(c: Core, H: Heap, f: number): string {
+function readStringIn(c: Core, H: Heap, f: number): string {
   const u8 = H.u8;
   const tag = u8[f];
   if ((tag & TAG_BLOCK) === 0) return readInline(u8, f + 1, tag);
