@@ -174,6 +174,7 @@ export function insertPairAt<K, V>(h: usize, key: K, hash: u64): usize {
   let bsize = bucketSize<K, V>();
   let top = tophash(hash);
   let hash32 = <u32>hash;
+  let tops = i8x16.splat(<i8>top);
   let grown = false;
   let committed = false;
   while (true) {
@@ -184,10 +185,11 @@ export function insertPairAt<K, V>(h: usize, key: K, hash: u64): usize {
     let freeS: u32 = 0;
     let last: usize = 0;
     while (b != 0) {
-      let word = load<u64>(b);
-      let m = matchByte(word, top);
+      let v = v128.load64_zero(b);
+      let word = i64x2.extract_lane(v, 0);
+      let m = matchTops(v, tops);
       while (m != 0) {
-        let s = firstSlot(m);
+        let s = <u32>ctz(m);
         let p = pairAt<K, V>(b, s);
         if (keyEquals<K>(p, key)) {
           lastInserted = false;
@@ -265,11 +267,13 @@ export function removePairAt<K, V>(h: usize, key: K, hash: u64): bool {
   let first = bucketAt(h, homeIndex(h, <u32>hash, bsize), bsize);
   let b = first;
   let slot: u32 = BUCKET_SLOTS;
+  let tops = i8x16.splat(<i8>top);
   do {
-    let word = load<u64>(b);
-    let m = matchByte(word, top);
+    let v = v128.load64_zero(b);
+    let word = i64x2.extract_lane(v, 0);
+    let m = matchTops(v, tops);
     while (m != 0) {
-      let s = firstSlot(m);
+      let s = <u32>ctz(m);
       if (keyEquals<K>(pairAt<K, V>(b, s), key)) {
         slot = s;
         break;

@@ -60,6 +60,25 @@ function cases({ HashMap }) {
     for (let r = 0; r < 5; r++) for (let i = 0; i < words.length; i++) s.set(words[i], i);
   });
   const k3 = keys(1000);
+  const m3 = new HashMap(null, { key: 'int32', value: 'int32' });
+  for (let i = 0; i < k3.length; i++) m3.set(k3[i], i);
+  add('int32 set existing 1e3', 1000 * 200, () => {
+    for (let r = 0; r < 200; r++) for (let i = 0; i < k3.length; i++) m3.set(k3[i], i);
+  });
+  add('int32 delete + set 1e3', 1000 * 200, () => {
+    for (let r = 0; r < 200; r++)
+      for (let i = 0; i < k3.length; i++) {
+        m3.delete(k3[i]);
+        m3.set(k3[i], i);
+      }
+  });
+  add('int32 insert 1e3, capacity', 1000 * 200, () => {
+    for (let r = 0; r < 200; r++) {
+      const b = new HashMap(null, { key: 'int32', value: 'int32', capacity: 1000 });
+      for (let i = 0; i < k3.length; i++) b.set(k3[i], i);
+      b.dispose();
+    }
+  });
   add('int32 build 1e3 from empty', 1000 * 200, () => {
     for (let r = 0; r < 200; r++) {
       const b = new HashMap(null, { key: 'int32', value: 'int32' });
