@@ -91,6 +91,62 @@ describe('batch operations match single operations (model-based)', () => {
   });
 });
 
+describe('batch operations during an incremental doubling (model-based)', () => {
+  // A doubling from 2^8 buckets or more is spread over later writes (assembly/grow.ts): every batch
+  // below starts while old buckets are still unevacuated, so lookups read old and new buckets, and
+  // setMany and deleteMany move the evacuation on as they write.
+  for (const kk of ['int32', 'float64'] as const) {
+    it(`${kk} keys: getMany, hasMany, setMany, deleteMany while the array doubles`, () => {
+      seeded(kk === 'int32' ? 7101 : 7102, (rand) => {
+        const key = keyMaker(kk, rand, 20_000);
+        const m = new HashMap<unknown, unknown>(null, { key: kk, value: 'int32' });
+        const model = new Map<unknown, unknown>();
+        let doublings = 0;
+        let batches = 0;
+        while (doublings < 3) {
+          // Single sets until a doubling starts.
+          while (!m.stats().growing) {
+            const k = key();
+            const v = Math.floor(rand() * 1e6);
+            m.set(k, v);
+            model.set(normKey(k), v);
+          }
+          doublings++;
+          // Small batches, so that several of them run before the evacuation ends.
+          while (m.stats().growing) {
+            const n = 1 + Math.floor(rand() * 40);
+            const keys = fill(kk, n, key);
+            const r = rand();
+            batches++;
+            if (r < 0.35) {
+              const out = m.getMany(keys as never, undefined, -1 as never) as Int32Array;
+              for (let i = 0; i < n; i++) {
+                const want = model.has(normKey(keys[i])) ? model.get(normKey(keys[i])) : -1;
+                if (out[i] !== want) throw new Error(`getMany[${i}] key ${String(keys[i])}: ${out[i]} != ${String(want)}`);
+              }
+            } else if (r < 0.55) {
+              const out = m.hasMany(keys as never);
+              for (let i = 0; i < n; i++) if (out[i] !== (model.has(normKey(keys[i])) ? 1 : 0)) throw new Error(`hasMany[${i}] key ${String(keys[i])}`);
+            } else if (r < 0.85) {
+              const vals = fill('int32', n, () => Math.floor(rand() * 1e6));
+              m.setMany(keys as never, vals as never);
+              for (let i = 0; i < n; i++) model.set(normKey(keys[i]), vals[i]);
+            } else {
+              let want = 0;
+              for (let i = 0; i < n; i++) if (model.delete(normKey(keys[i]))) want++;
+              expect(m.deleteMany(keys as never)).toBe(want);
+            }
+            expect(m.size).toBe(model.size);
+          }
+        }
+        expect(batches).toBeGreaterThan(20);
+        expect(new Map(m)).toEqual(model);
+        m.dispose();
+      });
+    });
+  }
+});
+
 describe('batch operations: bad input throws and changes nothing', () => {
   it('wrong typed arrays, an any-valued map, mismatched lengths, bad missing values', () => {
     const m = new HashMap(null, { key: 'int32', value: 'float64' });

@@ -223,7 +223,7 @@ describe('shared: writers grow a tiny map while other threads read and iterate',
         const ctl = new SharedArrayBuffer(4 * (16 + 8 * W));
         const common = { handle: m.handle, ctl, W, N, LAG, UPD_LAG, OPS_PER_PASS, mode };
         type WriterR = { ops: number; paceWaits: number };
-        type ReaderR = { reads: number; mustPresent: number; mustAbsent: number; sizes: number };
+        type ReaderR = { reads: number; mustPresent: number; mustAbsent: number; sizes: number; batches: number };
         type IterR = { passes: number; overlapped: number; overlappedBig: number; produced: number; maxSizeSeen: number; finalCount: number };
         const [writers, reader, iter] = await withThreads(async (spawn) => {
           const ws = [];
@@ -238,6 +238,7 @@ describe('shared: writers grow a tiny map while other threads read and iterate',
         expect(iter.overlappedBig).toBeGreaterThanOrEqual(8); // passes over 1000 entries or more
         expect(reader.mustPresent).toBeGreaterThan(100);
         expect(reader.mustAbsent).toBeGreaterThan(100);
+        if (mode === 'int') expect(reader.batches).toBeGreaterThan(20); // getMany and hasMany under the writes
         const keyOf = mode === 'int' ? (n: number): unknown => n : strKey;
         const valOf = mode === 'int' ? (n: number, ver: number): unknown => n * 4 + ver : strVal;
         // Final content, exactly: j % 3 == 0 deleted, j % 3 == 1 at version 2, j % 3 == 2 at version 1.
@@ -268,7 +269,7 @@ describe('shared: writers grow a tiny map while other threads read and iterate',
         expect(s.liveIterators).toBe(0);
         console.log(
           `${c.key} => ${c.value}: ${iter.passes} iteration passes (${iter.overlapped} during the writes, ${iter.overlappedBig} of them over 1000+ entries, ${iter.produced} entries produced, up to ${iter.maxSizeSeen} in one), ` +
-            `${reader.reads} reads (${reader.mustPresent} had to find the key, ${reader.mustAbsent} had to miss it), ${reader.sizes} size checks, ` +
+            `${reader.reads} reads (${reader.batches} batches of 64; ${reader.mustPresent} had to find the key, ${reader.mustAbsent} had to miss it), ${reader.sizes} size checks, ` +
             `writers paused ${writers.map((w) => w.paceWaits).join('/')} ms for the iterator, final B = ${s.B}`,
         );
       } finally {

@@ -136,7 +136,58 @@ function reader(m) {
   };
   const insDoneB = new Int32Array(W),
     delDoneB = new Int32Array(W);
+  // Batch reads (number keys): getMany and hasMany of BATCH picked keys, checked key by key as a get
+  // or has is, against the counters read before the batch began and after it ended.
+  const BATCH = 64;
+  const bw = new Int32Array(BATCH),
+    bj = new Int32Array(BATCH),
+    bkeys = new Int32Array(BATCH);
+  const before = { ins: new Int32Array(W), del: new Int32Array(W), upd: new Int32Array(W), add: new Int32Array(W) };
+  const after = { ins: new Int32Array(W), del: new Int32Array(W) };
+  let batches = 0;
+  const batch = () => {
+    for (let i = 0; i < BATCH; i++) {
+      const w = Math.floor(rand() * W);
+      bw[i] = w;
+      bj[i] = pick(w);
+      bkeys[i] = w * N + bj[i];
+    }
+    for (let w = 0; w < W; w++) {
+      before.ins[w] = ld(w, INS_DONE);
+      before.del[w] = ld(w, DEL_DONE);
+      before.upd[w] = ld(w, UPD_DONE);
+      before.add[w] = ld(w, ADD_DONE);
+    }
+    const useGet = rand() < 0.6;
+    const out = useGet ? m.getMany(bkeys, undefined, -1) : m.hasMany(bkeys);
+    for (let w = 0; w < W; w++) {
+      after.ins[w] = ld(w, INS_START);
+      after.del[w] = ld(w, DEL_START);
+    }
+    for (let i = 0; i < BATCH; i++) {
+      const w = bw[i],
+        j = bj[i],
+        n = bkeys[i];
+      const deletable = j % 3 === 0;
+      const present = j < before.ins[w] && !(deletable && j / 3 < after.del[w]);
+      const absent = j >= after.ins[w] || (deletable && j / 3 < before.del[w]);
+      const found = useGet ? out[i] !== -1 : out[i] === 1;
+      const what = `${useGet ? 'getMany' : 'hasMany'}[${i}] (key ${n})`;
+      if (present) {
+        mustPresent++;
+        check(found, () => `${what} missed a key present all along`);
+      }
+      if (absent) {
+        mustAbsent++;
+        check(!found, () => `${what} found a key absent all along: ${show(out[i])}`);
+      }
+      if (useGet && found) checkValue(n, out[i], minVer(j, before.upd[w], before.add[w]), what);
+      reads++;
+    }
+    batches++;
+  };
   while (Atomics.load(ctl, WRITERS_DONE) < W) {
+    if (mode !== 'str') for (let i = 0; i < 4; i++) batch();
     for (let i = 0; i < 256; i++) {
       const w = Math.floor(rand() * W);
       const j = pick(w);
@@ -181,7 +232,7 @@ function reader(m) {
     check(size >= lo && size <= hi, () => `size ${size} outside [${lo}, ${hi}]`);
     sizes++;
   }
-  return { reads, mustPresent, mustAbsent, sizes };
+  return { reads, mustPresent, mustAbsent, sizes, batches };
 }
 
 function iterator(m) {
