@@ -46,8 +46,8 @@ import { expandSeed } from "./hash";
 
 import { TABLES, tableFor, tableAt, tableOfHash, newShared, clearShared, freeShared, busyTable, statShared, rootAttach } from "./tables";
 export { ATTACH_OK, ATTACH_FULL } from "./tables";
-/** A private map's doubling from fewer than 2^GROW_ONE_STEP_B buckets, with no live iterator, is done in the insert that starts it (grow.ts). */
-export { ONE_STEP_B as GROW_ONE_STEP_B } from "./grow";
+/** A private map of fewer than 2^GROW_SMALL_B buckets with no live iterator grows in the insert that starts it, to 2^GROW_SMALL_STEP times its buckets (at most 2^GROW_SMALL_B) (grow.ts). */
+export { SMALL_B as GROW_SMALL_B, SMALL_STEP as GROW_SMALL_STEP } from "./grow";
 /** The result word's bits (thread.ts): a get of an f64 or i64 value found its key; a validated get overlapped a write. */
 export { RES_FOUND, RES_TORN } from "./thread";
 import { status, ST_BUSY, ST_DEAD } from "./update";

@@ -35,5 +35,5 @@ export const { ALLOC_TOP, ALLOC_ITER_SLOTS, ALLOC_LOCK } = CORE;
 /** The result word's bits (the core's result_word): a get of a float64 or bigint value found its key; a shared map's validated get overlapped a write. */
 export const { RES_FOUND, RES_TORN } = CORE;
 
-/** A private map's doubling from fewer than 2^GROW_ONE_STEP_B buckets, with no live iterator, is done in the insert that starts it. */
-export const { GROW_ONE_STEP_B } = CORE;
+/** A private map of fewer than 2^GROW_SMALL_B buckets with no live iterator grows in the insert that starts it, to 2^GROW_SMALL_STEP times its buckets (at most 2^GROW_SMALL_B). */
+export const { GROW_SMALL_B, GROW_SMALL_STEP } = CORE;

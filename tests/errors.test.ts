@@ -595,11 +595,11 @@ describe('out of memory under maxBytes', () => {
       if (entries instanceof Map) continue;
       const small = new HashMap<number, number>(entries as Iterable<[number, number]>, { key: 'int32', value: 'int32', maxBytes: 8192 });
       expect(small.size).toBe(10);
-      expect(small.stats().B).toBeLessThan(2);
+      expect(small.stats().B).toBeLessThanOrEqual(2); // grown as the ten keys came, not made for 2000
       for (let k = 0; k < 10; k++) expect(small.get(k)).toBe(1990 + k);
       small.dispose();
       const given = new HashMap<number, number>(entries as Iterable<[number, number]>, { key: 'int32', value: 'int32', capacity: 0 });
-      expect(given.stats().B).toBeLessThan(2); // the option wins
+      expect(given.stats().B).toBeLessThanOrEqual(2); // the option wins
       given.dispose();
     }
   });

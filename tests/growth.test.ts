@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { HashMap, type HashMapStats } from '../bindings/index.js';
 import type { NumericKeyKind as KeyKind, NumericValueKind as ValueKind } from './helpers.js';
 import { core } from '../bindings/load.js';
-import { GROW_ONE_STEP_B } from '../bindings/contract.js';
+import { GROW_SMALL_B, GROW_SMALL_STEP } from '../bindings/contract.js';
 import { rng, KEY_KINDS, VALUE_KINDS, withSeed, heapTop } from './helpers.js';
 import { expandSeed, bucketOf } from './hashref.js';
 
@@ -60,6 +60,18 @@ function valueFor(kind: ValueKind, i: number): unknown {
 /** Entries to count at which an insert starts a doubling, at B: Go's `count > 8 && count > 6.5 * 2^B`. */
 function growsAt(B: number): number {
   return Math.max(9, Math.floor(6.5 * 2 ** B) + 1);
+}
+
+/** B after a growth from B of a private map with no live iterator: four times (B + 2) while small (grow.ts rehashAll), then doubling. */
+function grownB(B: number): number {
+  return B < GROW_SMALL_B ? Math.min(B + GROW_SMALL_STEP, GROW_SMALL_B) : B + 1;
+}
+
+/** B of a private map built from empty to n entries with no live iterator: the growths from B = 0 that n inserts start. */
+function bFromEmpty(n: number): number {
+  let B = 0;
+  while (n >= growsAt(B)) B = grownB(B);
+  return B;
 }
 
 /** Smallest B whose buckets hold n entries without passing the load factor. */
@@ -194,7 +206,7 @@ describe('doubling', () => {
           if (!r.done) seen.set(r.value, (seen.get(r.value) ?? 0) + 1);
         };
         see(it.next());
-        const doublings = { withIt: [] as boolean[], without: [] as boolean[] };
+        const growths = { withIt: [] as string[], without: [] as string[] };
         for (let i = 300; i < 840; i++) {
           for (const [name, m] of [
             ['withIt', withIt],
@@ -203,16 +215,16 @@ describe('doubling', () => {
             const B = m.stats().B;
             m.set(i, i);
             const s = m.stats();
-            if (s.B !== B) doublings[name].push(s.growing);
+            if (s.B !== B) growths[name].push(`${B} -> ${s.B}${s.growing ? ', growing' : ''}`);
           }
           if (i % 7 === 0) see(it.next());
         }
         for (let r = it.next(); !r.done; r = it.next()) see(r);
-        // Two doublings each, from fewer than 2^GROW_ONE_STEP_B buckets: still growing after the insert
-        // that started them only where the iterator was live.
-        expect(GROW_ONE_STEP_B).toBeGreaterThanOrEqual(8);
-        expect(doublings.withIt).toEqual([true, true]);
-        expect(doublings.without).toEqual([false, false]);
+        // From fewer than 2^GROW_SMALL_B buckets: with the iterator live, two doublings, each still going on
+        // after the insert that started it; with none, one growth to four times the buckets, done at once.
+        expect([GROW_SMALL_B, GROW_SMALL_STEP]).toEqual([8, 2]);
+        expect(growths.withIt).toEqual(['6 -> 7, growing', '7 -> 8, growing']);
+        expect(growths.without).toEqual(['6 -> 8']);
         for (let i = 0; i < 300; i++) expect(seen.get(i), `key ${i}, present throughout`).toBe(1);
         for (const [k, times] of seen) expect(times, `key ${k}`).toBe(1);
         for (let i = 0; i < 840; i++) expect(withIt.get(i)).toBe(i);
@@ -241,16 +253,16 @@ describe('doubling', () => {
       statsInvariants(s, n, problems, `after ${n} inserts`);
       if (s.sameSizeGrow) problems.push(`${n}: same-size grow while only inserting`);
       if (s.B !== prev.B) {
-        // B moves by one, exactly at the load-factor threshold, never during another growth.
-        if (s.B !== prev.B + 1) problems.push(`${n}: B jumped ${prev.B} -> ${s.B}`);
+        // B moves by one (by two while small), exactly at the load-factor threshold, never during another growth.
+        if (s.B !== grownB(prev.B)) problems.push(`${n}: B jumped ${prev.B} -> ${s.B}`);
         if (n !== growsAt(prev.B)) problems.push(`${n}: grew at count ${n}, expected ${growsAt(prev.B)}`);
         if (prev.growing) problems.push(`${n}: a doubling started while another was in progress`);
         growthsSeen.push(s.B);
         growthStart = n;
         checkedMid = false;
-        // A small table's doubling is done in the insert that starts it; a larger one's is spread over later writes.
-        if (prev.B < GROW_ONE_STEP_B && s.growing) problems.push(`${n}: growth to B=${s.B} not finished in one insert`);
-        if (prev.B >= GROW_ONE_STEP_B && !s.growing) problems.push(`${n}: growth to B=${s.B} finished in one insert`);
+        // A small table's growth is done in the insert that starts it; a larger one's is spread over later writes.
+        if (prev.B < GROW_SMALL_B && s.growing) problems.push(`${n}: growth to B=${s.B} not finished in one insert`);
+        if (prev.B >= GROW_SMALL_B && !s.growing) problems.push(`${n}: growth to B=${s.B} finished in one insert`);
         if (s.B >= 11) {
           // Right after the doubling starts: old buckets not evacuated yet, all lookups must still work.
           checkIntRange(m, n, 1000, problems, `start of growth to B=${s.B}`);
@@ -280,9 +292,11 @@ describe('doubling', () => {
       prev = s;
     }
     expect(problems).toEqual([]);
-    // 1e6 entries need 2^18 buckets at 6.5 per bucket; every B from 1 to 18 was passed through once.
+    // 1e6 entries need 2^18 buckets at 6.5 per bucket: B went 2, 4, 6, 8 (four times while small), then
+    // through every B from 9 to 18 once.
     expect(m.stats().B).toBe(bFor(N));
-    expect(growthsSeen).toEqual(Array.from({ length: bFor(N) }, (_, i) => i + 1));
+    expect(bFromEmpty(N)).toBe(bFor(N));
+    expect(growthsSeen).toEqual([2, 4, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]);
     expect(checkpoints).toBeGreaterThanOrEqual(20);
     expect(growingCheckpoints).toBeGreaterThanOrEqual(14);
     checkIntRange(m, N, 100_000, problems, 'at 1e6');
@@ -327,6 +341,105 @@ describe('doubling', () => {
         m.dispose();
       });
     }
+  });
+});
+
+// ---- small maps: four times over in one step -------------------------------------
+
+describe('small maps grow four times over in one step (assembly/grow.ts rehashAll)', () => {
+  const model = (n: number) => new Map(Array.from({ length: n }, (_, i) => [i, i * 3]));
+  const check = (m: HashMap<number, number>, want: Map<number, number>) => {
+    expect(m.size).toBe(want.size);
+    for (const [k, v] of want) if (m.get(k) !== v) expect([k, m.get(k)]).toEqual([k, v]);
+    expect(new Map(m)).toEqual(want);
+  };
+
+  it('where the four-times array does not fit maxBytes, the map doubles instead and keeps every entry', () => {
+    const fill = (m: HashMap<number, number>, n: number) => {
+      for (let i = 0; i < n; i++) m.set(i, i * 3);
+    };
+    const free = new HashMap<number, number>(null, { key: 'int32', value: 'int32', seed: 5 });
+    fill(free, growsAt(6) - 1);
+    expect(free.stats().B).toBe(6);
+    const before = free.stats().bytes;
+    free.set(growsAt(6) - 1, (growsAt(6) - 1) * 3);
+    expect(free.stats().B).toBe(8);
+    // Room next to the old array for the doubled one (128 buckets of 80 bytes: 10,240 bytes, 12,288 in
+    // whole pages), not for the array four times over (20,480 bytes).
+    const maxBytes = before + 3 * 64 * 80;
+    const tight = new HashMap<number, number>(null, { key: 'int32', value: 'int32', seed: 5, maxBytes });
+    fill(tight, growsAt(6));
+    const s = tight.stats();
+    expect([s.B, s.growing]).toEqual([7, false]);
+    check(tight, model(growsAt(6)));
+    free.dispose();
+    tight.dispose();
+  });
+
+  it('an overflow bucket the new array cannot get undoes the four-times growth; the map doubles instead, and clear() gives every byte back', () => {
+    const seed = 11;
+    const S = expandSeed(seed);
+    // 40 keys that share bucket 0 of 2^8 (so of 2^6 too) need 4 overflow buckets in either array.
+    const crowd: number[] = [];
+    for (let k = 1_000_000; crowd.length < 40; k++) if (bucketOf('int32', k, S, 8) === 0) crowd.push(k);
+    const others: number[] = [];
+    for (let k = 0; others.length < growsAt(6) - crowd.length; k++) others.push(k);
+    const keys = [...others, ...crowd];
+    const outcomes = new Set<string>();
+    const fresh = new HashMap<number, number>(null, { key: 'int32', value: 'int32', seed });
+    const emptyBytes = fresh.stats().bytes;
+    for (let i = 0; i < keys.length - 1; i++) fresh.set(keys[i], i);
+    const base = fresh.stats().bytes; // at B = 6, before the insert that grows it
+    expect(fresh.stats().B).toBe(6);
+    fresh.dispose();
+    // maxBytes from "the new array and not one overflow bucket" to "all of them": each must either grow
+    // four times over or fall back to doubling, with the same entries either way.
+    for (let extra = 0; extra <= 6 * 80; extra += 16) {
+      const m = new HashMap<number, number>(null, { key: 'int32', value: 'int32', seed, maxBytes: base + 256 * 80 + extra });
+      const want = new Map<number, number>();
+      for (let i = 0; i < keys.length; i++) {
+        m.set(keys[i], i);
+        want.set(keys[i], i);
+      }
+      const s = m.stats();
+      outcomes.add(`B ${s.B}`);
+      expect(s.growing).toBe(false);
+      check(m, want);
+      m.clear();
+      expect(m.stats().bytes).toBe(emptyBytes);
+      m.dispose();
+    }
+    // Both happened: some budgets had the new array but not its overflow buckets.
+    expect([...outcomes].sort()).toEqual(['B 7', 'B 8']);
+  });
+
+  it('string keys: tombstones left by a doubling under an iterator are dropped by the next small growth, and their blocks freed', () => {
+    const key = (i: number) => `a longer key, number ${i}`; // past the inline limit: each key has a block
+    const m = new HashMap<string, number>(null, { key: 'string', value: 'int32', seed: 3 });
+    const emptyBytes = m.stats().bytes;
+    const want = new Map<string, number>();
+    const put = (i: number) => {
+      m.set(key(i), i);
+      want.set(key(i), i);
+    };
+    for (let i = 0; i < 300; i++) put(i);
+    const it = m.keys();
+    it.next();
+    for (let i = 300; i < growsAt(6) + 50; i++) put(i); // a doubling to B = 7 under the live iterator
+    while (!it.next().done);
+    let s = m.stats();
+    expect([s.B, s.liveIterators]).toEqual([7, 0]);
+    for (let i = growsAt(6) + 50; i < growsAt(7) + 5 && m.stats().growing; i++) put(i); // finish it
+    s = m.stats();
+    expect(s.tombstones).toBeGreaterThan(0);
+    for (let i = want.size; i < growsAt(7); i++) put(i); // the growth to B = 8, with no iterator: in one step
+    s = m.stats();
+    expect([s.B, s.growing, s.tombstones]).toEqual([8, false, 0]);
+    expect(m.size).toBe(want.size);
+    for (const [k, v] of want) if (m.get(k) !== v) expect([k, m.get(k)]).toEqual([k, v]);
+    m.clear();
+    expect(m.stats().bytes).toBe(emptyBytes);
+    m.dispose();
   });
 });
 
@@ -456,10 +569,10 @@ describe('capacity option', () => {
         }
       }
       expect(problems).toEqual([]);
-      // A capacity right at the threshold is the smallest B: the next new key doubles.
+      // A capacity right at the threshold is the smallest B: the next new key grows the map.
       if (N === growsAt(s0.B) - 1) {
         m.set(distinctKey(kk, N), valueFor(vk, N));
-        expect(m.stats().B).toBe(s0.B + 1);
+        expect(m.stats().B).toBe(grownB(s0.B));
       }
       m.dispose();
     });
@@ -469,7 +582,7 @@ describe('capacity option', () => {
     const m = new HashMap<number, number>(null, { key: 'int32', value: 'int32', capacity: 0 });
     expect(m.stats().B).toBe(0);
     for (let i = 0; i < 100; i++) m.set(i, i);
-    expect(m.stats().B).toBe(bFor(100));
+    expect(m.stats().B).toBe(bFromEmpty(100));
     m.dispose();
   });
 });
