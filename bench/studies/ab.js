@@ -23,7 +23,7 @@ const keys = (n) => {
 };
 
 /** The cases of one build: each a function doing `ops` operations. */
-function cases({ HashMap }) {
+function cases({ HashMap }, keys, Q) {
   const out = {};
   const add = (name, ops, f) => (out[name] = { ops, f });
   const k6 = keys(1e6);
@@ -96,7 +96,10 @@ function cases({ HashMap }) {
   return out;
 }
 
-const all = libs.map(cases);
+// Each build gets its own copy of the cases' code (an indirect eval of their source): closures made from
+// one function literal share V8's type feedback, so one copy would make every call site see both
+// builds' classes, and time neither as a program using one build would.
+const all = libs.map((lib) => (0, eval)(`(${cases.toString()})`)(lib, keys, Q));
 const times = {};
 for (let r = 0; r < ROUNDS; r++) {
   for (const name of Object.keys(all[0])) {
