@@ -9,14 +9,16 @@
 //
 // A bucket's eight tophash bytes are matched against a tophash in one step, the
 // way Swiss tables match a control group: no per-slot loop until a candidate is
-// found. Lookups, inserts and deletes load them into a SIMD vector to find a
-// key (matchTops: i8x16.eq + bitmask); the SWAR form of that match (SIMD
-// within a register, matchByte) broadcasts the tophash with a multiply, which
-// made a set of a present key a third slower. Inserts, growth and iteration
-// also read the bytes as one u64 and use SWAR tricks with constant bytes to
-// find free and real slots.
+// found. Lookups, inserts and deletes load them into a SIMD vector
+// (v128.load64_zero) and find there a key's candidates (matchTops), the end of
+// the chain (endsChain) and, for an insert, its free slots (map.ts freeSlots):
+// a compare and a bitmask each. The SWAR forms of these (SIMD within a
+// register) took a set of a present key a third longer, and an insert a tenth:
+// the key's match broadcasts the tophash with a multiply. Growth and iteration
+// read the bytes as one u64 and find real slots with SWAR tricks on constant
+// bytes (realSlots, matchByte).
 
-import { MIN_TOPHASH } from "./layout";
+import { MIN_TOPHASH, EMPTY_REST, BUCKET_SLOTS } from "./layout";
 
 /** murmur3 fmix64 multipliers: full avalanche in two rounds. */
 const M1: u64 = 0xff51afd7ed558ccd;
@@ -79,10 +81,13 @@ const LOW7: u64 = 0x7F7F7F7F7F7F7F7F;
   return (word | ((word & LOW7) + LSB * <u64>(0x80 - MIN_TOPHASH))) & MSB;
 }
 
-/** Non-zero when some byte of `word` is 0 (EMPTY_REST): exact. */
+/** The slots' bits of a bitmask over a bucket's tophash bytes loaded with v128.load64_zero (the upper eight lanes are zero). */
+export const SLOT_BITS: u32 = (1 << BUCKET_SLOTS) - 1;
+
+/** Whether some slot of a bucket (its tophash bytes as loaded by v128.load64_zero) is EMPTY_REST: its chain ends there. */
 // @ts-ignore: decorator
-@inline export function hasZeroByte(word: u64): bool {
-  return ((word - LSB) & ~word & MSB) != 0;
+@inline export function endsChain(v: v128): bool {
+  return (<u32>i8x16.bitmask(i8x16.eq(v, i8x16.splat(<i8>EMPTY_REST))) & SLOT_BITS) != 0;
 }
 
 /** Slot number of the lowest flagged byte of a match mask. */

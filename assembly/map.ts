@@ -17,7 +17,7 @@
 
 import { alloc, free, roundSize, couldFit } from "./alloc";
 import { mapAlloc, mapFree, newOverflow, freeOverflow } from "./memory";
-import { hash64, tophash, matchTops, matchByte, hasZeroByte, firstSlot, nextRandom } from "./hash";
+import { hash64, tophash, matchTops, matchByte, endsChain, firstSlot, nextRandom, SLOT_BITS } from "./hash";
 import {
   BUCKET_SLOTS, B_GEN, EMPTY_ONE, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, HF_FIXED_SEED, NO_SPLIT, H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_SEED, H_RNG, H_DIR, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT, H_ITERS, H_BYTES, H_MAXBYTES, H_MOD, H_EPOCH, H_KEYSIZE, H_VALSIZE, H_GEN, H_FLAGS, H_TOMBSTONES, H_MINB, H_SEG0, HEADER_SIZE, STR_FIELD, B_PAIRS, pairSizeOf, valueOffsetOf, hget, hset, pairAt, pairSize, valOffset, bucketSize, bucketSizeOf, tophashAt, overflowOf, dirLength, segmentBytes, SEG_SHIFT, SEG_BUCKETS, MAX_B,
 } from "./layout";
@@ -58,7 +58,6 @@ export let lastValue: u64 = 0;
   let tops = i8x16.splat(<i8>top);
   do {
     let v = v128.load64_zero(b);
-    let word = i64x2.extract_lane(v, 0);
     let m = matchTops(v, tops);
     while (m != 0) {
       let s = <u32>ctz(m);
@@ -66,7 +65,7 @@ export let lastValue: u64 = 0;
       if (keyEquals<K>(p, key)) return p;
       m &= m - 1;
     }
-    if (hasZeroByte(word) || --limit == 0) return 0;
+    if (endsChain(v) || --limit == 0) return 0;
     b = checkedBucket(overflowOf(b), bucketSize<K, V>());
   } while (b != 0);
   return 0;
@@ -99,7 +98,7 @@ export let lastValue: u64 = 0;
 export function findLongCandidates(h: usize, hash: u64, out: usize, max: u32): u32 {
   let keySize = <usize>load<u8>(h + H_KEYSIZE);
   let valSize = <usize>load<u8>(h + H_VALSIZE);
-  let bsize = bucketSizeOf(keySize, valSize);
+  let bsize = bucketSizeOf(<u32>keySize, <u32>valSize);
   let psize = pairSizeOf(keySize, valSize);
   let b = bucketAt(h, homeIndex(h, <u32>hash, bsize), bsize);
   let top = tophash(hash);
@@ -152,12 +151,16 @@ export function findPairAtOutline<K, V>(h: usize, key: K, hash: u64): usize {
 }
 
 
-/** Slots of a tophash word that an insert may take. */
+/** Below this tophash a slot is free for an insert: EMPTY_REST, EMPTY_ONE (EVACUATED_X is never written). */
+const FREE_BELOW: u8 = EMPTY_ONE + 1;
+/** The same, tombstones included (EVACUATED_Y; EVACUATED_EMPTY is never written): once no iterator is live. */
+const FREE_OR_TOMBSTONE_BELOW: u8 = EVACUATED_Y + 1;
+
+/** Slots of a bucket (its tophash bytes as loaded by v128.load64_zero) that an insert may take: bit s for slot s. */
 // @ts-ignore: decorator
-@inline function freeSlots(word: u64, tombstonesToo: bool): u64 {
-  let m = matchByte(word, EMPTY_REST) | matchByte(word, EMPTY_ONE);
-  if (tombstonesToo) m |= matchByte(word, EVACUATED_Y);
-  return m;
+@inline function freeSlots(v: v128, tombstonesToo: bool): u32 {
+  let below = i8x16.splat(<i8>(tombstonesToo ? FREE_OR_TOMBSTONE_BELOW : FREE_BELOW));
+  return <u32>i8x16.bitmask(i8x16.lt_u(v, below)) & SLOT_BITS;
 }
 
 /**
@@ -186,7 +189,6 @@ export function insertPairAt<K, V>(h: usize, key: K, hash: u64): usize {
     let last: usize = 0;
     while (b != 0) {
       let v = v128.load64_zero(b);
-      let word = i64x2.extract_lane(v, 0);
       let m = matchTops(v, tops);
       while (m != 0) {
         let s = <u32>ctz(m);
@@ -199,13 +201,13 @@ export function insertPairAt<K, V>(h: usize, key: K, hash: u64): usize {
         m &= m - 1;
       }
       if (freeB == 0) {
-        let f = freeSlots(word, reuseTombstones);
+        let f = freeSlots(v, reuseTombstones);
         if (f != 0) {
           freeB = b;
-          freeS = firstSlot(f);
+          freeS = <u32>ctz(f);
         }
       }
-      if (hasZeroByte(word)) break;
+      if (endsChain(v)) break;
       last = b;
       b = overflowOf(b);
     }
@@ -270,7 +272,6 @@ export function removePairAt<K, V>(h: usize, key: K, hash: u64): bool {
   let tops = i8x16.splat(<i8>top);
   do {
     let v = v128.load64_zero(b);
-    let word = i64x2.extract_lane(v, 0);
     let m = matchTops(v, tops);
     while (m != 0) {
       let s = <u32>ctz(m);
@@ -280,7 +281,7 @@ export function removePairAt<K, V>(h: usize, key: K, hash: u64): bool {
       }
       m &= m - 1;
     }
-    if (slot != BUCKET_SLOTS || hasZeroByte(word)) break;
+    if (slot != BUCKET_SLOTS || endsChain(v)) break;
     b = overflowOf(b);
   } while (b != 0);
   if (slot == BUCKET_SLOTS) return false;
