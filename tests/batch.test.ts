@@ -3,6 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { HashMap } from '../bindings/index.js';
 import type { NumericKeyKind as KeyKind, NumericValueKind as ValueKind } from './helpers.js';
 import { keyMaker, valueMaker, normKey, seeded } from './helpers.js';
+import { expandSeed, bucketOf } from './hashref.js';
 
 type Num = number | bigint;
 const ARRAY: Record<string, { new (n: number): ArrayLike<Num> & { [i: number]: Num } }> = {
@@ -145,6 +146,37 @@ describe('batch operations during an incremental doubling (model-based)', () => 
       });
     });
   }
+});
+
+describe('batch lookups of a map at rest read each key through the header fields read once (assembly/map.ts RestLookup)', () => {
+  it('a segment that no entry reached is read as empty: getMany and hasMany of keys that hash there miss, as get does', () => {
+    // Keys whose bucket at B = 10 is below 512 (the first segment), 4000 of them (6.5 * 512 = 3328): the map
+    // doubles to B = 10 and finishes it, and the upper segment never receives an entry (never allocated).
+    const seed = 77;
+    const S = expandSeed(seed);
+    const low: number[] = [];
+    const high: number[] = [];
+    for (let k = 0; low.length < 4000 || high.length < 2000; k++) {
+      if (bucketOf('int32', k, S, 10) < 512) {
+        if (low.length < 4000) low.push(k);
+      } else if (high.length < 2000) high.push(k);
+    }
+    const m = new HashMap<number, number>(null, { key: 'int32', value: 'int32', seed });
+    for (const k of low) m.set(k, k + 1);
+    const s = m.stats();
+    expect([s.B, s.growing]).toEqual([10, false]);
+    const got = m.getMany(Int32Array.from([...high, ...low]), undefined, -1);
+    const has = m.hasMany(Int32Array.from([...high, ...low]));
+    for (let i = 0; i < high.length; i++) {
+      if (got[i] !== -1 || has[i] !== 0) throw new Error(`key ${high[i]}, never set: getMany ${got[i]}, hasMany ${has[i]}`);
+      expect(m.get(high[i])).toBe(undefined);
+    }
+    for (let i = 0; i < low.length; i++) {
+      const j = high.length + i;
+      if (got[j] !== low[i] + 1 || has[j] !== 1) throw new Error(`key ${low[i]}: getMany ${got[j]}, hasMany ${has[j]}`);
+    }
+    m.dispose();
+  });
 });
 
 describe('batch operations: bad input throws and changes nothing', () => {
