@@ -34,6 +34,15 @@ function cases({ HashMap }, keys, Q) {
     for (let i = 0; i < k6.length; i++) x += m.get(k6[i]);
     return x;
   });
+  const q6 = new Int32Array(1 << 20);
+  for (let i = 0; i < q6.length; i++) q6[i] = k6[Math.imul(i, 40503) % k6.length];
+  const out6 = new Int32Array(q6.length);
+  add('int32 getMany 1e6', q6.length, () => m.getMany(q6, out6));
+  add('int32 hasMany 1e6', q6.length, () => m.hasMany(q6));
+  const m5 = new HashMap(null, { key: 'int32', value: 'int32' });
+  for (let i = 0; i < 1e5; i++) m5.set(k6[i], i);
+  const q5 = q6.map((_, i) => k6[Math.imul(i, 40503) % 1e5]);
+  add('int32 getMany 1e5', q5.length, () => m5.getMany(q5, out6));
   add('int32 set existing 1e6', k6.length, () => {
     for (let i = 0; i < k6.length; i++) m.set(k6[i], i);
   });
