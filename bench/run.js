@@ -317,6 +317,7 @@ const targets = [
   ['string get 1e5, fresh strings', ratioOf('string', 1e5, 'get-fresh'), '>=', 3.0, 'string keys'],
   ['string set existing, 1e5', ratioOf('string', 1e5, 'set'), '>=', 1.0, 'string keys'],
   ['memory string -> int32 (HashMap/Map)', memory.kinds.string?.ratio, '<=', 0.6, 'string keys'],
+  ...behindTargets().map((t) => [...t, 'issue 23 (where it was behind)']),
   ...sharedTargets(shared).map((t) => [...t, 'shared maps']),
   ...iterationTargets(iteration).map((t) => [...t, 'iteration']),
 ].map(([name, value, op, target, issue = 'issue 3 (performance)']) => ({
@@ -331,6 +332,24 @@ for (const [i, t] of targets.entries()) {
   if (i === 0 || t.issue !== targets[i - 1].issue) console.log(`\nTargets, ${t.issue}, this run:`);
   const v = t.value === null ? 'n/a' : t.value.toFixed(2);
   console.log(`  ${t.name.padEnd(36)} ${v.padStart(5)}  target ${t.op} ${t.target}  ${t.met === null ? '(not measured)' : t.met ? 'met' : 'NOT MET'}`);
+}
+
+/** Issue 23's targets (ratios Map time / HashMap time): the rows that were behind. */
+function behindTargets() {
+  const toArrays = iteration.rows?.find((r) => r.case.startsWith('toArrays'))?.ratio;
+  return [
+    ['int32 build 1e3, 2nd after dispose', ratioOf('int32', 1e3, 'build-2nd'), '>=', 0.8],
+    ['float64 build 1e3, 2nd after dispose', ratioOf('float64', 1e3, 'build-2nd'), '>=', 1.2],
+    ...[1e3, 1e5, 1e6].map((n) => [`float64 get missing, ${n}`, ratioOf('float64', n, 'get-miss'), '>=', 2]),
+    ['int32 getMany, 1e3 (before: 3.80)', ratioOf('int32', 1e3, 'getMany'), '>=', 3.8],
+    ['int32 getMany, 1e5', ratioOf('int32', 1e5, 'getMany'), '>=', 3.5],
+    ['int32 getMany, 1e6', ratioOf('int32', 1e6, 'getMany'), '>=', 3.5],
+    ['string get 1e3, same strings', ratioOf('string', 1e3, 'get-hit'), '>=', 0.6],
+    ['string get 1e5, same strings', ratioOf('string', 1e5, 'get-hit'), '>=', 0.6],
+    ['string set existing, 1e5', ratioOf('string', 1e5, 'set'), '>=', 0.7],
+    ['string for...of, 1e5', ratioOf('string', 1e5, 'iterate'), '>=', 0.3],
+    ['toArrays, 1e6', toArrays, '>=', 3],
+  ];
 }
 
 /** Issue 13's targets (ratios Map time / HashMap time), against this run's iteration rows. */
