@@ -54,12 +54,12 @@
 // the bucket unevacuated (lookups keep reading it) and waits for a later write.
 
 import {
-  BUCKET_SLOTS, B_GEN, B_FILL, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, GROW_DOUBLE, GROW_SAME, NO_SPLIT, SEG_SHIFT, SEG_BUCKETS, H_COUNT, H_B, H_GROWING, H_DIR, H_SEG0, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT, H_ITERS, H_GEN, H_TOMBSTONES, hget, hset, pairAt, valOffset, bucketSize, tophashAt, overflowOf, dirLength, segmentBytes, MAX_B,
+  BUCKET_SLOTS, B_GEN, EMPTY_REST, H_SEED, EVACUATED_Y, MIN_TOPHASH, GROW_DOUBLE, GROW_SAME, NO_SPLIT, SEG_SHIFT, SEG_BUCKETS, H_COUNT, H_B, H_GROWING, H_DIR, H_SEG0, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT, H_ITERS, H_GEN, H_TOMBSTONES, hget, hset, pairAt, valOffset, bucketSize, tophashAt, overflowOf, dirLength, segmentBytes, MAX_B,
 } from "./layout";
 import { bucketAt } from "./bounds";
 import { setTophash, setOverflow } from "./wlog";
 import { mapAlloc, mapFree, newOverflow, freeOverflow } from "./memory";
-import { hashKey, keyAt, copySlot, releaseSlot, strRetain } from "./strings";
+import { hashKey, hashKeySeeded, keyAt, copySlot, releaseSlot, strRetain } from "./strings";
 import { realSlots, matchByte, firstSlot } from "./hash";
 import { mstore } from "./wlog";
 
@@ -72,6 +72,9 @@ const OVERFLOW_B_CAP: u32 = 15;
 export const SMALL_B: u32 = 8;
 /** log2 of how many times over a small map's array grows in one step (rehashAll): four times halves the moves of a build from empty, for at most twice the array. */
 export const SMALL_STEP: u32 = 2;
+/** Bits of one new bucket's entry count in rehashAll's counts word: a byte each, so one u64 holds the counts of up to 8 new buckets (SMALL_STEP <= 3), and a count stops at BUCKET_SLOTS. */
+const FILL_BITS: u32 = 8;
+const FILL_MASK: u32 = (1 << FILL_BITS) - 1;
 /** How far advanceMark looks past nevacuate for already evacuated buckets, as in Go: bounds the work of one write. */
 const MARK_LOOKAHEAD: u32 = 1024;
 
@@ -135,18 +138,25 @@ function rehashAll<K, V>(h: usize, newB: u32): bool {
   let seg = mapAlloc(h, segmentBytes(newB, bsize), true);
   if (seg == 0) return false;
   let old = <usize>hget(h, H_SEG0);
+  let oldB = hget(h, H_B);
+  let seed = load<u64>(h + H_SEED);
   for (let i: u32 = 0; i < oldN; i++) {
+    // The entries of old chain i (hash & (oldN - 1) == i) go to new buckets i + k * oldN, k < 2^(newB -
+    // oldB), which no other chain feeds: their entry counts are bytes of a local (k's byte), so that no
+    // move waits for the store of the one before it.
+    let fills: u64 = 0;
     let src = old + <usize>i * bsize;
     do {
       let word = load<u64>(src);
       for (let m = realSlots(word); m != 0; m &= m - 1) {
         let s = firstSlot(m);
         let p = pairAt<K, V>(src, s);
-        let hash = hashKey<K>(h, keyAt<K>(p));
+        let hash = hashKeySeeded<K>(keyAt<K>(p), seed);
         let dst = seg + <usize>(<u32>hash & newMask) * bsize;
-        let fill = <u32>load<u8>(dst + B_FILL);
+        let shift = <u64>(((<u32>hash & newMask) >> oldB) * FILL_BITS);
+        let fill = <u32>(fills >> shift) & FILL_MASK;
         if (fill < BUCKET_SLOTS) {
-          store<u8>(dst + B_FILL, <u8>(fill + 1));
+          fills += <u64>1 << shift;
           movePair<K, V>(dst, fill, src, s, tophashAt(src, s));
           continue;
         }
@@ -169,8 +179,6 @@ function rehashAll<K, V>(h: usize, newB: u32): bool {
       src = overflowOf(src);
     } while (src != 0);
   }
-  let newN = newMask + 1;
-  for (let i: u32 = 0; i < newN; i++) store<u8>(seg + <usize>i * bsize + B_FILL, 0);
   // The entries have moved: free the old chains' blocks (not the strings, which went with them), and
   // the key blocks of tombstones left by an earlier doubling's iterators.
   for (let i: u32 = 0; i < oldN; i++) {

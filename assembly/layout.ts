@@ -12,8 +12,8 @@
 //
 // One bucket (bucketSize = 16 + 8 * pairSize bytes: 80, 144 or 208):
 //
-//   0            8          12    13     14    16
-//   | tophash[8] | overflow | gen | fill | pad | pair 0 | pair 1 | ... | pair 7 |
+//   0            8          12    13      16
+//   | tophash[8] | overflow | gen | pad | pair 0 | pair 1 | ... | pair 7 |
 //
 // A pair is the key followed by the value, each 4 bytes (int32, uint32, an
 // 'any' index), 8 bytes (float64, the bigint kinds) or STR_FIELD = 12 bytes (a
@@ -47,8 +47,6 @@ export const B_TOPHASH: usize = 0;
 export const B_OVERFLOW: usize = 8;
 /** Byte offset of the growth generation in which this bucket was evacuated. */
 export const B_GEN: usize = 12;
-/** Byte offset of a byte that is 0 at rest: a small map's one-step growth (grow.ts rehashAll) counts a new bucket's entries in it, so it never reads back the tophash word it has just stored to. */
-export const B_FILL: usize = 13;
 /** Byte offset of the first pair: the 16-byte bucket header keeps pairs aligned. */
 export const B_PAIRS: usize = 16;
 

@@ -104,8 +104,14 @@ let queryHi: u32 = 0;
 /** The 64-bit hash of a key under map h's seed: a string's characters (strHash), a number's bits. */
 // @ts-ignore: decorator
 @inline export function hashKey<K>(h: usize, key: K): u64 {
-  if (isReference<K>()) return strHash(changetype<usize>(key), load<u64>(h + H_SEED));
-  else return hash64(<u64>key, load<u64>(h + H_SEED));
+  return hashKeySeeded<K>(key, load<u64>(h + H_SEED));
+}
+
+/** hashKey with the map's seed from the caller (a loop over many keys reads it once). */
+// @ts-ignore: decorator
+@inline export function hashKeySeeded<K>(key: K, seed: u64): u64 {
+  if (isReference<K>()) return strHash(changetype<usize>(key), seed);
+  else return hash64(<u64>key, seed);
 }
 
 /** Copy a key or value of type T from p to q: ownership of a string block moves with it. */
