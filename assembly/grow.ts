@@ -70,7 +70,7 @@ const LOAD_DEN_SHIFT: u64 = 1; // LOAD_DEN = 2
 const OVERFLOW_B_CAP: u32 = 15;
 /** A private map of fewer than 2^SMALL_B buckets grows in one step when no iterator is live: 256 buckets is 20 KiB of int32 pairs, moved in a few microseconds. */
 export const SMALL_B: u32 = 8;
-/** log2 of how many times over a small map's array grows in one step (rehashAll): four times halves the moves of a build from empty, for at most twice the array. */
+/** log2 of how many times over a small map's array grows in one step (rehashAll): four times moves a third as many entries in a build from empty as doubling, for at most twice the array. */
 export const SMALL_STEP: u32 = 2;
 /** Bits of one new bucket's entry count in rehashAll's counts word: a byte each, so one u64 holds the counts of up to 8 new buckets (SMALL_STEP <= 3), and a count stops at BUCKET_SLOTS. */
 const FILL_BITS: u32 = 8;
