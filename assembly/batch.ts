@@ -14,8 +14,8 @@
 // (its evacuation work waits if it cannot allocate), and restoring a value
 // writes where the key already is.
 
-import { findPair, findPairAtRest, insertPair, removePair, lastInserted, noteUpdate, restLookup, RestLookup } from "./map";
-import { valOffset } from "./layout";
+import { findPair, findPairAtRest, atRest, insertPair, removePair, lastInserted, noteUpdate } from "./map";
+import { valOffset, hget, H_SEED, H_B, H_SEG0, H_DIR } from "./layout";
 import { mstore } from "./wlog";
 import { tbl } from "./tables";
 import { stillHeld } from "./lock";
@@ -45,14 +45,12 @@ const UNDO_UPDATED: u8 = 0;
   }
 }
 
-/** Scratch for restLookup: one per instance (a batch call runs to its end before another starts). */
-const rest = changetype<RestLookup>(memory.data(offsetof<RestLookup>()));
-
 /** out[i] = value of keys[i], or `missing` (bits) when absent. */
 export function batchGet<KA, K, V>(h: usize, keys: usize, out: usize, n: u32, missing: u64): void {
-  if (restLookup(h, rest)) {
+  if (atRest(h)) {
+    let seed = load<u64>(h + H_SEED), mask = (<u32>1 << hget(h, H_B)) - 1, seg0 = <usize>hget(h, H_SEG0), dir = <usize>hget(h, H_DIR);
     for (let i: u32 = 0; i < n; i++) {
-      let p = findPairAtRest<K, V>(rest, keyAt<KA, K>(keys, i));
+      let p = findPairAtRest<K, V>(seed, mask, seg0, dir, keyAt<KA, K>(keys, i));
       store<V>(out + (<usize>i << alignof<V>()), p != 0 ? load<V>(p + valOffset<K, V>()) : <V>missing);
     }
     return;
@@ -66,8 +64,9 @@ export function batchGet<KA, K, V>(h: usize, keys: usize, out: usize, n: u32, mi
 
 /** out[i] = 1 if keys[i] is present, else 0. */
 export function batchHas<KA, K, V>(h: usize, keys: usize, out: usize, n: u32): void {
-  if (restLookup(h, rest)) {
-    for (let i: u32 = 0; i < n; i++) store<u8>(out + <usize>i, findPairAtRest<K, V>(rest, keyAt<KA, K>(keys, i)) != 0 ? 1 : 0);
+  if (atRest(h)) {
+    let seed = load<u64>(h + H_SEED), mask = (<u32>1 << hget(h, H_B)) - 1, seg0 = <usize>hget(h, H_SEG0), dir = <usize>hget(h, H_DIR);
+    for (let i: u32 = 0; i < n; i++) store<u8>(out + <usize>i, findPairAtRest<K, V>(seed, mask, seg0, dir, keyAt<KA, K>(keys, i)) != 0 ? 1 : 0);
     return;
   }
   for (let i: u32 = 0; i < n; i++) {

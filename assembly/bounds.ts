@@ -26,7 +26,13 @@ import { H_SEG0, H_DIR, SEG_SHIFT, SEG_MASK, hget } from "./layout";
 @inline export function bucketAt(h: usize, i: u32, bsize: usize): usize {
   let only = <usize>hget(h, H_SEG0);
   if (only != 0) return checkedBucket(only + <usize>i * bsize, bsize);
-  let slot = <usize>hget(h, H_DIR) + ((<usize>(i >> SEG_SHIFT)) << 2);
+  return dirBucket(<usize>hget(h, H_DIR), i, bsize);
+}
+
+/** Address of bucket i of an array with a directory (more than one segment) at `dir`, or 0 if its segment is not allocated yet. */
+// @ts-ignore: decorator
+@inline export function dirBucket(dir: usize, i: u32, bsize: usize): usize {
+  let slot = dir + ((<usize>(i >> SEG_SHIFT)) << 2);
   if (ASC_FEATURE_THREADS && !inMemory(slot, 4)) return 0;
   let seg = <usize>load<u32>(slot);
   return seg == 0 ? 0 : checkedBucket(seg + <usize>(i & SEG_MASK) * bsize, bsize);

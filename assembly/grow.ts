@@ -133,12 +133,12 @@ export function hashGrow<K, V>(h: usize): bool {
  */
 function rehashAll<K, V>(h: usize, newB: u32): bool {
   let bsize = bucketSize<K, V>();
-  let oldN: u32 = <u32>1 << hget(h, H_B);
+  let oldB = hget(h, H_B);
+  let oldN: u32 = <u32>1 << oldB;
   let newMask: u32 = (<u32>1 << newB) - 1;
   let seg = mapAlloc(h, segmentBytes(newB, bsize), true);
   if (seg == 0) return false;
   let old = <usize>hget(h, H_SEG0);
-  let oldB = hget(h, H_B);
   let seed = load<u64>(h + H_SEED);
   for (let i: u32 = 0; i < oldN; i++) {
     // The entries of old chain i (hash & (oldN - 1) == i) go to new buckets i + k * oldN, k < 2^(newB -
@@ -183,16 +183,10 @@ function rehashAll<K, V>(h: usize, newB: u32): bool {
   // the key blocks of tombstones left by an earlier doubling's iterators.
   for (let i: u32 = 0; i < oldN; i++) {
     let b = old + <usize>i * bsize;
-    dropTombstones<K, V>(h, b);
-    let ovf = overflowOf(b);
-    while (ovf != 0) {
-      let next = overflowOf(ovf);
-      dropTombstones<K, V>(h, ovf);
-      freeOverflow(h, ovf, bsize);
-      ovf = next;
-    }
+    for (let c = b; c != 0; c = overflowOf(c)) dropTombstones<K, V>(h, c);
+    freeChain(h, overflowOf(b), bsize);
   }
-  mapFree(h, old, segmentBytes(hget(h, H_B), bsize));
+  mapFree(h, old, segmentBytes(oldB, bsize));
   mstore<u32>(<usize>hget(h, H_DIR), <u32>seg);
   hset(h, H_SEG0, <u32>seg);
   hset(h, H_B, newB);

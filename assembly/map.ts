@@ -19,14 +19,14 @@ import { alloc, free, roundSize, couldFit } from "./alloc";
 import { mapAlloc, mapFree, newOverflow, freeOverflow } from "./memory";
 import { hash64, tophash, matchTops, matchByte, endsChain, firstSlot, nextRandom, SLOT_BITS } from "./hash";
 import {
-  BUCKET_SLOTS, B_GEN, EMPTY_ONE, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, HF_FIXED_SEED, NO_SPLIT, H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_SEED, H_RNG, H_DIR, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT, H_ITERS, H_BYTES, H_MAXBYTES, H_MOD, H_EPOCH, H_KEYSIZE, H_VALSIZE, H_GEN, H_FLAGS, H_TOMBSTONES, H_MINB, H_SEG0, HEADER_SIZE, STR_FIELD, B_PAIRS, SEG_MASK, pairSizeOf, valueOffsetOf, hget, hset, pairAt, pairSize, valOffset, bucketSize, bucketSizeOf, tophashAt, overflowOf, dirLength, segmentBytes, SEG_SHIFT, SEG_BUCKETS, MAX_B,
+  BUCKET_SLOTS, B_GEN, EMPTY_ONE, EMPTY_REST, EVACUATED_Y, MIN_TOPHASH, HF_FIXED_SEED, NO_SPLIT, H_COUNT, H_B, H_NOVERFLOW, H_GROWING, H_SEED, H_RNG, H_DIR, H_OLDBUCKETS, H_NEVACUATE, H_SPLIT, H_ITERS, H_BYTES, H_MAXBYTES, H_MOD, H_EPOCH, H_KEYSIZE, H_VALSIZE, H_GEN, H_FLAGS, H_TOMBSTONES, H_MINB, H_SEG0, HEADER_SIZE, STR_FIELD, B_PAIRS, pairSizeOf, valueOffsetOf, hget, hset, pairAt, pairSize, valOffset, bucketSize, bucketSizeOf, tophashAt, overflowOf, dirLength, segmentBytes, SEG_SHIFT, SEG_BUCKETS, MAX_B,
 } from "./layout";
-import { bucketAt, checkedBucket } from "./bounds";
+import { bucketAt, checkedBucket, dirBucket } from "./bounds";
 import { setTophash, setOverflow } from "./wlog";
 import { growWork, hashGrow, overLoadFactor, tooManyOverflowBuckets } from "./grow";
 import { chainLimit, inMemory } from "./bounds";
 import { mstore, deferFree } from "./wlog";
-import { keyEquals, copySlot, releaseSlot, hashKey, strCommit, strRelease, strLongMatch } from "./strings";
+import { keyEquals, copySlot, releaseSlot, hashKey, hashKeySeeded, strCommit, strRelease, strLongMatch } from "./strings";
 
 /** Set by insertPair: whether the key was new. Per call, not map state. */
 export let lastInserted: bool = false;
@@ -91,44 +91,25 @@ export let lastValue: u64 = 0;
 }
 
 /**
- * The header fields a lookup reads, read once for a loop over many keys of a private map at rest (no
- * growth in progress, so every key's chain is its new bucket): batch.ts getMany and hasMany. A loop
- * that reads them from the header for each key runs more instructions a key, and fewer of its keys'
- * cache misses then overlap. Not in the shared build, whose tables may grow under a reader.
+ * findPair of a number key in a private map at rest (no growth in progress, so every key's chain is
+ * its new bucket), given the header fields a lookup reads: batch.ts getMany and hasMany read them once
+ * for all their keys (atRest), and keep them in locals. A loop that reads them from the header for
+ * each key runs more instructions a key, and fewer of its keys' cache misses then overlap.
  */
-@unmanaged export class RestLookup {
-  seed: u64 = 0;
-  mask: u32 = 0;
-  /** The array's one segment, or 0 when it has a directory. */
-  seg0: usize = 0;
-  dir: usize = 0;
-}
-
-/** Fill `at` for map h; false (not filled) while h is growing, or in the shared build. */
-export function restLookup(h: usize, at: RestLookup): bool {
-  if (ASC_FEATURE_THREADS || hget(h, H_GROWING) != 0) return false;
-  at.seed = load<u64>(h + H_SEED);
-  at.mask = (<u32>1 << hget(h, H_B)) - 1;
-  at.seg0 = <usize>hget(h, H_SEG0);
-  at.dir = <usize>hget(h, H_DIR);
-  return true;
-}
-
-/** findPair of a number key through a filled RestLookup. */
 // @ts-ignore: decorator
-@inline export function findPairAtRest<K, V>(at: RestLookup, key: K): usize {
+@inline export function findPairAtRest<K, V>(seed: u64, mask: u32, seg0: usize, dir: usize, key: K): usize {
   let bsize = bucketSize<K, V>();
-  let hash = hash64(<u64>key, at.seed);
-  let i = <u32>hash & at.mask;
-  let b: usize;
-  if (at.seg0 != 0) {
-    b = at.seg0 + <usize>i * bsize;
-  } else {
-    let seg = <usize>load<u32>(at.dir + (<usize>(i >> SEG_SHIFT) << 2));
-    if (seg == 0) return 0; // a segment no entry has reached
-    b = seg + <usize>(i & SEG_MASK) * bsize;
-  }
+  let hash = hashKeySeeded<K>(key, seed);
+  let i = <u32>hash & mask;
+  let b = seg0 != 0 ? seg0 + <usize>i * bsize : dirBucket(dir, i, bsize);
+  if (b == 0) return 0; // a segment no entry has reached
   return findInChain<K, V>(b, key, tophash(hash), chainLimit(0));
+}
+
+/** Whether map h is at rest (findPairAtRest): a private map with no growth in progress. */
+// @ts-ignore: decorator
+@inline export function atRest(h: usize): bool {
+  return !ASC_FEATURE_THREADS && hget(h, H_GROWING) == 0;
 }
 
 /**

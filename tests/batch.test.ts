@@ -148,7 +148,7 @@ describe('batch operations during an incremental doubling (model-based)', () => 
   }
 });
 
-describe('batch lookups of a map at rest read each key through the header fields read once (assembly/map.ts RestLookup)', () => {
+describe('batch lookups of a map at rest read each key through the header fields read once (assembly/map.ts findPairAtRest)', () => {
   it('a segment that no entry reached is read as empty: getMany and hasMany of keys that hash there miss, as get does', () => {
     // Keys whose bucket at B = 10 is below 512 (the first segment), 4000 of them (6.5 * 512 = 3328): the map
     // doubles to B = 10 and finishes it, and the upper segment never receives an entry (never allocated).

@@ -1,11 +1,11 @@
 // Where a small map's build from empty goes (docs/design.md, "Growth"; issue 23):
 //   node bench/studies/small-build.js [n]   (n: entries, 1000 unless given)
 // 1. Map: n int32 keys set into a new Map; HashMap: a new map disposed at once; n keys set into a map
-//    made with `capacity: n` (no growth); n keys set into a map made empty (every doubling); each
+//    made with `capacity: n` (no growth); n keys set into a map made empty (every growth); each
 //    repeated 2000 times a pass, median of 9 passes, microseconds a map; and both constructors given
 //    an array of the n [key, value] pairs (a HashMap makes room for them up front).
 // 2. The same build from empty, the map made with capacities just below each doubling threshold: the
-//    difference between two rows is what the doublings between them cost.
+//    difference between two rows is what the growths between them cost.
 import { HashMap } from '../../dist/index.js';
 import { medianTime } from '../lib.js';
 
